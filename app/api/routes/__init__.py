@@ -1,0 +1,12 @@
+"""Routers of the API. Each module exposes `router`; main.py includes everything listed here."""
+
+from fastapi import APIRouter
+
+from app.api.routes import contests, health, regions
+
+API_PREFIX = "/api/v1"
+
+# Routers under /api/v1. Add a new module's router here (one line) when you add a module.
+api_routers: list[APIRouter] = [regions.router, contests.router]
+# Routers outside the prefix (health, metrics, web pages).
+root_routers: list[APIRouter] = [health.router]

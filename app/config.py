@@ -1,0 +1,33 @@
+"""Settings read from the environment (prefix REKAP_), injected where they are used."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="REKAP_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/rekap.db"
+    data_dir: Path = Path("var")
+    queue_url: str = "sqlite:///var/queue.db"
+    storage_url: str = "file://var/photos"
+    s3_endpoint_url: str | None = None
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+    log_level: str = "INFO"
+    secret_key: str = "dev-insecure-change-me"
+    access_token_minutes: int = 60
+    public_read: bool = True
+    max_upload_bytes: int = 15 * 1024 * 1024
+    run_embedded_worker: bool = True
+    demo_seed: int = 20241127
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

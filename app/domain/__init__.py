@@ -1,0 +1,1 @@
+"""Pure election rules and values: no framework, no database, no OCR imports."""

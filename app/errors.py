@@ -1,0 +1,121 @@
+"""Typed application errors and the one handler that renders them as the API's error shape."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    """Base of every failure a client can cause; status_code picks the HTTP status."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields
+
+
+class NotFound(AppError):
+    """An unknown code or id."""
+
+    status_code = 404
+
+
+class RegionNotFound(NotFound):
+    """No region has that code."""
+
+
+class TpsNotFound(NotFound):
+    """No TPS has that code."""
+
+
+class ContestNotFound(NotFound):
+    """No contest has that id."""
+
+
+class InvalidInput(AppError):
+    """The request was understood but its values are wrong (422, naming each field)."""
+
+    status_code = 422
+
+
+class Conflict(AppError):
+    """The request conflicts with what is stored."""
+
+    status_code = 409
+
+
+class Unauthorized(AppError):
+    """No valid identity."""
+
+    status_code = 401
+
+
+class Forbidden(AppError):
+    """A valid identity acting outside its role or scope."""
+
+    status_code = 403
+
+
+class PayloadTooLarge(AppError):
+    """The body is over the size limit."""
+
+    status_code = 413
+
+
+class UnsupportedMedia(AppError):
+    """Not an image format the service reads."""
+
+    status_code = 415
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (database, queue) is down; retry later."""
+
+    status_code = 503
+
+
+def error_body(name: str, detail: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The API's error shape: {"error", "detail", "fields"?}."""
+    body: dict[str, Any] = {"error": name, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    body = error_body(type(exc).__name__, exc.detail, exc.fields)
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = {_field_name(tuple(e["loc"])): e["msg"] for e in exc.errors()}
+    detail = "Invalid request: " + "; ".join(f"{k}: {v}" for k, v in fields.items())
+    return JSONResponse(error_body("ValidationError", detail, fields), status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    names = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge", 401: "Unauthorized"}
+    name = names.get(exc.status_code, "HTTPError")
+    return JSONResponse(
+        error_body(name, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to the API's error shape in one place."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

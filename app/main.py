@@ -1,0 +1,35 @@
+"""create_app(): routers, error handlers, lifespan; no logic."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api.routes import API_PREFIX, api_routers, root_routers
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.logging import configure_logging
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI application."""
+    settings = settings or get_settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="rekap-audit",
+        version=__version__,
+        description="Vote recapitulation verification: C.Hasil, D.Hasil, discrepancies.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in api_routers:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in root_routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Thin background task entry points."""

@@ -1,0 +1,1 @@
+"""Reading C.Hasil photos: a standalone library (never imports app)."""
