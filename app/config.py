@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     secret_key: str = "dev-insecure-change-me"
     access_token_minutes: int = 60
     public_read: bool = True
+    # Access and audit (README "Access and audit"): limits use the `limits` notation of slowapi.
+    rate_limit_storage: str = "memory://"
+    rate_limit_write: str = "120/minute"
+    rate_limit_signin: str = "10/minute"
+    signin_failure_delay: float = Field(default=0.5, ge=0, le=10)
+    max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 15 * 1024 * 1024
     run_embedded_worker: bool = True
     demo_seed: int = 20241127

@@ -73,6 +73,17 @@ class UnsupportedMedia(AppError):
     status_code = 415
 
 
+class RateLimited(AppError):
+    """Too many requests from one key or address; retry after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
 class ServiceUnavailable(AppError):
     """A dependency (database, queue) is down; retry later."""
 
@@ -95,7 +106,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     body = error_body(type(exc).__name__, exc.detail, exc.fields)
-    return JSONResponse(body, status_code=exc.status_code)
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
