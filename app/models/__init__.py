@@ -15,6 +15,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.contest import Contest, Paslon  # noqa: E402
 from app.models.discrepancy import Discrepancy, DiscrepancyEvent  # noqa: E402
 from app.models.evidence import DHasilVersion, Submission, TpsResult  # noqa: E402
+from app.models.idempotency import IdempotencyRecord  # noqa: E402
 from app.models.region import Region, Tps  # noqa: E402
 
 metadata: MetaData = SQLModel.metadata
@@ -24,6 +25,7 @@ __all__ = [
     "DHasilVersion",
     "Discrepancy",
     "DiscrepancyEvent",
+    "IdempotencyRecord",
     "Paslon",
     "Region",
     "Submission",
