@@ -31,7 +31,12 @@ Schema (JSON, every key required unless marked optional)::
           ],
           "sums": [                        # the page's own sums: Σ lhs = rhs
             {"code": "PASLON_SUM", "lhs": ["suara_paslon_1", ...], "rhs": "suara_sah"}
-          ]
+          ],
+          "printed": {                     # optional, only to render our own forms (ocr/render.py)
+            "texts": [{"text": "{paslon_1}", "x": .., "y": .., "size": 24,
+                       "anchor": "left", "bold": false}],
+            "rects": [{"x": .., "y": .., "w": .., "h": .., "stroke": 2, "gray": 0}]
+          }
         }
       ],
       "sums": [ ... ]                      # sums across pages (names from any page), same shape
@@ -146,6 +151,39 @@ class SumRule(_Model):
         return [*self.lhs, self.rhs]
 
 
+class PrintedText(_Model):
+    """Text printed on the page (used only to render our own forms, never read back).
+
+    ``text`` may hold placeholders filled at render time: ``{contest}`` and ``{paslon_N}``.
+    ``x, y`` is the anchor point: the text's left/centre/right end at its vertical middle.
+    """
+
+    text: str
+    x: float
+    y: float
+    size: Annotated[float, Field(gt=0)]  # font size in template px
+    anchor: Literal["left", "center", "right"] = "left"
+    bold: bool = False
+
+
+class PrintedRect(_Model):
+    """A rectangle outline (or a line, when w or h is 0) printed on the page, for rendering."""
+
+    x: float
+    y: float
+    w: Annotated[float, Field(ge=0)]
+    h: Annotated[float, Field(ge=0)]
+    stroke: Annotated[float, Field(gt=0)] = 1.0
+    gray: Annotated[int, Field(ge=0, le=255)] = 0
+
+
+class Printed(_Model):
+    """Everything a renderer needs besides markers, tag, boxes and bubbles (optional)."""
+
+    texts: list[PrintedText] = []
+    rects: list[PrintedRect] = []
+
+
 class PageTemplate(_Model):
     """One page of a form: size, markers, tag, fields and the page's own sums."""
 
@@ -156,6 +194,7 @@ class PageTemplate(_Model):
     tag: Tag
     fields: list[FieldLayout]
     sums: list[SumRule] = []
+    printed: Printed | None = None  # labels, titles, frames: only for rendering our own forms
 
     @model_validator(mode="after")
     def _consistent(self) -> PageTemplate:
