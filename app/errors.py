@@ -49,6 +49,14 @@ class Conflict(AppError):
     status_code = 409
 
 
+class DiscrepancyNotFound(NotFound):
+    """No discrepancy has that id."""
+
+
+class IdempotencyKeyReused(Conflict):
+    """An Idempotency-Key already used with another request body."""
+
+
 class Unauthorized(AppError):
     """No valid identity."""
 
