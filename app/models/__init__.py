@@ -12,6 +12,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.auth import AuditRecord, DeviceKey, User  # noqa: E402
 from app.models.contest import Contest, Paslon  # noqa: E402
 from app.models.discrepancy import Discrepancy, DiscrepancyEvent  # noqa: E402
 from app.models.evidence import DHasilVersion, Submission, TpsResult  # noqa: E402
@@ -21,7 +22,9 @@ from app.models.region import Region, Tps  # noqa: E402
 metadata: MetaData = SQLModel.metadata
 
 __all__ = [
+    "AuditRecord",
     "Contest",
+    "DeviceKey",
     "DHasilVersion",
     "Discrepancy",
     "DiscrepancyEvent",
@@ -31,5 +34,6 @@ __all__ = [
     "Submission",
     "Tps",
     "TpsResult",
+    "User",
     "metadata",
 ]
