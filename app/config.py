@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 15 * 1024 * 1024
     run_embedded_worker: bool = True
+    # Photo intake and reading (issue 4; README "Photos and review").
+    max_image_pixels: int = 60_000_000  # a 48 MP phone photo fits; a decompression bomb does not
+    phash_max_distance: int = 12  # of 256 dHash bits: a re-encoded or resized copy, not a new photo
+    ocr_engine: str = "ocr"  # ocr | fake | fake-slow (tests)
+    ocr_min_confidence: float = 0.8
+    ocr_lease_seconds: int = 300
+    ocr_max_attempts: int = 3
+    ocr_requeue_after_seconds: int = 600  # a queued job not started by then lost its enqueue
     demo_seed: int = 20241127
 
 
