@@ -164,6 +164,7 @@ class PrintedText(_Model):
     size: Annotated[float, Field(gt=0)]  # font size in template px
     anchor: Literal["left", "center", "right"] = "left"
     bold: bool = False
+    max_w: Annotated[float, Field(gt=0)] | None = None  # shrink the text to fit this width
 
 
 class PrintedRect(_Model):
