@@ -68,3 +68,14 @@ def test_registry_finds_page_by_tag(tmp_path: Path) -> None:
     assert find_page_by_tag(5, tmp_path) is None
     with pytest.raises(TemplateError, match="no template"):
         load_form("nope", tmp_path)
+
+
+def test_shipped_ppwp_template_has_every_field() -> None:
+    form = load_form("ppwp-plano-2024")
+    assert [p.tag.id for p in form.pages] == [101, 102, 103]
+    assert len(form.pages[0].fields) == 22 and len(form.pages[0].markers) == 4
+    paslon = form.pages[1].field("suara_paslon_2")
+    assert paslon.bubbles is not None and paslon.bubbles[0].centers[0][1] > paslon.boxes[0].y
+    assert [f.name for f in form.pages[2].fields] == ["suara_sah", "suara_tidak_sah", "suara_total"]
+    assert form.sums[0].rhs == "suara_sah"
+    assert find_page_by_tag(103) == (form, 3)
