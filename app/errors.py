@@ -63,6 +63,20 @@ class Unauthorized(AppError):
     status_code = 401
 
 
+class InvalidCredentials(Unauthorized):
+    """A token, API key or password that is wrong, expired, revoked or disabled."""
+
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class UserNotFound(NotFound):
+    """No user has that username."""
+
+
+class DeviceKeyNotFound(NotFound):
+    """No device key has that id."""
+
+
 class Forbidden(AppError):
     """A valid identity acting outside its role or scope."""
 
