@@ -17,7 +17,9 @@ from app.models.contest import Contest, Paslon  # noqa: E402
 from app.models.discrepancy import Discrepancy, DiscrepancyEvent  # noqa: E402
 from app.models.evidence import DHasilVersion, Submission, TpsResult  # noqa: E402
 from app.models.idempotency import IdempotencyRecord  # noqa: E402
+from app.models.photo import OcrJob, OcrResult, Photo  # noqa: E402
 from app.models.region import Region, Tps  # noqa: E402
+from app.models.review import ReviewEntry, ReviewItem  # noqa: E402
 
 metadata: MetaData = SQLModel.metadata
 
@@ -29,8 +31,13 @@ __all__ = [
     "Discrepancy",
     "DiscrepancyEvent",
     "IdempotencyRecord",
+    "OcrJob",
+    "OcrResult",
     "Paslon",
+    "Photo",
     "Region",
+    "ReviewEntry",
+    "ReviewItem",
     "Submission",
     "Tps",
     "TpsResult",
