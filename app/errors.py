@@ -106,6 +106,30 @@ class RateLimited(AppError):
         self.headers = {"Retry-After": str(self.retry_after)}
 
 
+class ImageTooLarge(PayloadTooLarge):
+    """An upload over the byte limit, or an image declaring an absurd pixel count."""
+
+
+class UnsupportedImage(UnsupportedMedia):
+    """Not a JPEG, PNG or WebP image."""
+
+
+class PhotoUnreadable(InvalidInput):
+    """An empty, truncated or corrupt image file."""
+
+
+class PhotoNotFound(NotFound):
+    """No photo has that id (or no such image variant)."""
+
+
+class ReviewItemNotFound(NotFound):
+    """No review item has that id, or the queue has nothing for this reviewer."""
+
+
+class ReviewEntryRejected(Conflict):
+    """A review entry that double entry forbids (same person twice, item already decided)."""
+
+
 class ServiceUnavailable(AppError):
     """A dependency (database, queue) is down; retry later."""
 
