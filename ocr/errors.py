@@ -19,3 +19,9 @@ class ModelUnavailable(OcrError):
     """The digit model file is missing or OpenCV cannot load it."""
 
     code = "MODEL_UNAVAILABLE"
+
+
+class Unreadable(OcrError):
+    """The photo cannot be decoded or used at all (not an image, too small, too large)."""
+
+    code = "UNREADABLE"
