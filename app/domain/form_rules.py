@@ -1,0 +1,237 @@
+"""The per-form rules of DOMAIN.md §4 (one TPS, one contest) as data: a list of Checks."""
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.domain.fields import GENDERED_ROWS, GENDERS, fields_for_contest, paslon_field
+from app.domain.findings import Finding, FormContext, Severity
+from app.domain.messages import ROW_LABELS, Text, joined, label, mismatch, over
+
+Values = Mapping[str, int | None]
+Known = Mapping[str, int]  # a check's inputs, all present
+MAX_DIGITS_VALUE = 999  # three digit boxes per number
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule applied to one field or row: runs only when every input is present.
+
+    `summable` marks the equality rules that also hold for sums of forms (they are what
+    DHASIL_ARITHMETIC runs on D.Hasil columns and what HUNDREDS_SLIP tries to repair).
+    """
+
+    rule: str
+    field: str | None
+    inputs: tuple[str, ...]
+    run: Callable[[Known], Finding | None]
+    summable: bool = False
+    detail_key: str = ""
+
+
+def evaluate(check: Check, values: Values) -> Finding | None:
+    """The finding of one check, or None when it holds or is not applicable (an input missing)."""
+    known: dict[str, int] = {}
+    for name in check.inputs:
+        value = values.get(name)
+        if value is None:
+            return None
+        known[name] = value
+    return check.run(known)
+
+
+def equality(
+    rule: str, parts: tuple[str, ...], target: str, left: Text, *, fewer_is_warning: bool = False
+) -> Check:
+    """A check that Σ parts = target; the finding is reported on target (expected = Σ parts)."""
+
+    def run(v: Known) -> Finding | None:
+        expected, actual = sum(v[p] for p in parts), v[target]
+        if expected == actual:
+            return None
+        severity: Severity = "warning" if fewer_is_warning and actual < expected else "error"
+        text = mismatch(left, expected, label(target), actual)
+        return Finding(rule, severity, target, expected, actual, *text, inputs=(*parts, target))
+
+    return Check(rule, target, (*parts, target), run, summable=True)
+
+
+def cap(
+    rule: str,
+    field: str | None,
+    what: tuple[str, ...],
+    limit_inputs: tuple[str, ...],
+    limit: Callable[[Known], tuple[int, Text]],
+    *,
+    severity: Severity = "error",
+    detail_key: str = "",
+) -> Check:
+    """A check that Σ what ≤ limit(values); expected = the limit, actual = Σ what."""
+    inputs = tuple(dict.fromkeys((*what, *limit_inputs)))
+
+    def run(v: Known) -> Finding | None:
+        actual = sum(v[w] for w in what)
+        bound, bound_label = limit(v)
+        if actual <= bound:
+            return None
+        text = over(joined(what), actual, bound_label, bound)
+        return Finding(
+            rule, severity, field, bound, actual, *text, detail_key=detail_key, inputs=inputs
+        )
+
+    return Check(rule, field, inputs, run, detail_key=detail_key)
+
+
+def same_as(name: str) -> Callable[[Known], tuple[int, Text]]:
+    """A limit that is one other field's value."""
+    return lambda v: (v[name], label(name))
+
+
+def digit_range(name: str) -> Check:
+    """DIGIT_RANGE on one field: a number written in three boxes is 0..999."""
+
+    def run(v: Known) -> Finding | None:
+        value = v[name]
+        if 0 <= value <= MAX_DIGITS_VALUE:
+            return None
+        bound = 0 if value < 0 else MAX_DIGITS_VALUE
+        (name_id, name_en), d = label(name), abs(value - bound)
+        text = (
+            f"{name_id} {value} di luar 0..999 (selisih {d})",
+            f"{name_en} {value} outside 0..999 (difference {d})",
+        )
+        return Finding("DIGIT_RANGE", "error", name, bound, value, *text, inputs=(name,))
+
+    return Check("DIGIT_RANGE", name, (name,), run)
+
+
+def _gendered(row: str) -> tuple[str, str, str]:
+    """The l, p, j field names of one row."""
+    return (f"{row}_l", f"{row}_p", f"{row}_j")
+
+
+def sum_checks(paslon_count: int) -> list[Check]:
+    """The equality rules: GENDER_SUM, TURNOUT_SUM, BALLOTS_USED, BALLOT_BALANCE, PASLON_SUM,
+    VALID_INVALID_SUM, TOTAL_VS_TURNOUT (these hold for sums of forms too)."""
+    checks = []
+    for row in GENDERED_ROWS:
+        men, women, total = _gendered(row)
+        row_id, row_en = ROW_LABELS[row]
+        left = (f"{row_id} L + P", f"{row_en} (men + women)")
+        checks.append(equality("GENDER_SUM", (men, women), total, left))
+    for g in GENDERS:
+        parts = (f"pengguna_dpt_{g}", f"pengguna_dptb_{g}", f"pengguna_dpk_{g}")
+        checks.append(equality("TURNOUT_SUM", parts, f"pengguna_total_{g}", joined(parts)))
+    checks.append(
+        equality(
+            "BALLOTS_USED", ("pengguna_total_j",), "surat_digunakan", label("pengguna_total_j")
+        )
+    )
+    spent = ("surat_digunakan", "surat_rusak", "surat_tidak_digunakan")
+    checks.append(equality("BALLOT_BALANCE", spent, "surat_diterima", joined(spent)))
+    paslon = tuple(paslon_field(n) for n in range(1, paslon_count + 1))
+    checks.append(equality("PASLON_SUM", paslon, "suara_sah", ("Σ suara paslon", "Σ paslon votes")))
+    votes = ("suara_sah", "suara_tidak_sah")
+    checks.append(equality("VALID_INVALID_SUM", votes, "suara_total", joined(votes)))
+    checks.append(
+        equality(
+            "TOTAL_VS_TURNOUT",
+            ("pengguna_total_j",),
+            "suara_total",
+            label("pengguna_total_j"),
+            fewer_is_warning=True,
+        )
+    )
+    return checks
+
+
+def _factor_text(ctx: FormContext) -> Text:
+    """The reserve factor as written in each language (1,025 / 1.025)."""
+    text = f"{float(ctx.reserve_factor):g}"
+    return (text.replace(".", ","), text)
+
+
+def limit_checks(ctx: FormContext) -> list[Check]:
+    """The per-TPS caps: DPT_TURNOUT, BALLOT_RESERVE, TURNOUT_CAP, TPS_SIZE, DISABILITAS."""
+    f_id, f_en = _factor_text(ctx)
+    factor = ctx.reserve_factor
+    checks = [
+        cap(
+            "DPT_TURNOUT",
+            f"pengguna_dpt_{g}",
+            (f"pengguna_dpt_{g}",),
+            (f"pemilih_dpt_{g}",),
+            same_as(f"pemilih_dpt_{g}"),
+        )
+        for g in GENDERS
+    ]
+
+    def reserve(v: Known) -> tuple[int, Text]:
+        dpt = v["pemilih_dpt_j"]
+        return math.ceil(dpt * factor) + 1, (
+            f"batas ⌈pemilih DPT J {dpt} × {f_id}⌉ + 1 =",
+            f"limit ⌈DPT voters (total) {dpt} × {f_en}⌉ + 1 =",
+        )
+
+    checks.append(
+        cap(
+            "BALLOT_RESERVE",
+            "surat_diterima",
+            ("surat_diterima",),
+            ("pemilih_dpt_j",),
+            reserve,
+            severity="warning",
+        )
+    )
+    registered = ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_dpk_j")
+    checks.append(
+        cap(
+            "TURNOUT_CAP",
+            "pengguna_total_j",
+            ("pengguna_total_j",),
+            registered,
+            lambda v: (sum(v[r] for r in registered), joined(registered)),
+        )
+    )
+
+    def vote_cap(v: Known) -> tuple[int, Text]:
+        dpt = v["pemilih_dpt_j"]
+        return math.floor(dpt * factor), (
+            f"pemilih DPT J {dpt} × {f_id} =",
+            f"DPT voters (total) {dpt} × {f_en} =",
+        )
+
+    paslon = tuple(paslon_field(n) for n in range(1, ctx.paslon_count + 1))
+    checks.append(
+        cap("TURNOUT_CAP", None, paslon, ("pemilih_dpt_j",), vote_cap, detail_key="paslon")
+    )
+    size: tuple[int, Text] = (ctx.max_tps_size, ("batas pemilih per TPS", "voters per TPS limit"))
+    checks.append(
+        cap(
+            "TPS_SIZE", "pemilih_dpt_j", ("pemilih_dpt_j",), (), lambda _v: size, severity="warning"
+        )
+    )
+    checks += [
+        cap(
+            "DISABILITAS",
+            f"disabilitas_{g}",
+            (f"disabilitas_{g}",),
+            (f"pengguna_total_{g}",),
+            same_as(f"pengguna_total_{g}"),
+        )
+        for g in GENDERS
+    ]
+    return checks
+
+
+@lru_cache(maxsize=64)
+def form_checks(ctx: FormContext) -> tuple[Check, ...]:
+    """Every per-form check for a context: sums, caps, and DIGIT_RANGE on every field."""
+    digits = [digit_range(name) for name in fields_for_contest(ctx.paslon_count)]
+    return (*sum_checks(ctx.paslon_count), *limit_checks(ctx), *digits)
+
+
+def run_checks(checks: tuple[Check, ...] | list[Check], values: Values) -> list[Finding]:
+    """Every finding of those checks on those values, in check order."""
+    return [f for c in checks if (f := evaluate(c, values)) is not None]

@@ -1,0 +1,121 @@
+"""HUNDREDS_SLIP: find the one misread digit box that explains a broken sum, and propose a value.
+
+Sirekap read each of a number's three boxes on its own (DOMAIN.md §3), so one wrong box turns
+152 into 652 or 8 into 800. The candidates for a value v (0..999, boxes h t u) are:
+
+- tier 1, one box misread:
+  - one box read as another digit: any one of h, t, u replaced (652 → 152, 507 → 107, X32 read
+    as 932 → 32; this includes every v ± k·100);
+  - a stray box: one box dropped, the other two kept in order (948 → 48, 98 or 94);
+  - a shifted number: trailing boxes left empty read as 0 (800 → 80 or 8, 120 → 12);
+- tier 2, only when tier 1 explains nothing: a spurious hundreds box plus one more misread box,
+  the hundreds dropped and the tens or units replaced (948 → 58, Sirekap's 58-as-948 case).
+
+A candidate c for field f *explains* the form when, with f = c, every sum rule that reads f holds
+and no rule that reads f reports a breach it did not report before. For each broken sum rule, the
+explanations over its fields are collected (tier 1 first); exactly one explanation yields a
+HUNDREDS_SLIP warning on that field with `suggestion = c`; none or several yield nothing. One field
+is reported once even when its fix repairs several broken sums.
+"""
+
+from collections.abc import Sequence
+
+from app.domain.findings import Finding
+from app.domain.form_rules import Check, Values, evaluate
+from app.domain.messages import label
+
+
+def one_box_candidates(value: int) -> set[int]:
+    """Tier 1: values one misread, stray or shifted box away from `value` (0..999)."""
+    if not 0 <= value <= 999:
+        return set()
+    h, t, u = value // 100, value // 10 % 10, value % 10
+    found = {d * 100 + t * 10 + u for d in range(10)}
+    found |= {h * 100 + d * 10 + u for d in range(10)}
+    found |= {h * 100 + t * 10 + d for d in range(10)}
+    found |= {t * 10 + u, h * 10 + u, h * 10 + t}
+    if u == 0:
+        found.add(value // 10)
+    if t == 0 and u == 0:
+        found.add(value // 100)
+    found.discard(value)
+    return found
+
+
+def stray_hundreds_candidates(value: int) -> set[int]:
+    """Tier 2: a spurious hundreds box and one more misread box (948 → 58)."""
+    if not 100 <= value <= 999:
+        return set()
+    t, u = value // 10 % 10, value % 10
+    found = {d * 10 + u for d in range(10)} | {t * 10 + d for d in range(10)}
+    found.discard(value % 100)
+    return found
+
+
+def _explains(name: str, candidate: int, values: Values, involved: Sequence[Check]) -> bool:
+    """Whether setting one field to a candidate makes its sums hold and adds no new breach."""
+    fixed = {**values, name: candidate}
+    for check in involved:
+        after = evaluate(check, fixed)
+        if after is None:
+            continue
+        if check.summable or evaluate(check, values) is None:
+            return False
+    return True
+
+
+def _explanations(
+    fields: Sequence[str], values: Values, checks: Sequence[Check], tier: int
+) -> list[tuple[str, int]]:
+    """Every (field, candidate) of one tier that explains the form."""
+    found = []
+    for name in fields:
+        value = values.get(name)
+        if value is None:
+            continue
+        pool = one_box_candidates(value) if tier == 1 else stray_hundreds_candidates(value)
+        involved = [c for c in checks if name in c.inputs]
+        found += [(name, c) for c in sorted(pool) if _explains(name, c, values, involved)]
+    return found
+
+
+def _slip_finding(name: str, value: int, candidate: int, repaired: list[str]) -> Finding:
+    """The HUNDREDS_SLIP warning on one field."""
+    field_id, field_en = label(name)
+    rules = ", ".join(repaired)
+    return Finding(
+        "HUNDREDS_SLIP",
+        "warning",
+        name,
+        candidate,
+        value,
+        f"{field_id} {value} kemungkinan salah baca satu kotak angka; {candidate} memenuhi {rules} "
+        f"(selisih {abs(value - candidate)})",
+        f"{field_en} {value} is likely one misread digit box; {candidate} satisfies {rules} "
+        f"(difference {abs(value - candidate)})",
+        suggestion=candidate,
+        inputs=(name,),
+    )
+
+
+def find_slips(values: Values, checks: Sequence[Check]) -> list[Finding]:
+    """HUNDREDS_SLIP findings for the broken sum rules of one form (see the module docstring)."""
+    broken = [c for c in checks if c.summable and evaluate(c, values) is not None]
+    proposals: dict[str, set[int]] = {}
+    repaired: dict[str, list[str]] = {}
+    for check in broken:
+        for tier in (1, 2):
+            found = _explanations(check.inputs, values, checks, tier)
+            if found:
+                break
+        if len(found) == 1:
+            name, candidate = found[0]
+            proposals.setdefault(name, set()).add(candidate)
+            repaired.setdefault(name, []).append(check.rule)
+    out = []
+    for name, candidates in proposals.items():
+        value = values.get(name)
+        if len(candidates) == 1 and value is not None:
+            rules = list(dict.fromkeys(repaired[name]))
+            out.append(_slip_finding(name, value, candidates.pop(), rules))
+    return out
