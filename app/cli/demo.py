@@ -1,0 +1,50 @@
+"""`rekap demo`: load the Sumatera Selatan Pilkada 2024 demo with a progress bar."""
+
+import time
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.config import get_settings
+from app.db import session_scope
+from app.services.demo import database_is_empty, load_demo
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command."""
+
+    @app.command()
+    def demo(
+        seed: int = typer.Option(None, help="random seed (default: REKAP_DEMO_SEED)"),
+        if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if data exists"),
+    ) -> None:
+        """Load real Sumsel regions and candidates, synthetic TPS results, planted problems."""
+        with session_scope() as session:
+            if not database_is_empty(session=session):
+                if if_empty:
+                    typer.echo("database already has data: demo not loaded")
+                    return
+                typer.echo("the database is not empty: use a fresh database for the demo", err=True)
+                raise typer.Exit(1)
+        started = time.perf_counter()
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns) as bar, session_scope() as session:
+            task = bar.add_task("loading", total=None)
+
+            def step(desc: str, n: int) -> None:
+                bar.update(task, description=desc, advance=n)
+
+            dataset = load_demo(
+                session=session, seed=seed or get_settings().demo_seed, progress=step
+            )
+        elapsed = time.perf_counter() - started
+        typer.echo(
+            f"demo loaded in {elapsed:.1f} s: {len(dataset.kecamatan)} kecamatan, "
+            f"{sum(len(d.forms) for d in dataset.kecamatan.values())} TPS, "
+            f"{len(dataset.plants)} planted problems (docs/demo.md)"
+        )
