@@ -1,0 +1,40 @@
+# rekap-audit: API and OCR worker image (same image, different command).
+# Build: docker build -t rekap-audit .   (cannot be built on the dev machine: no Docker engine;
+# `make test` lints this file with hadolint.)
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY ocr ./ocr
+COPY migrations ./migrations
+RUN /opt/venv/bin/pip install --no-cache-dir . \
+ && /opt/venv/bin/python -c "import cv2, app.main, ocr"
+
+FROM python:3.11-slim-bookworm
+# tesseract reads printed text only (page titles); OMP_THREAD_LIMIT=1 stops it oversubscribing cores.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ind \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --create-home --home-dir /home/app app \
+ && mkdir -p /data && chown app /data
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    OMP_THREAD_LIMIT=1 \
+    REKAP_DATA_DIR=/data \
+    REKAP_DATABASE_URL=sqlite:////data/rekap.db \
+    REKAP_QUEUE_URL=sqlite:////data/queue.db \
+    REKAP_STORAGE_URL=file:///data/photos \
+    REKAP_LOG_FORMAT=json
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /src /srv/rekap
+WORKDIR /srv/rekap
+USER 10001
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status == 200 else 1)"]
+# Migrate, then serve; the worker service runs the same image with CMD ["rekap", "worker"].
+CMD ["sh", "-c", "rekap db upgrade && exec rekap serve --host 0.0.0.0 --port 8000 --workers 2"]
