@@ -3,13 +3,15 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import __version__
+from app.api.deps import guard_api
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logging import configure_logging
+from app.services.ratelimit import RateLimiter
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,10 +28,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Vote recapitulation verification: C.Hasil, D.Hasil, discrepancies.",
         lifespan=lifespan,
+        max_body_size=settings.max_request_bytes,  # 413 above; photo upload sets its own
     )
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
     install_error_handlers(app)
     for router in api_routers:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(guard_api)])
     for router in root_routers:
         app.include_router(router)
     return app

@@ -99,6 +99,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
         storage_url=f"file://{tmp_path / 'photos'}",
         run_embedded_worker=False,
+        # High enough that no test trips them by accident; tests of the limits set low ones.
+        rate_limit_write="100000/minute",
+        rate_limit_signin="100000/minute",
+        signin_failure_delay=0.0,
     )
 
 

@@ -1,0 +1,233 @@
+"""People (Argon2 passwords, JWT access tokens) and device keys (stored as SHA-256 only).
+
+Every change to a user or key appends an audit record (app/services/audit.py).
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.domain.access import device_scope_problem, scope_problem
+from app.errors import Conflict, DeviceKeyNotFound, InvalidCredentials, InvalidInput, UserNotFound
+from app.models.auth import DeviceKey, User
+from app.models.evidence import utcnow
+from app.services.audit import append_audit
+
+_hasher = PasswordHash.recommended()
+# Verified against when the username is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+_ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A signed JWT and its lifetime in seconds."""
+
+    access_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class NewDeviceKey:
+    """A freshly created key: the row and the secret, shown to the operator exactly once."""
+
+    key: DeviceKey
+    secret: str
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    scopes: tuple[str, ...],
+    actor: str,
+    remote: str | None = None,
+) -> User:
+    """A new user with an Argon2 password hash; validates role, scopes and uniqueness."""
+    _check_new_user(username=username, password=password, role=role, scopes=scopes)
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise Conflict(f"user '{username}' already exists", fields={"username": "taken"})
+    user = User(
+        username=username, password_hash=_hasher.hash(password), role=role, scopes=list(scopes)
+    )
+    session.add(user)
+    session.flush()
+    payload = {"username": username, "role": role, "scopes": list(scopes)}
+    append_audit(
+        session=session,
+        actor=actor,
+        action="user.create",
+        entity="user",
+        entity_id=username,
+        payload=payload,
+        remote=remote,
+    )
+    return user
+
+
+def _check_new_user(*, username: str, password: str, role: str, scopes: tuple[str, ...]) -> None:
+    fields: dict[str, str] = {}
+    if not _USERNAME.match(username):
+        fields["username"] = "1-100 letters, digits or _ . @ -"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        fields["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+    problem = scope_problem(role, scopes)
+    if problem:
+        fields["role" if role not in ("admin", "ppk", "bawaslu") else "scope"] = problem
+    if fields:
+        raise InvalidInput("invalid user: " + "; ".join(fields.values()), fields=fields)
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every user, by username."""
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def get_user(*, session: Session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def disable_user(*, session: Session, username: str, actor: str, remote: str | None = None) -> User:
+    """Disable a user; their tokens stop working at their next request."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        raise UserNotFound(f"no user '{username}'")
+    user.disabled = True
+    session.add(user)
+    session.flush()
+    append_audit(
+        session=session,
+        actor=actor,
+        action="user.disable",
+        entity="user",
+        entity_id=username,
+        remote=remote,
+    )
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The enabled user whose password matches, or None (same cost whether or not they exist)."""
+    user = get_user(session=session, username=username)
+    if user is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return None
+    if not _hasher.verify(password, user.password_hash) or user.disabled:
+        return None
+    return user
+
+
+def issue_token(*, user: User, settings: Settings) -> AccessToken:
+    """A short-lived HS256 JWT naming the user (sub) and role."""
+    now = utcnow()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": user.username,
+        "role": user.role,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM)
+    return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+def user_from_token(*, session: Session, token: str, settings: Settings) -> User:
+    """The enabled user a valid token names, read from the database now."""
+    try:
+        claims = jwt.decode(
+            token, settings.secret_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidCredentials(f"invalid or expired token: {exc}") from exc
+    user = get_user(session=session, username=str(claims["sub"]))
+    if user is None or user.disabled:
+        raise InvalidCredentials("the token's user does not exist or is disabled")
+    return user
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_device_key(
+    *,
+    session: Session,
+    region_code: str,
+    label: str | None,
+    actor: str,
+    remote: str | None = None,
+) -> NewDeviceKey:
+    """A new key bound to one TPS (or kecamatan); only the secret's SHA-256 is stored."""
+    problem = device_scope_problem(region_code)
+    if problem:
+        raise InvalidInput(problem, fields={"tps": problem})
+    key_id = "k_" + secrets.token_hex(4)
+    secret = f"{key_id}.{secrets.token_urlsafe(32)}"
+    key = DeviceKey(
+        key_id=key_id, secret_hash=_secret_hash(secret), region_code=region_code, label=label
+    )
+    session.add(key)
+    session.flush()
+    append_audit(
+        session=session,
+        actor=actor,
+        action="key.create",
+        entity="device_key",
+        entity_id=key_id,
+        payload={"region_code": region_code, "label": label},
+        remote=remote,
+    )
+    return NewDeviceKey(key=key, secret=secret)
+
+
+def list_device_keys(*, session: Session) -> list[DeviceKey]:
+    """Every device key (never the secret), newest first."""
+    return list(session.exec(select(DeviceKey).order_by(col(DeviceKey.id).desc())))
+
+
+def revoke_device_key(
+    *, session: Session, key_id: str, actor: str, remote: str | None = None
+) -> DeviceKey:
+    """Revoke a key; it stops working at its next request."""
+    key = session.exec(select(DeviceKey).where(DeviceKey.key_id == key_id)).first()
+    if key is None:
+        raise DeviceKeyNotFound(f"no device key '{key_id}'")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.flush()
+        append_audit(
+            session=session,
+            actor=actor,
+            action="key.revoke",
+            entity="device_key",
+            entity_id=key_id,
+            remote=remote,
+        )
+    return key
+
+
+def device_key_from_secret(*, session: Session, secret: str) -> DeviceKey:
+    """The live key a presented secret belongs to; InvalidCredentials otherwise."""
+    key_id = secret.split(".", 1)[0]
+    key = session.exec(select(DeviceKey).where(DeviceKey.key_id == key_id[:20])).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _secret_hash(secret)):
+        raise InvalidCredentials("unknown API key")
+    if key.revoked_at is not None:
+        raise InvalidCredentials(f"API key {key.key_id} is revoked")
+    return key
