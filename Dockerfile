@@ -1,15 +1,16 @@
 # rekap-audit: API and OCR worker image (same image, different command).
+# The project is installed editable in /srv/rekap so migrations/ and data files sit beside the code.
 # Build: docker build -t rekap-audit .   (cannot be built on the dev machine: no Docker engine;
 # `make test` lints this file with hadolint.)
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /src
+WORKDIR /srv/rekap
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY ocr ./ocr
 COPY migrations ./migrations
-RUN /opt/venv/bin/pip install --no-cache-dir . \
+RUN /opt/venv/bin/pip install --no-cache-dir -e . \
  && /opt/venv/bin/python -c "import cv2, app.main, ocr"
 
 FROM python:3.11-slim-bookworm
@@ -29,7 +30,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     REKAP_STORAGE_URL=file:///data/photos \
     REKAP_LOG_FORMAT=json
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build /src /srv/rekap
+COPY --from=build /srv/rekap /srv/rekap
 WORKDIR /srv/rekap
 USER 10001
 VOLUME ["/data"]
