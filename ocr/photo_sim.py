@@ -1,0 +1,143 @@
+"""Photograph a page in simulation: a phone shot of the plano on a table, as JPEG bytes.
+
+Normal photos: a 4:3 portrait frame of 8-12 MP; the page's bounding box spans 60-90% of the
+frame along its tighter axis; rotation up to 30 degrees either way and a mild perspective
+(corners moved by up to 4% of the page); Gaussian blur sigma 0.4-1.3 px; sensor noise sigma 2-6;
+uneven light (a gradient of up to 35% and a vignette); a soft shadow on half of them (15-40%
+darker); warm paper tint; JPEG quality 60-95.
+
+Hard photos add one severe effect each, in turn: ``blur`` (sigma 2.2-3.2 px), ``shadow`` (55-70%
+darker over part of the page) or ``angle`` (keystone: the far edge 62-75% of the near one, plus
+corners moved by up to 8%).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Bgr = npt.NDArray[np.uint8]
+Field = npt.NDArray[np.float32]
+Rng = np.random.Generator
+HARD_KINDS = ("blur", "shadow", "angle")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One simulated photo: JPEG bytes, its settings, and where the page corners landed."""
+
+    jpeg: bytes
+    kind: str  # "normal" or one of HARD_KINDS
+    size: tuple[int, int]  # width, height in px
+    quality: int
+    blur_sigma: float
+    rotation_deg: float
+    page_corners: npt.NDArray[np.float32]  # TL, TR, BR, BL of the page in the photo
+
+
+def _frame_size(rng: Rng) -> tuple[int, int]:
+    """A portrait 4:3 frame of 8 to 12 megapixels."""
+    mp = rng.uniform(8.0, 12.0) * 1e6
+    width = int(math.sqrt(mp * 3 / 4))
+    return width, int(width * 4 / 3)
+
+
+def _page_quad(page_wh: tuple[int, int], frame: tuple[int, int], kind: str, rng: Rng) -> Field:
+    """Where the page's four corners land in the frame (rotation, perspective, scale, shift)."""
+    w, h = page_wh
+    quad = np.array(
+        [[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]], np.float32
+    )
+    if kind == "angle":  # seen from low: the top edge is shorter than the bottom one
+        quad[:2, 0] *= rng.uniform(0.62, 0.75)
+    jitter = 0.08 if kind == "angle" else 0.04
+    quad += rng.uniform(-jitter, jitter, quad.shape).astype(np.float32) * np.float32(min(w, h))
+    theta = math.radians(rng.uniform(-30.0, 30.0))
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    quad = (quad @ rot.T).astype(np.float32)
+    span = quad.max(axis=0) - quad.min(axis=0)
+    scale = rng.uniform(0.6, 0.9) * min(frame[0] / span[0], frame[1] / span[1])
+    quad *= np.float32(scale)
+    lo, hi = quad.min(axis=0), quad.max(axis=0)
+    shift = [rng.uniform(-lo[i], frame[i] - hi[i]) for i in (0, 1)]
+    return np.asarray(quad + np.asarray(shift, np.float32), dtype=np.float32)
+
+
+def _background(frame: tuple[int, int], rng: Rng) -> Bgr:
+    """A table: a random dull colour with soft blotches and grain."""
+    w, h = frame
+    gray = rng.uniform(40, 170)
+    base = gray + rng.uniform(-25, 25, 3)  # a dull, mostly grey-brown surface
+    blotch = np.repeat(rng.normal(0, 14, (6, 8, 1)), 3, axis=2).astype(np.float32)
+    small = cv2.resize(blotch, (w // 8, h // 8), interpolation=cv2.INTER_CUBIC) + base
+    grain = rng.normal(0, 6, small.shape).astype(np.float32)
+    big = cv2.resize(small + grain, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(big, 0, 255).astype(np.uint8)
+
+
+def _light(frame: tuple[int, int], kind: str, rng: Rng) -> Field:
+    """A multiplicative light field: gradient, vignette, maybe a soft shadow (smooth, low-res)."""
+    w, h = frame[0] // 16, frame[1] // 16
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    nx, ny = xx / w - 0.5, yy / h - 0.5
+    angle = rng.uniform(0, 2 * math.pi)
+    ramp = nx * math.cos(angle) + ny * math.sin(angle)
+    light = 1.0 - rng.uniform(0.05, 0.35) * (ramp + 0.5) - rng.uniform(0.05, 0.25) * (nx**2 + ny**2)
+    depth = rng.uniform(0.55, 0.7) if kind == "shadow" else rng.uniform(0.15, 0.4)
+    if kind == "shadow" or rng.random() < 0.5:
+        light *= 1.0 - depth * _shadow_mask(w, h, rng)
+    return np.asarray(cv2.resize(light.astype(np.float32), frame), dtype=np.float32)
+
+
+def _shadow_mask(w: int, h: int, rng: Rng) -> Field:
+    """A soft-edged shadow (a hand or the phone) over a random part of the frame, 0..1."""
+    mask = np.zeros((h, w), np.float32)
+    cx, cy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
+    points = [
+        (cx + rng.uniform(0.2, 0.6) * w * math.cos(a), cy + rng.uniform(0.2, 0.6) * h * math.sin(a))
+        for a in np.sort(rng.uniform(0, 2 * math.pi, 7))
+    ]
+    cv2.fillPoly(mask, [np.asarray(points, np.int32)], 1.0)
+    soft = max(1.0, rng.uniform(0.01, 0.05) * w)
+    return np.asarray(cv2.GaussianBlur(mask, (0, 0), soft), dtype=np.float32)
+
+
+def photograph(page: Bgr, rng: Rng, kind: str = "normal") -> Shot:
+    """Photograph a flat page image (BGR) on a table with the settings of `kind`."""
+    frame = _frame_size(rng)
+    quad = _page_quad((page.shape[1], page.shape[0]), frame, kind, rng)
+    h, w = page.shape[:2]
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, quad)
+    shot = _background(frame, rng)
+    cv2.warpPerspective(
+        page, matrix, frame, dst=shot, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_TRANSPARENT
+    )
+    sigma = rng.uniform(2.2, 3.2) if kind == "blur" else rng.uniform(0.4, 1.3)
+    shot = np.asarray(cv2.GaussianBlur(shot, (0, 0), sigma), dtype=np.uint8)
+    tint = np.array([rng.uniform(0.86, 0.97), rng.uniform(0.93, 1.0), 1.0], np.float32)
+    lit = shot.astype(np.float32) * (_light(frame, kind, rng)[:, :, None] * tint)
+    noise = np.empty(lit.shape[:2], np.float32)
+    cv2.setRNGSeed(int(rng.integers(2**31)))
+    noise_sigma = rng.uniform(5, 9) if kind != "normal" else rng.uniform(2, 6)
+    cv2.randn(noise, np.zeros(1), np.full(1, noise_sigma))
+    lit += noise[:, :, None]
+    quality = int(rng.integers(60, 96))
+    ok, jpeg = cv2.imencode(
+        ".jpg", np.clip(lit, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return Shot(
+        jpeg.tobytes(),
+        kind,
+        frame,
+        quality,
+        float(sigma),
+        float(np.degrees(np.arctan2(*(quad[1] - quad[0])[::-1]))),
+        quad,
+    )
