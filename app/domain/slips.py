@@ -4,18 +4,22 @@ Sirekap read each of a number's three boxes on its own (DOMAIN.md §3), so one w
 152 into 652 or 8 into 800. The candidates for a value v (0..999, boxes h t u) are:
 
 - tier 1, one box misread:
-  - one box read as another digit: any one of h, t, u replaced (652 → 152, 507 → 107, X32 read
-    as 932 → 32; this includes every v ± k·100);
+  - the hundreds box read as another digit: v ± k·100 within 0..999 (652 → 152, 507 → 107, an
+    "X32" whose X was read as 9: 932 → 32);
   - a stray box: one box dropped, the other two kept in order (948 → 48, 98 or 94);
   - a shifted number: trailing boxes left empty read as 0 (800 → 80 or 8, 120 → 12);
 - tier 2, only when tier 1 explains nothing: a spurious hundreds box plus one more misread box,
   the hundreds dropped and the tens or units replaced (948 → 58, Sirekap's 58-as-948 case).
 
+A tens or units box misread alone (150 → 158) is not a candidate: such small differences are as
+likely a person's slip as a reading's, and DOMAIN.md §4 defines the rule by k·100 and boxes.
+
 A candidate c for field f *explains* the form when, with f = c, every sum rule that reads f holds
 and no rule that reads f reports a breach it did not report before. For each broken sum rule, the
 explanations over its fields are collected (tier 1 first); exactly one explanation yields a
 HUNDREDS_SLIP warning on that field with `suggestion = c`; none or several yield nothing. One field
-is reported once even when its fix repairs several broken sums.
+is reported once even when its fix repairs several broken sums (the message names them all); two
+fields proposed for the same broken sum (possible only across tiers) cancel each other.
 """
 
 from collections.abc import Sequence
@@ -26,13 +30,11 @@ from app.domain.messages import label
 
 
 def one_box_candidates(value: int) -> set[int]:
-    """Tier 1: values one misread, stray or shifted box away from `value` (0..999)."""
+    """Tier 1: values one misread hundreds box, stray box or shift away from `value`."""
     if not 0 <= value <= 999:
         return set()
     h, t, u = value // 100, value // 10 % 10, value % 10
     found = {d * 100 + t * 10 + u for d in range(10)}
-    found |= {h * 100 + d * 10 + u for d in range(10)}
-    found |= {h * 100 + t * 10 + d for d in range(10)}
     found |= {t * 10 + u, h * 10 + u, h * 10 + t}
     if u == 0:
         found.add(value // 10)
@@ -102,20 +104,19 @@ def find_slips(values: Values, checks: Sequence[Check]) -> list[Finding]:
     """HUNDREDS_SLIP findings for the broken sum rules of one form (see the module docstring)."""
     broken = [c for c in checks if c.summable and evaluate(c, values) is not None]
     proposals: dict[str, set[int]] = {}
-    repaired: dict[str, list[str]] = {}
     for check in broken:
-        for tier in (1, 2):
-            found = _explanations(check.inputs, values, checks, tier)
-            if found:
-                break
+        found = _explanations(check.inputs, values, checks, 1)
+        found = found or _explanations(check.inputs, values, checks, 2)
         if len(found) == 1:
             name, candidate = found[0]
             proposals.setdefault(name, set()).add(candidate)
-            repaired.setdefault(name, []).append(check.rule)
+    repairs = {name: {i for i, c in enumerate(broken) if name in c.inputs} for name in proposals}
     out = []
     for name, candidates in proposals.items():
         value = values.get(name)
-        if len(candidates) == 1 and value is not None:
-            rules = list(dict.fromkeys(repaired[name]))
-            out.append(_slip_finding(name, value, candidates.pop(), rules))
+        others = set().union(*(r for n, r in repairs.items() if n != name))
+        if len(candidates) != 1 or value is None or repairs[name] & others:
+            continue  # two different repairs for one breach: no suggestion
+        rules = list(dict.fromkeys(broken[i].rule for i in sorted(repairs[name])))
+        out.append(_slip_finding(name, value, candidates.pop(), rules))
     return out
