@@ -83,6 +83,14 @@ class Forbidden(AppError):
     status_code = 403
 
 
+class CsrfRejected(Forbidden):
+    """A console form posted without the matching CSRF token (cookie and field/header differ)."""
+
+
+class SignInRequired(Unauthorized):
+    """A console page asked for without a valid session cookie (the console redirects)."""
+
+
 class PayloadTooLarge(AppError):
     """The body is over the size limit."""
 
