@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from app import __version__
+from app.api.bodylimit import BodyLimitMiddleware
 from app.api.deps import guard_api
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
@@ -28,9 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Vote recapitulation verification: C.Hasil, D.Hasil, discrepancies.",
         lifespan=lifespan,
-        max_body_size=settings.max_request_bytes,  # 413 above; photo upload sets its own
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+    )
     install_error_handlers(app)
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(guard_api)])
