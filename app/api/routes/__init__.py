@@ -2,11 +2,22 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import audit, auth, contests, health, regions
+from app.api.routes import (
+    audit,
+    auth,
+    contests,
+    discrepancies,
+    health,
+    photos,
+    regions,
+    results,
+)
 
 API_PREFIX = "/api/v1"
 
 # Routers under /api/v1. Add a new module's router here (one line) when you add a module.
 api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, audit.router]
+api_routers += [results.router, discrepancies.router]
+api_routers += [photos.router]
 # Routers outside the prefix (health, metrics, web pages).
 root_routers: list[APIRouter] = [health.router]

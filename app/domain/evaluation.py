@@ -1,0 +1,155 @@
+"""Evaluation units of a recheck (a TPS and contest, a TPS across contests, a kecamatan and
+contest): which rules each runs, and the findings located in the region tree with evidence."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from app.domain.accepted import AcceptedValue, SubmissionValues, accepted_values
+from app.domain.findings import Finding, FormContext
+from app.domain.rules import DHasil, check_cross_contest, check_form, check_sources
+from app.domain.rules import reconcile_kecamatan as reconcile
+
+FORM_RULES: Final = frozenset(
+    "GENDER_SUM TURNOUT_SUM DPT_TURNOUT BALLOTS_USED BALLOT_BALANCE BALLOT_RESERVE PASLON_SUM "
+    "VALID_INVALID_SUM TOTAL_VS_TURNOUT TURNOUT_CAP TPS_SIZE DIGIT_RANGE DISABILITAS "
+    "HUNDREDS_SLIP".split()
+)
+# The rules each unit re-evaluates: only their discrepancies can be resolved by that unit.
+TPS_RULES: Final = FORM_RULES | {"SOURCES_DISAGREE"}
+CROSS_RULES: Final = frozenset({"CROSS_CONTEST"})
+KECAMATAN_RULES: Final = frozenset(
+    {"DESA_VS_DHASIL", "KECAMATAN_VS_DHASIL", "DHASIL_ARITHMETIC", "MISSING_TPS"}
+)
+LOCAL_KINDS: Final = frozenset({"bupati", "walikota"})
+
+
+@dataclass(frozen=True)
+class DHasilData:
+    """The D.Hasil version a reconciliation compares with, and its id (the evidence)."""
+
+    version_id: int
+    desa: Mapping[str, Mapping[str, int | None]]
+    total: Mapping[str, int | None]
+
+
+def form_context(kind: str, paslon_count: int) -> FormContext:
+    """The limits of a contest's form: Pemilu for the president, Pilkada for the others."""
+    return FormContext.for_kind(
+        "pemilu" if kind == "presiden" else "pilkada", paslon_count=paslon_count
+    )
+
+
+DHASIL: Final = "dhasil"
+SUBMISSION: Final = "submission"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding with its identity, the region code it is about and its evidence."""
+
+    finding: Finding
+    contest_id: str
+    identity: str
+    region_code: str
+    evidence: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TpsOutcome:
+    """Accepted values of one TPS and contest and the findings of its TPS unit."""
+
+    accepted: dict[str, AcceptedValue]
+    findings: list[Located] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, int]:
+        """The accepted values alone."""
+        return {name: a.value for name, a in self.accepted.items()}
+
+    @property
+    def sources(self) -> dict[str, int]:
+        """Field → id of the submission each accepted value came from."""
+        return {name: a.submission_id for name, a in self.accepted.items()}
+
+
+def locate(
+    found: Finding, *, contest_id: str, unit_code: str, evidence: Sequence[tuple[str, int]]
+) -> Located:
+    """Attach identity, region and evidence to a finding of a unit."""
+    return Located(
+        finding=found,
+        contest_id=contest_id,
+        identity=found.identity(contest_id=contest_id, evaluated_code=unit_code),
+        region_code=found.scope or unit_code,
+        evidence=tuple(dict.fromkeys(evidence)),
+    )
+
+
+def _input_evidence(found: Finding, sources: Mapping[str, int]) -> list[tuple[str, int]]:
+    names = found.inputs or tuple(sources)
+    return [(SUBMISSION, sources[n]) for n in names if n in sources]
+
+
+def evaluate_tps(
+    *, tps_code: str, contest_id: str, ctx: FormContext, submissions: Sequence[SubmissionValues]
+) -> TpsOutcome:
+    """Accepted values of one TPS and contest, form rules on them, and source disagreements."""
+    outcome = TpsOutcome(accepted=accepted_values(submissions))
+    sources = outcome.sources
+    for found in check_form(outcome.values, ctx):
+        outcome.findings.append(
+            locate(
+                found,
+                contest_id=contest_id,
+                unit_code=tps_code,
+                evidence=_input_evidence(found, sources),
+            )
+        )
+    if len(submissions) > 1:
+        for found in check_sources(submissions):
+            ev = [(SUBMISSION, x.submission_id) for x in submissions if found.field in x.values]
+            outcome.findings.append(
+                locate(found, contest_id=contest_id, unit_code=tps_code, evidence=ev)
+            )
+    return outcome
+
+
+def evaluate_cross(
+    *, tps_code: str, accepted: Mapping[str, TpsOutcome], kinds: Mapping[str, str]
+) -> list[Located]:
+    """CROSS_CONTEST at one TPS: turnout and DPT of its contests' forms (contest id → kind)."""
+    gubernur = sorted(c for c in accepted if kinds.get(c) == "gubernur")
+    local = sorted(c for c in accepted if kinds.get(c) in LOCAL_KINDS)
+    if not gubernur or not local:
+        return []
+    pair = (gubernur[0], local[0])
+    found_all: list[Located] = []
+    for found in check_cross_contest(accepted[pair[0]].values, accepted[pair[1]].values):
+        evidence = [ev for c in pair for ev in _input_evidence(found, accepted[c].sources)]
+        found_all.append(locate(found, contest_id=pair[1], unit_code=tps_code, evidence=evidence))
+    return found_all
+
+
+def evaluate_kecamatan(
+    *,
+    kecamatan_code: str,
+    contest_id: str,
+    dhasil: DHasilData | None,
+    tps_values: Mapping[str, Mapping[str, int]],
+    tps_by_desa: Mapping[str, Sequence[str]],
+    ctx: FormContext,
+) -> list[Located]:
+    """Reconciliation of one kecamatan and contest against its latest D.Hasil version."""
+    if dhasil is None:
+        return []
+    evidence = [(DHASIL, dhasil.version_id)]
+    return [
+        locate(found, contest_id=contest_id, unit_code=kecamatan_code, evidence=evidence)
+        for found in reconcile(
+            tps_by_desa=tps_by_desa,
+            accepted=tps_values,
+            dhasil=DHasil(desa=dhasil.desa, total=dhasil.total),
+            ctx=ctx,
+        )
+    ]

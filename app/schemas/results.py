@@ -1,0 +1,92 @@
+"""Shapes of result intake (C.Hasil submissions, D.Hasil versions) and of the read views."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.discrepancies import DiscrepancyRead
+
+
+class ResultCreate(BaseModel):
+    """A C.Hasil submission; values are checked against the contest by the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contest_id: str = Field(max_length=20)
+    values: dict[str, Any] = Field(min_length=1)
+    reason: str | None = Field(default=None, max_length=1000)
+    corrects: int | None = None
+    source: Literal["app", "ppk", "plenary"] | None = None
+
+
+class ResultCreated(BaseModel):
+    """The stored submission and the open discrepancies of its TPS and contest."""
+
+    submission_id: int
+    discrepancies: list[DiscrepancyRead]
+
+
+class DHasilPut(BaseModel):
+    """A D.Hasil Kecamatan version: one column per desa and the kecamatan total."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contest_id: str = Field(max_length=20)
+    desa: dict[str, dict[str, Any]]
+    total: dict[str, Any]
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class DHasilSaved(BaseModel):
+    """The new version number and the open discrepancies of that kecamatan and contest."""
+
+    version: int
+    discrepancies: list[DiscrepancyRead]
+
+
+class Tally(BaseModel):
+    """Sums of accepted values under a region for one contest."""
+
+    region_code: str
+    contest_id: str
+    tps_total: int
+    tps_reported: int
+    values: dict[str, int]
+    open_discrepancies: dict[str, int]
+
+
+class SubmissionRead(BaseModel):
+    """One stored submission."""
+
+    id: int
+    source: str
+    submitted_by: str
+    submitted_at: datetime
+    reason: str | None
+    supersedes_id: int | None
+    values: dict[str, int]
+
+
+class TpsContestView(BaseModel):
+    """One contest at one TPS: accepted values, every submission, photos, discrepancies."""
+
+    contest_id: str
+    accepted: dict[str, int]
+    accepted_sources: dict[str, int]
+    submissions: list[SubmissionRead]
+    photos: list[dict[str, Any]]
+    discrepancies: list[DiscrepancyRead]
+
+
+class TpsView(BaseModel):
+    """A TPS with every contest that covers it."""
+
+    code: str
+    number: int
+    desa_code: str
+    kecamatan_code: str
+    kabupaten_code: str
+    provinsi_code: str
+    dpt: int | None
+    contests: list[TpsContestView]
