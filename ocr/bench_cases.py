@@ -1,0 +1,88 @@
+"""Benchmark cases: filled KWK pages photographed in simulation, with their ground truth.
+
+One synthetic TPS fills the three pages of a KWK plano (1 to 6 paslon, drawn at random); pages
+are photographed in turn, so every third photo starts a new TPS. The first `normal` cases are
+normal photos, the next `hard` ones cycle through the hard kinds (blur, shadow, angle).
+Everything is drawn from one seed: the same seed gives the same photos byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ocr.kwk import MAX_PASLON, PAGES, kwk_form
+from ocr.photo_sim import HARD_KINDS, photograph
+from ocr.render import Gray, render_page
+from ocr.synth import BoxTruth, DigitBank, consistent_values, fill_page
+
+RENDER_DPI = 100.0  # the flat page is about as large as it will be in a 12 MP photo
+CONTEST = "PEMILIHAN BUPATI DAN WAKIL BUPATI CONTOH"
+NAMES = (
+    "H. HERMAN DERU, S.H., M.M. - DRS. H. CIK UJANG, S.H.",
+    "IR. H. EDDY SANTANA PUTRA, M.T. - RIEZKY APRILIA, S.H., M.H.",
+    "DR. H. MAWARDI YAHYA - ANITA NOERINGHATI, S.H., M.H.",
+    "KOLOM KOSONG",
+    "DRS. H. AHMAD SANUSI - HJ. SITI AMINAH, S.PD.",
+    "BUDI SANTOSO, S.T. - DEWI LESTARI, S.E.",
+)
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """One photo and what is on it."""
+
+    index: int
+    kind: str  # "normal" or a hard kind
+    form: str
+    page: int
+    jpeg: bytes
+    values: dict[str, int]  # the page's fields
+    boxes: dict[str, list[BoxTruth]]  # what each field's three boxes hold
+    all_values: dict[str, int]  # every field of the TPS (for cross-page sums)
+    tps: int
+
+
+@lru_cache(maxsize=MAX_PASLON * PAGES)
+def _blank(paslon_count: int, page: int) -> Gray:
+    names = NAMES[:paslon_count]
+    form = kwk_form(paslon_count)
+    return render_page(form, page, dpi=RENDER_DPI, contest_name=CONTEST, paslon_names=names)
+
+
+def case_kind(index: int, normal: int) -> str:
+    """The photo kind of case `index`: normal for the first `normal`, then hard kinds in turn."""
+    return "normal" if index < normal else HARD_KINDS[(index - normal) % len(HARD_KINDS)]
+
+
+def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterator[BenchCase]:
+    """Yield normal + hard cases, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    values: dict[str, int] = {}
+    count = 1
+    for index in range(normal + hard):
+        page_number = index % PAGES + 1
+        if page_number == 1:
+            count = int(rng.integers(1, MAX_PASLON + 1))
+            values = consistent_values(count, rng)
+        form = kwk_form(count)
+        page = form.page_template(page_number)
+        scale = RENDER_DPI / form.dpi
+        flat, boxes = fill_page(_blank(count, page_number), page, scale, values, bank, rng)
+        kind = case_kind(index, normal)
+        shot = photograph(flat, rng, kind)
+        on_page = {f.name: values[f.name] for f in page.fields}
+        yield BenchCase(
+            index,
+            kind,
+            form.form,
+            page_number,
+            shot.jpeg,
+            on_page,
+            boxes,
+            dict(values),
+            index // PAGES,
+        )

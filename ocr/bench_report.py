@@ -1,0 +1,55 @@
+"""Benchmark report: the "OCR" section of docs/benchmarks.md, replaced in place, others kept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+SECTION = "OCR"
+ROWS = (
+    ("pages", "photos", "{}"),
+    ("page_identification", "page identification rate", "{:.2%}"),
+    ("box_accuracy", "box accuracy (all boxes: digit, X, blank)", "{:.2%}"),
+    ("digit_box_accuracy", "digit accuracy (boxes holding a digit)", "{:.2%}"),
+    ("fields", "fields", "{}"),
+    ("field_accuracy_boxes_only", "field accuracy, boxes only", "{:.2%}"),
+    ("field_accuracy_fused", "field accuracy, boxes + bubbles", "{:.2%}"),
+    ("field_accuracy_after_sums", "field accuracy, after sums (reported value)", "{:.2%}"),
+    ("silent_errors", "silent errors (confident and wrong)", "{}"),
+    ("silent_error_rate", "silent error rate", "{:.2%}"),
+    ("flagged_rate", "flagged for review (below threshold or no value)", "{:.2%}"),
+    ("seconds_median", "seconds per page, median (1 core)", "{:.3f}"),
+    ("seconds_p95", "seconds per page, p95 (1 core)", "{:.3f}"),
+)
+
+
+def _cell(value: Any, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def figures_table(buckets: dict[str, dict[str, Any]]) -> str:
+    """A markdown table: one row per metric, one column per bucket."""
+    names = list(buckets)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key, label, fmt in ROWS:
+        cells = [_cell(buckets[n].get(key), fmt) for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def replace_section(text: str, title: str, body: str) -> str:
+    """`text` with the `## title` section replaced by body (appended when there is none)."""
+    block = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\s*\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        return pattern.sub(lambda _: block + "\n", text, count=1).rstrip() + "\n"
+    head = text.rstrip() + "\n\n" if text.strip() else "# Benchmarks\n\n"
+    return head + block
+
+
+def write_section(path: Path, body: str, title: str = SECTION) -> None:
+    """Replace (or add) the section in the markdown file, creating the file if needed."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replace_section(old, title, body), encoding="utf-8")

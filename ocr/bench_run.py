@@ -1,0 +1,76 @@
+"""Run the synthetic OCR benchmark: generate photos, read each with a reader, score per bucket."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ocr.bench_cases import BenchCase
+from ocr.bench_report import figures_table
+from ocr.bench_score import PageOutcome, Tally, add_case, summarize_all
+from ocr.photo_sim import HARD_KINDS
+
+Reader = Callable[[bytes], PageOutcome]
+Progress = Callable[[BenchCase, PageOutcome], None]
+DESCRIPTION = " ".join(
+    """
+Synthetic KWK plano pages (`ocr/kwk.py`, 1-6 paslon drawn at random) filled with consistent TPS
+numbers in handwritten digits from the held-out 20% of MNIST (`training/mnist.py`, never seen in
+training), X or nothing in unused leading boxes, hand-filled bubbles (partial fills, stray marks),
+then photographed in simulation (`ocr/photo_sim.py`: 8-12 MP, rotation up to 30 degrees,
+perspective, blur, noise, uneven light, shadow, JPEG 60-95). Hard photos carry one severe effect
+each (blur, shadow or angle). Definitions are in `ocr/bench_score.py`; time is the reader's wall
+clock per photo, JPEG decoding included, generation excluded.
+""".split()
+)
+
+
+def run_benchmark(
+    cases: Iterable[BenchCase],
+    reader: Reader,
+    threshold: float,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Read every case and return the figures of the buckets normal, hard and each hard kind."""
+    names = ["normal", "hard", *(f"hard:{kind}" for kind in HARD_KINDS)]
+    buckets = {name: Tally() for name in names}
+    for case in cases:
+        outcome = reader(case.jpeg)
+        targets = ["normal"] if case.kind == "normal" else ["hard", f"hard:{case.kind}"]
+        for name in targets:
+            identity = (case.form, case.page)
+            add_case(buckets[name], case.values, case.boxes, identity, outcome, threshold)
+        if progress is not None:
+            progress(case, outcome)
+    return summarize_all(buckets.items())
+
+
+def machine_line() -> str:
+    """The machine the figures come from, as one line."""
+    return f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+
+
+def section_body(
+    figures: dict[str, dict[str, Any]],
+    *,
+    command: str,
+    machine: str,
+    threshold: float,
+    notes: str = "",
+) -> str:
+    """The markdown of the OCR section: how it was run, what is simulated, the figures."""
+    parts = [
+        f"Command: `{command}`  ",
+        f"Machine: {machine}; one core for reading (`cv2.setNumThreads(1)`, `OMP_THREAD_LIMIT=1`).",
+        "",
+        DESCRIPTION,
+        "",
+        f"High-confidence threshold (a value at or above it is reported without review): "
+        f"{threshold}.",
+        "",
+        figures_table(figures),
+    ]
+    if notes:
+        parts += ["", notes.strip()]
+    return "\n".join(parts)
