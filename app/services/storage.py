@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -178,3 +179,9 @@ def build_store(settings: Settings) -> PhotoStore:
     if url.startswith("file://"):
         return LocalStore(Path(url[len("file://") :]))
     raise ValueError(f"REKAP_STORAGE_URL must start with file:// or s3://, not {url!r}")
+
+
+@lru_cache(maxsize=8)
+def store_for(storage_url: str, s3_endpoint_url: str | None) -> PhotoStore:
+    """The store for a URL, built once per process (an S3 client is costly to create)."""
+    return build_store(Settings(storage_url=storage_url, s3_endpoint_url=s3_endpoint_url))

@@ -8,6 +8,7 @@ from app.api.routes import (
     contests,
     discrepancies,
     health,
+    photos,
     regions,
     results,
 )
@@ -17,5 +18,6 @@ API_PREFIX = "/api/v1"
 # Routers under /api/v1. Add a new module's router here (one line) when you add a module.
 api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, audit.router]
 api_routers += [results.router, discrepancies.router]
+api_routers += [photos.router]
 # Routers outside the prefix (health, metrics, web pages).
 root_routers: list[APIRouter] = [health.router]

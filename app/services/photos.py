@@ -1,0 +1,192 @@
+"""Photo intake: validate, store the bytes durably, insert the photo and its reading job."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.errors import InvalidInput, TpsNotFound
+from app.models import Contest, OcrJob, Photo, Tps
+from app.services.audit import append_audit
+from app.services.images import ImageFacts, inspect_image
+from app.services.photo_checks import flag_duplicates, flag_metadata
+from app.services.storage import PhotoStore
+
+MAX_PAGE = 3
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    """An uploaded file already on local disk, with the hash and size counted while streaming."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """The limits intake enforces (from settings)."""
+
+    max_pixels: int
+    phash_max_distance: int
+
+
+@dataclass(frozen=True)
+class IntakeOutcome:
+    """The stored photo; `job_id` is the new job to enqueue, None when the photo was known."""
+
+    photo: Photo
+    job_id: int | None
+
+    @property
+    def created(self) -> bool:
+        """Whether this upload created the photo (202) rather than finding it (200)."""
+        return self.job_id is not None
+
+
+def intake_photo(
+    *,
+    session: Session,
+    store: PhotoStore,
+    tps_code: str,
+    contest_id: str | None,
+    page: int | None,
+    staged: StagedUpload,
+    uploaded_by: str,
+    limits: IntakeLimits,
+) -> IntakeOutcome:
+    """Check every input, store the bytes, then add Photo + OcrJob (flushed, not committed)."""
+    tps = session.get(Tps, tps_code)
+    if tps is None:
+        raise TpsNotFound(f"No TPS has code {tps_code}")
+    contest = check_contest(session=session, contest_id=contest_id, tps=tps)
+    check_page(page)
+    facts = inspect_image(staged.path, max_pixels=limits.max_pixels)
+    known = find_photo(session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256)
+    if known is not None:
+        return IntakeOutcome(photo=known, job_id=None)
+    store.put(staged.sha256, staged.path)
+    photo = _new_photo(tps, contest, page, staged, facts, uploaded_by)
+    try:
+        with session.begin_nested():
+            session.add(photo)
+            session.flush()
+    except IntegrityError:
+        # A concurrent upload of the same bytes for the same TPS and contest won the insert.
+        known = find_photo(
+            session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256
+        )
+        if known is None:
+            raise
+        return IntakeOutcome(photo=known, job_id=None)
+    job = OcrJob(photo_id=photo.id or 0)
+    session.add(job)
+    session.flush()
+    flag_duplicates(session=session, photo=photo, tps=tps, max_distance=limits.phash_max_distance)
+    flag_metadata(session=session, photo=photo, tps=tps, contest=contest)
+    return IntakeOutcome(photo=photo, job_id=job.id)
+
+
+def check_contest(*, session: Session, contest_id: str | None, tps: Tps) -> Contest:
+    """The contest the photo belongs to; 422 when missing, unknown or not held at the TPS."""
+    if not contest_id:
+        raise InvalidInput("contest_id is required", fields={"contest_id": "required"})
+    contest = session.get(Contest, contest_id)
+    if contest is None:
+        raise InvalidInput(f"No contest {contest_id!r}", fields={"contest_id": "unknown contest"})
+    if contest.region_code != "0" and not tps.code.startswith(contest.region_code):
+        raise InvalidInput(
+            f"Contest {contest.id} is not held at TPS {tps.code}",
+            fields={"contest_id": f"does not cover TPS {tps.code}"},
+        )
+    return contest
+
+
+def check_page(page: int | None) -> None:
+    """A C.Hasil has pages 1 to 3."""
+    if page is not None and not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(f"page {page} does not exist", fields={"page": "must be 1, 2 or 3"})
+
+
+def find_photo(*, session: Session, tps_code: str, contest_id: str, sha: str) -> Photo | None:
+    """The photo with these bytes for this TPS and contest, if any."""
+    stmt = select(Photo).where(
+        Photo.tps_code == tps_code, Photo.contest_id == contest_id, Photo.sha256 == sha
+    )
+    return session.exec(stmt).first()
+
+
+def _new_photo(
+    tps: Tps,
+    contest: Contest,
+    page: int | None,
+    staged: StagedUpload,
+    facts: ImageFacts,
+    uploaded_by: str,
+) -> Photo:
+    return Photo(
+        sha256=staged.sha256,
+        tps_code=tps.code,
+        contest_id=contest.id,
+        kecamatan_code=tps.kecamatan_code,
+        kabupaten_code=tps.kabupaten_code,
+        page=page,
+        phash=facts.phash,
+        size=staged.size,
+        width=facts.width,
+        height=facts.height,
+        format=facts.format,
+        exif_taken_at=facts.taken_at,
+        exif_camera=facts.camera,
+        exif_lat=facts.lat,
+        exif_lon=facts.lon,
+        uploaded_by=uploaded_by,
+    )
+
+
+def upload_photo(
+    *,
+    session: Session,
+    store: PhotoStore,
+    tps_code: str,
+    form: dict[str, str],
+    staged: StagedUpload | None,
+    actor: str,
+    remote: str | None,
+    limits: IntakeLimits,
+) -> IntakeOutcome:
+    """The upload use case: parse the form fields, intake the photo, append to the audit chain."""
+    if staged is None:
+        raise InvalidInput("No file was sent", fields={"file": "required"})
+    outcome = intake_photo(
+        session=session,
+        store=store,
+        tps_code=tps_code,
+        contest_id=form.get("contest_id") or None,
+        page=parse_page(form.get("page")),
+        staged=staged,
+        uploaded_by=actor,
+        limits=limits,
+    )
+    if outcome.created:
+        append_audit(
+            session=session,
+            actor=actor,
+            action="photo.upload",
+            entity="photo",
+            entity_id=str(outcome.photo.id),
+            payload={"sha256": staged.sha256, "tps": tps_code, "contest": outcome.photo.contest_id},
+            remote=remote,
+        )
+    return outcome
+
+
+def parse_page(text: str | None) -> int | None:
+    """The optional page form field as an integer; 422 when it is not one."""
+    if text is None or text.strip() == "":
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput(f"page {text!r} is not a number", fields={"page": "must be 1, 2 or 3"})
+    return int(text)
