@@ -1,0 +1,136 @@
+"""The audit hash chain: appended by every user/key change, verified, and tampering caught."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from app.db import build_engine, session_scope
+from app.models.auth import AuditRecord
+from app.services.audit import GENESIS_HASH, append_audit, get_checkpoint, verify_chain
+from app.services.auth import create_device_key, create_user, disable_user, revoke_device_key
+from app.services.migrations import upgrade_database
+
+
+def _append(session: Session, n: int) -> list[AuditRecord]:
+    return [
+        append_audit(
+            session=session,
+            actor="user:ana",
+            action="submission.create",
+            entity="submission",
+            entity_id=str(i),
+            payload={"values": {"suara_sah": 100 + i}, "nama": "Désa Ñ", "at": datetime.now(UTC)},
+            remote="10.0.0.1",
+        )
+        for i in range(n)
+    ]
+
+
+def test_records_chain_each_to_the_one_before(session):
+    first, second, third = _append(session, 3)
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    assert [r.seq for r in (first, second, third)] == [1, 2, 3]
+    assert len({first.hash, second.hash, third.hash}) == 3
+
+
+def test_a_clean_chain_verifies_after_a_round_trip_through_the_database(session):
+    _append(session, 3)
+    session.commit()
+    session.expire_all()  # read back what the database stored, not the objects in memory
+    assert verify_chain(session=session) is None
+
+
+def test_an_edited_row_is_named(session):
+    _append(session, 4)
+    session.execute(text("UPDATE audit_record SET entity_id = 'forged' WHERE seq = 3"))
+    session.expire_all()
+    fault = verify_chain(session=session)
+    assert fault is not None
+    assert fault.seq == 3
+    assert "does not match its hash" in fault.describe()
+
+
+def test_a_row_rehashed_by_the_forger_breaks_the_next_link(session):
+    records = _append(session, 4)
+    forged = records[1]
+    forged.entity_id = "forged"
+    from app.services.audit import record_hash
+
+    session.execute(
+        text("UPDATE audit_record SET entity_id = 'forged', hash = :h WHERE seq = 2"),
+        {"h": record_hash(forged)},
+    )
+    session.expire_all()
+    fault = verify_chain(session=session)
+    assert fault is not None and fault.seq == 3
+    assert "does not link" in fault.reason
+
+
+def test_a_deleted_row_is_caught(session):
+    _append(session, 4)
+    session.execute(text("DELETE FROM audit_record WHERE seq = 2"))
+    session.expire_all()
+    fault = verify_chain(session=session)
+    assert fault is not None and fault.seq == 3
+    assert "missing" in fault.reason
+
+
+def test_user_and_key_changes_append_records(session):
+    create_user(session=session, username="ana", password="password1", role="admin", scopes=(),
+                actor="cli:root")  # fmt: skip
+    new = create_device_key(session=session, region_code="1671011001001", label="hp", actor="a")
+    revoke_device_key(session=session, key_id=new.key.key_id, actor="user:ana", remote="1.2.3.4")
+    disable_user(session=session, username="ana", actor="cli:root")
+    stmt = select(AuditRecord).order_by(col(AuditRecord.seq))
+    rows = [(r.action, r.entity_id, r.actor) for r in session.exec(stmt)]
+    assert rows == [
+        ("user.create", "ana", "cli:root"),
+        ("key.create", new.key.key_id, "a"),
+        ("key.revoke", new.key.key_id, "user:ana"),
+        ("user.disable", "ana", "cli:root"),
+    ]
+    assert new.secret not in str([r.payload for r in session.exec(stmt)])  # never logged
+
+
+def test_checkpoint_endpoint_reports_head_and_count(client, session):
+    empty = client.get("/api/v1/audit/checkpoint").json()
+    assert empty == {"head_hash": GENESIS_HASH, "count": 0, "at": None}
+    records = _append(session, 2)
+    session.commit()
+    body = client.get("/api/v1/audit/checkpoint").json()
+    assert body["head_hash"] == records[-1].hash
+    assert body["count"] == 2
+    assert body["at"].endswith("Z") or "+00:00" in body["at"]
+    assert get_checkpoint(session=session).head_hash == records[-1].hash
+
+
+def _rekap(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REKAP_DATABASE_URL": url, "REKAP_LOG_LEVEL": "WARNING"}
+    code = "from app.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_database):
+    url = fresh_database.create()
+    upgrade_database(url=url)
+    assert _rekap(url, "users", "create", "--username", "ana", "--password", "password1",
+                  "--role", "ppk", "--scope", "167101").returncode == 0  # fmt: skip
+    assert _rekap(url, "keys", "create", "--tps", "1671011001001").returncode == 0
+    assert _rekap(url, "users", "disable", "ana").returncode == 0
+    ok = _rekap(url, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("ok: 3 records")
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        session.execute(text("UPDATE audit_record SET payload = '{}' WHERE seq = 1"))
+    engine.dispose()
+    broken = _rekap(url, "audit", "verify")
+    assert broken.returncode == 1
+    assert "audit record 1" in broken.stderr and "user.create user ana" in broken.stderr
