@@ -39,9 +39,8 @@ def _voters(draw: st.DrawFn, ctx: FormContext) -> dict[str, int]:
 
 
 @st.composite
-def consistent_forms(draw: st.DrawFn) -> tuple[dict[str, int], FormContext]:
+def form_in(draw: st.DrawFn, ctx: FormContext) -> dict[str, int]:
     """A C.Hasil that breaks no rule: sums hold, ballots balance within the reserve."""
-    ctx = draw(ELECTION_CONTEXTS)
     v = _voters(draw, ctx)
     used = v["pengguna_total_j"]
     received = math.ceil(v["pemilih_dpt_j"] * ctx.reserve_factor) + draw(st.integers(0, 1))
@@ -52,4 +51,12 @@ def consistent_forms(draw: st.DrawFn) -> tuple[dict[str, int], FormContext]:
     v |= {"suara_total": used, "suara_tidak_sah": invalid, "suara_sah": used - invalid}
     for n, votes in enumerate(split(draw, used - invalid, ctx.paslon_count), start=1):
         v[paslon_field(n)] = votes
-    return v, ctx
+    return v
+
+
+def _with_ctx(ctx: FormContext) -> st.SearchStrategy[tuple[dict[str, int], FormContext]]:
+    """A consistent form paired with its context."""
+    return form_in(ctx).map(lambda v: (v, ctx))
+
+
+consistent_forms = ELECTION_CONTEXTS.flatmap(_with_ctx)
