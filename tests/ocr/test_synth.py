@@ -93,9 +93,9 @@ def test_scores_count_silent_errors_only_when_confident() -> None:
 
 
 def test_report_replaces_only_its_section() -> None:
-    text = "# Benchmarks\n\n## API\n\nkeep me\n\n## OCR\n\nold\n\n## Storage\n\nkeep too\n"
+    text = "# Benchmarks\n\n## API\n\nkeep me\n\n## OCR\n\nstale figures\n\n## Storage\n\nkeep too\n"
     table = figures_table({"normal": {"pages": 3, "silent_error_rate": None}})
     new = replace_section(text, "OCR", table)
-    assert "keep me" in new and "keep too" in new and "old" not in new
+    assert "keep me" in new and "keep too" in new and "stale figures" not in new
     assert "| photos | 3 |" in new and "| silent error rate | n/a |" in new
     assert replace_section("", "OCR", "x").startswith("# Benchmarks\n\n## OCR\n\nx")
