@@ -8,6 +8,7 @@ from app.cli import demo as demo_cli
 from app.cli import forms as forms_cli
 from app.cli import importers as import_cli
 from app.cli import keys as keys_cli
+from app.cli import recheck as recheck_cli
 from app.cli import serve as serve_cli
 from app.cli import users as users_cli
 from app.errors import AppError
@@ -21,6 +22,7 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(audit_cli.app, name="audit")
 serve_cli.register(app)
 demo_cli.register(app)
+recheck_cli.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 kecamatan; a new D.Hasil version re-evaluates its kecamatan. Full rechecks: recheck_bulk."""
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
@@ -46,12 +47,17 @@ def as_values(row: Any) -> SubmissionValues:
     return SubmissionValues(
         submission_id=row.id,
         source=row.source,
-        submitted_at=row.submitted_at,
+        submitted_at=aware(row.submitted_at),
         values=row.values,
         supersedes=row.supersedes_id,
         reason=row.reason,
         confidence=row.confidence,
     )
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def outcome_from_result(row: Any) -> TpsOutcome:

@@ -1,0 +1,172 @@
+"""Rechecking: stable identities, last_seen, resolution by a fixing submission, D.Hasil
+versions and reconciliation, and the full recheck agreeing with the incremental one."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.models import Discrepancy, TpsResult
+from app.services.recheck_bulk import recheck_all
+from tests.verification.conftest import (
+    DESA_A,
+    DESA_B,
+    DESA_OTHER,
+    GUB,
+    GUB_FORM,
+    KEC,
+    TPS_A1,
+    TPS_A2,
+    TPS_B1,
+    WALI,
+    WALI_FORM,
+    World,
+)
+
+BROKEN = {**GUB_FORM, "suara_paslon_1": 158}  # Σ paslon 318 ≠ suara sah 310
+
+
+def _rules(answer: dict[str, Any]) -> set[str]:
+    return {d["rule"] for d in answer["discrepancies"]}
+
+
+def _one(answer: dict[str, Any], rule: str) -> dict[str, Any]:
+    found = [d for d in answer["discrepancies"] if d["rule"] == rule]
+    assert len(found) == 1, answer["discrepancies"]
+    return found[0]
+
+
+def test_breach_is_reported_with_its_numbers(post: Any) -> None:
+    answer = post(TPS_A1, BROKEN).json()
+    d = _one(answer, "PASLON_SUM")
+    assert (d["field"], d["expected"], d["actual"], d["delta"]) == ("suara_sah", 318, 310, -8)
+    assert d["tps_code"] == TPS_A1 and d["region_code"] == TPS_A1 and d["status"] == "open"
+    assert {"kind": "submission", "id": answer["submission_id"]} in d["evidence"]
+    assert "318" in d["message"] and "310" in d["message"]
+
+
+def test_same_breach_found_again_keeps_its_id_and_moves_last_seen(post: Any) -> None:
+    first = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+    again = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+    assert again["id"] == first["id"]
+    assert again["first_seen"] == first["first_seen"]
+    assert again["last_seen"] >= first["last_seen"]
+
+
+def test_auditor_status_is_kept_when_found_again(
+    post: Any, client: TestClient, world: World
+) -> None:
+    first = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+    resp = client.patch(
+        f"/api/v1/discrepancies/{first['id']}", json={"status": "escalated"}, headers=world.bawaslu
+    )
+    assert resp.status_code == 200, resp.text
+    again = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+    assert (again["id"], again["status"]) == (first["id"], "escalated")
+
+
+def test_fixing_submission_resolves_the_breach(post: Any, client: TestClient, world: World) -> None:
+    first = post(TPS_A1, BROKEN).json()
+    d = _one(first, "PASLON_SUM")
+    fix = post(
+        TPS_A1,
+        {"suara_paslon_1": 150},
+        source="plenary",
+        reason="typo",
+        corrects=first["submission_id"],
+    ).json()
+    assert "PASLON_SUM" not in _rules(fix)
+    detail = client.get(f"/api/v1/discrepancies/{d['id']}", headers=world.admin).json()
+    assert detail["status"] == "resolved"
+    assert detail["resolved_by_submission_id"] == fix["submission_id"]
+    assert detail["resolved_at"] is not None
+    assert detail["history"][-1]["to_status"] == "resolved"
+    # broken again: the same row reopens
+    again = _one(
+        post(
+            TPS_A1,
+            {"suara_paslon_1": 158},
+            source="plenary",
+            reason="again",
+            corrects=fix["submission_id"],
+        ).json(),
+        "PASLON_SUM",
+    )
+    assert (again["id"], again["status"]) == (d["id"], "open")
+
+
+def test_sources_disagree_and_cross_contest(post: Any, world: World) -> None:
+    post(TPS_A1, GUB_FORM, headers=world.kpps)
+    answer = post(
+        TPS_A1, {**GUB_FORM, "suara_tidak_sah": 9, "suara_total": 319, "suara_sah": 310}
+    ).json()
+    assert "SOURCES_DISAGREE" in _rules(answer)
+    wali = post(TPS_A1, {**WALI_FORM, "pemilih_dpt_l": 201, "pemilih_dpt_j": 411}, contest=WALI)
+    cross = [d for d in wali.json()["discrepancies"] if d["rule"] == "CROSS_CONTEST"]
+    assert {d["field"] for d in cross} == {"pemilih_dpt_l", "pemilih_dpt_j"}
+
+
+def _dhasil(client: TestClient, world: World, desa: dict[str, Any], total: dict[str, Any]) -> Any:
+    body = {"contest_id": GUB, "desa": desa, "total": total}
+    return client.put(f"/api/v1/kecamatan/{KEC}/dhasil", json=body, headers=world.ppk)
+
+
+def test_dhasil_rejects_desa_of_another_kecamatan(client: TestClient, world: World) -> None:
+    resp = _dhasil(client, world, {DESA_OTHER: {"suara_sah": 1}, DESA_A: {"bogus": 1}}, {})
+    assert resp.status_code == 422
+    assert set(resp.json()["fields"]) == {f"desa.{DESA_OTHER}", f"desa.{DESA_A}.bogus"}
+
+
+def test_dhasil_versions_and_reconciliation(
+    post: Any, client: TestClient, world: World, session: Session
+) -> None:
+    for tps in (TPS_A1, TPS_A2):
+        assert post(tps, GUB_FORM).status_code == 201
+    desa_a = {k: 2 * v for k, v in GUB_FORM.items()}
+    desa_b = dict(GUB_FORM)
+    total = {k: desa_a[k] + desa_b[k] for k in GUB_FORM}
+    first = _dhasil(
+        client,
+        world,
+        {DESA_A: {**desa_a, "suara_paslon_2": 201}, DESA_B: desa_b},
+        {**total, "suara_paslon_2": total["suara_paslon_2"] + 1},
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["version"] == 1
+    found = {(d["rule"], d["region_code"], d["field"]) for d in first.json()["discrepancies"]}
+    assert found == {("DESA_VS_DHASIL", DESA_A, "suara_paslon_2"), ("MISSING_TPS", TPS_B1, None)}
+    desa_rows = [d for d in first.json()["discrepancies"] if d["rule"] == "DESA_VS_DHASIL"]
+    assert (desa_rows[0]["expected"], desa_rows[0]["actual"]) == (200, 201)
+    second = _dhasil(client, world, {DESA_A: desa_a, DESA_B: desa_b}, total)
+    assert second.json()["version"] == 2
+    assert {d["rule"] for d in second.json()["discrepancies"]} == {"MISSING_TPS"}
+    # the missing TPS reports: everything reconciles
+    answer = post(TPS_B1, GUB_FORM).json()
+    assert answer["discrepancies"] == []
+    stmt = select(Discrepancy).where(col(Discrepancy.kecamatan_code) == KEC)
+    statuses = {d.rule: d.status for d in session.exec(stmt)}
+    assert statuses == {"DESA_VS_DHASIL": "resolved", "MISSING_TPS": "resolved"}
+
+
+def test_full_recheck_agrees_with_incremental(
+    post: Any, client: TestClient, world: World, session: Session
+) -> None:
+    post(TPS_A1, BROKEN)
+    post(TPS_A2, {**GUB_FORM, "suara_total": 948})
+    post(TPS_A1, {**WALI_FORM, "pengguna_total_j": 319}, contest=WALI)
+    _dhasil(client, world, {DESA_A: {"suara_sah": 1}}, {"suara_sah": 5})
+
+    def snapshot() -> tuple[Any, Any]:
+        rows = session.exec(select(Discrepancy).execution_options(populate_existing=True))
+        disc = sorted((d.id, d.identity, d.status, d.expected, d.actual) for d in rows)
+        res = session.exec(select(TpsResult).execution_options(populate_existing=True))
+        return disc, sorted((r.tps_code, r.contest_id, r.suara_total) for r in res)
+
+    before = snapshot()
+    assert len(before[0]) >= 5
+    stats = recheck_all(session=session)
+    assert stats.tps == 4 and stats.results_written == 0
+    assert snapshot() == before
+    session.execute(TpsResult.__table__.delete())
+    recheck_all(session=session, region="1671")
+    assert snapshot() == before
