@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TokenRead(BaseModel):
@@ -19,3 +19,45 @@ class CheckpointRead(BaseModel):
     head_hash: str
     count: int
     at: datetime | None
+
+
+class UserCreate(BaseModel):
+    """A new person: role admin, ppk (kecamatan codes) or bawaslu (region prefixes)."""
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=8, max_length=200)
+    role: str = Field(max_length=10)
+    scopes: list[str] = Field(default_factory=list, max_length=50)
+
+
+class UserRead(BaseModel):
+    """A person, without the password hash."""
+
+    username: str
+    role: str
+    scopes: list[str]
+    disabled: bool
+    created_at: datetime
+
+
+class DeviceKeyCreate(BaseModel):
+    """A new device key bound to a TPS (13 digits) or kecamatan (6 digits)."""
+
+    region_code: str = Field(min_length=1, max_length=13)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class DeviceKeyRead(BaseModel):
+    """A device key, never its secret."""
+
+    key_id: str
+    region_code: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class DeviceKeyCreated(DeviceKeyRead):
+    """A new key with its secret: shown in this answer only, never again."""
+
+    key: str

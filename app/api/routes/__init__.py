@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.api.routes import (
+    access,
     audit,
     auth,
     contests,
@@ -13,11 +14,15 @@ from app.api.routes import (
     results,
 )
 
+from app.web import routes as console  # noqa: E402
+
 API_PREFIX = "/api/v1"
 
 # Routers under /api/v1. Add a new module's router here (one line) when you add a module.
 api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, audit.router]
 api_routers += [results.router, discrepancies.router]
 api_routers += [photos.router]
+api_routers += [access.router]
 # Routers outside the prefix (health, metrics, web pages).
 root_routers: list[APIRouter] = [health.router]
+root_routers += [console.router]  # the auditor's console (app/web), outside /api/v1

@@ -1,0 +1,116 @@
+"""Rate limits (429 with Retry-After), slowed failed sign-ins, and body limits (413)."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+from app.db import get_session
+from app.errors import InvalidCredentials, RateLimited
+from app.main import create_app
+from app.services.ratelimit import RateLimiter
+from app.services.signin import sign_in
+from tests.auth.conftest import PASSWORD, token_for
+
+TOKEN_URL = "/api/v1/auth/token"
+
+
+def _client(session: Session, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def strict_client(session: Session, settings: Settings) -> Iterator[TestClient]:
+    """A client whose app allows 3 writes and 3 sign-ins a minute, and 2 KB bodies."""
+    strict = settings.model_copy(
+        update={"rate_limit_write": "3/minute", "rate_limit_signin": "3/minute",
+                "max_request_bytes": 2048}
+    )  # fmt: skip
+    yield from _client(session, strict)
+
+
+def test_sign_in_over_the_limit_is_429_with_retry_after(strict_client, make_user):
+    make_user("ana", "admin")
+    for _ in range(3):
+        wrong = strict_client.post(TOKEN_URL, data={"username": "ana", "password": "x" * 8})
+        assert wrong.status_code == 401
+    resp = strict_client.post(TOKEN_URL, data={"username": "ana", "password": PASSWORD})
+    assert resp.status_code == 429
+    assert resp.json()["error"] == "RateLimited"
+    assert 1 <= int(resp.headers["retry-after"]) <= 60
+
+
+def test_writes_over_the_limit_are_429_per_identity(strict_client, make_user):
+    make_user("ana", "admin")
+    make_user("budi", "admin")
+    ana = {"Authorization": f"Bearer {token_for(strict_client, 'ana')}"}
+    budi = {"Authorization": f"Bearer {token_for(strict_client, 'budi')}"}
+    body = {"region_code": "1671011001001", "label": "hp"}
+    statuses = [strict_client.post("/api/v1/keys", json=body, headers=ana).status_code
+                for _ in range(4)]  # fmt: skip
+    assert statuses == [201, 201, 201, 429]
+    limited = strict_client.post("/api/v1/keys", json=body, headers=ana)
+    assert limited.json()["error"] == "RateLimited" and "retry-after" in limited.headers
+    # Another identity has its own budget, and reads are not limited.
+    assert strict_client.post("/api/v1/keys", json=body, headers=budi).status_code == 201
+    assert strict_client.get("/api/v1/keys", headers=ana).status_code == 200
+
+
+def test_body_over_the_limit_is_413_in_the_error_shape(strict_client, make_user):
+    make_user("ana", "admin")
+    ana = {"Authorization": f"Bearer {token_for(strict_client, 'ana')}"}
+    body = {"region_code": "1671011001001", "label": "x" * 5000}
+    resp = strict_client.post("/api/v1/keys", json=body, headers=ana)
+    assert resp.status_code == 413
+    assert resp.json()["error"] == "PayloadTooLarge"
+
+
+def test_streamed_body_over_the_limit_is_413(strict_client):
+    def chunks() -> Iterator[bytes]:
+        for _ in range(10):
+            yield b"username=" + b"a" * 500
+
+    resp = strict_client.post(
+        TOKEN_URL, content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert resp.status_code == 413
+    assert resp.json()["error"] == "PayloadTooLarge"
+
+
+def test_failed_sign_ins_wait_longer_each_time(session, settings, make_user):
+    make_user("ana", "admin")
+    slow = settings.model_copy(update={"signin_failure_delay": 0.25})
+    limiter = RateLimiter("memory://")
+    waits: list[float] = []
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            sign_in(session=session, settings=slow, limiter=limiter, username="ana",
+                    password="wrong-password", remote="10.0.0.9", sleep=waits.append)  # fmt: skip
+    assert waits == [0.25, 0.5, 1.0]
+    token = sign_in(session=session, settings=slow, limiter=limiter, username="ana",
+                    password=PASSWORD, remote="10.0.0.9", sleep=waits.append)  # fmt: skip
+    assert token.access_token and waits == [0.25, 0.5, 1.0]  # success does not wait
+
+
+def test_limiter_counts_per_key_and_reports_retry_after():
+    limiter = RateLimiter("memory://")
+    limiter.hit(limit="1/hour", key="a", what="writes")
+    limiter.hit(limit="1/hour", key="b", what="writes")
+    with pytest.raises(RateLimited) as caught:
+        limiter.hit(limit="1/hour", key="a", what="writes")
+    assert 3000 < caught.value.retry_after <= 3600
