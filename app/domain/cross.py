@@ -93,6 +93,7 @@ def check_sources(submissions: Sequence[SubmissionValues]) -> list[Finding]:
                 f"{name_id} berbeda antar sumber: {listing} (selisih {d})",
                 f"{name_en} differs between sources: {listing} (difference {d})",
                 inputs=(name,),
+                submission_ids=tuple(sid for _s, _v, sid in entries),
             )
         )
     return findings

@@ -22,6 +22,8 @@ class Finding:
     - `detail_key`: tells apart several findings of one rule and field in one scope
       (the sub-rule of a DHASIL_ARITHMETIC breach, "paslon" for TURNOUT_CAP's vote cap).
     - `inputs`: every field whose value the rule read (evidence; not part of the identity).
+    - `submission_ids`: the submissions a cross-source rule compared (SOURCES_DISAGREE), in the
+      order its message lists them; empty for rules over one set of values (evidence only).
 
     Identity (for storage): rule | contest | scope-or-evaluated-code | field | detail_key.
     """
@@ -37,6 +39,7 @@ class Finding:
     scope: str | None = None
     detail_key: str = ""
     inputs: tuple[str, ...] = ()
+    submission_ids: tuple[int, ...] = ()
 
     @property
     def delta(self) -> int | None:

@@ -131,7 +131,10 @@ def sum_checks(paslon_count: int) -> list[Check]:
     spent = ("surat_digunakan", "surat_rusak", "surat_tidak_digunakan")
     checks.append(equality("BALLOT_BALANCE", spent, "surat_diterima", joined(spent)))
     paslon = tuple(paslon_field(n) for n in range(1, paslon_count + 1))
-    checks.append(equality("PASLON_SUM", paslon, "suara_sah", ("Σ suara paslon", "Σ paslon votes")))
+    if paslon:  # a contest without paslon has no vote band to add up
+        checks.append(
+            equality("PASLON_SUM", paslon, "suara_sah", ("Σ suara paslon", "Σ paslon votes"))
+        )
     votes = ("suara_sah", "suara_tidak_sah")
     checks.append(equality("VALID_INVALID_SUM", votes, "suara_total", joined(votes)))
     checks.append(

@@ -55,6 +55,7 @@ def test_sources_disagree_one_finding_per_field_listing_sources() -> None:
     assert found[0].message == (
         "suara sah berbeda antar sumber: ppk 243 (#2), app 235 (#1), sirekap 235 (#3) (selisih 8)"
     )
+    assert found[0].submission_ids == (2, 1, 3)
 
 
 @pytest.mark.parametrize(

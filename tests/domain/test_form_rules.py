@@ -184,3 +184,8 @@ def test_turnout_cap_votes_has_its_own_detail_key() -> None:
     [found] = of_rule(check_form(form({"suara_paslon_1": 261}), PILKADA3), "TURNOUT_CAP")
     assert (found.field, found.detail_key) == (None, "paslon")
     assert "× 1,025" in found.message and "× 1.025" in found.message_en
+
+
+def test_contest_without_paslon_has_no_vote_sum() -> None:
+    ctx = FormContext.for_kind("pilkada", paslon_count=0)
+    assert check_form({"suara_sah": 5, "suara_tidak_sah": 1, "suara_total": 6}, ctx) == []
