@@ -1,0 +1,49 @@
+"""Dashboard pages: a region's coverage, discrepancy counts, tally and fingerprint charts."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.api.deps import SessionDep
+from app.services.access import Principal
+from app.services.dashboard import dashboard_view
+from app.web.charts import fingerprint, turnout_histogram
+from app.web.routing import ConsoleRoute
+from app.web.security import ConsoleUserDep, check_scope, may_see
+from app.web.templating import render
+
+router = APIRouter(route_class=ConsoleRoute)
+
+
+def home_region(principal: Principal) -> str:
+    """Where a user's dashboard starts: their first scope; the nation for an admin."""
+    return principal.scopes[0] if principal.scopes else "0"
+
+
+@router.get("/dashboard")
+def dashboard_home(user: ConsoleUserDep) -> Response:
+    """The dashboard of the user's own scope."""
+    return RedirectResponse(f"/dashboard/{home_region(user)}", status_code=303)
+
+
+@router.get("/dashboard/{code}")
+def dashboard_page(
+    request: Request,
+    code: str,
+    user: ConsoleUserDep,
+    session: SessionDep,
+    contest: Annotated[str | None, Query(max_length=20)] = None,
+    paslon: Annotated[int | None, Query(ge=1, le=6)] = None,
+) -> Response:
+    """Coverage per child region, counts by rule and severity, the tally and the charts."""
+    check_scope(user, code)
+    view = dashboard_view(session=session, code=code, contest_id=contest, nomor_urut=paslon)
+    context = {
+        "view": view,
+        "histogram": turnout_histogram([p.turnout for p in view.points]),
+        "scatter": fingerprint([(p.tps_code, p.turnout, p.share) for p in view.points]),
+        "home": home_region(user),
+        "visible": lambda c: may_see(user, c),
+    }
+    return render(request, "dashboard.html", context)

@@ -1,0 +1,202 @@
+"""The console's words in Bahasa Indonesia (default) and English: one dict, no tooling."""
+
+from typing import Final
+
+from app.domain.catalogue import RULES
+from app.domain.messages import label
+
+LANGS: Final = ("id", "en")
+DEFAULT_LANG: Final = "id"
+
+TEXTS: Final[dict[str, tuple[str, str]]] = {
+    # key: (Bahasa Indonesia, English)
+    "app_name": ("Konsol Auditor Rekap", "Rekap Auditor's Console"),
+    "nav_dashboard": ("Dasbor", "Dashboard"),
+    "nav_discrepancies": ("Temuan", "Discrepancies"),
+    "nav_review": ("Antrean tinjauan", "Review queue"),
+    "signin": ("Masuk", "Sign in"),
+    "signout": ("Keluar", "Sign out"),
+    "username": ("Nama pengguna", "Username"),
+    "password": ("Kata sandi", "Password"),
+    "signin_title": ("Masuk ke konsol", "Sign in to the console"),
+    "signin_failed": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    "signin_hint": (
+        "Untuk Bawaslu, PPK dan admin. Akun demo dicetak oleh perintah `rekap demo`.",
+        "For Bawaslu, PPK and admins. Demo accounts are printed by `rekap demo`.",
+    ),
+    "signed_in_as": ("Masuk sebagai", "Signed in as"),
+    "scope": ("Wilayah tugas", "Scope"),
+    "language": ("Bahasa", "Language"),
+    "switch_lang": ("English", "Bahasa Indonesia"),
+    "error_title": ("Terjadi kesalahan", "Something went wrong"),
+    "error_403": ("Anda tidak berwenang melihat halaman ini.", "You may not see this page."),
+    "error_404": ("Halaman atau data tidak ditemukan.", "Page or data not found."),
+    "error_422": ("Isian tidak valid.", "Invalid input."),
+    "error_csrf": (
+        "Formulir kedaluwarsa; muat ulang halaman dan coba lagi.",
+        "The form expired; reload the page and try again.",
+    ),
+    "back_home": ("Kembali ke dasbor", "Back to the dashboard"),
+    # dashboard
+    "coverage": ("Cakupan TPS", "TPS coverage"),
+    "tps_reported": ("TPS melapor", "TPS reported"),
+    "tps_total": ("Jumlah TPS", "TPS total"),
+    "region": ("Wilayah", "Region"),
+    "children": ("Wilayah di bawahnya", "Regions below"),
+    "open_errors": ("Galat terbuka", "Open errors"),
+    "open_warnings": ("Peringatan terbuka", "Open warnings"),
+    "discrepancy_counts": ("Jumlah temuan", "Discrepancy counts"),
+    "by_rule": ("Menurut aturan", "By rule"),
+    "by_severity": ("Menurut tingkat", "By severity"),
+    "by_status": ("Menurut status", "By status"),
+    "tally": ("Rekapitulasi suara", "Vote tally"),
+    "contest": ("Pemilihan", "Contest"),
+    "field": ("Isian", "Field"),
+    "value": ("Nilai", "Value"),
+    "total": ("Jumlah", "Total"),
+    "count": ("Banyaknya", "Count"),
+    "fingerprint": ("Sidik jari pemilihan", "Election fingerprint"),
+    "turnout_hist": ("Sebaran partisipasi per TPS", "Turnout per TPS (histogram)"),
+    "turnout_scatter": (
+        "Partisipasi vs perolehan suara paslon {n}",
+        "Turnout vs vote share of paslon {n}",
+    ),
+    "turnout": ("Partisipasi", "Turnout"),
+    "vote_share": ("Perolehan suara", "Vote share"),
+    "tps_count": ("Banyak TPS", "Number of TPS"),
+    "chart_empty": ("Belum ada data TPS.", "No TPS data yet."),
+    "fingerprint_note": (
+        "Satu titik per TPS. Gumpalan di pojok kanan atas (partisipasi dan perolehan hampir "
+        "100%) patut diperiksa.",
+        "One dot per TPS. A cluster in the top-right corner (turnout and share near 100%) "
+        "deserves a look.",
+    ),
+    "recap_link": ("Rekap D.Hasil kecamatan", "Kecamatan D.Hasil recap"),
+    "tps_page": ("Halaman TPS", "TPS page"),
+    "see_discrepancies": ("Lihat temuan di wilayah ini", "See discrepancies in this region"),
+    # discrepancies
+    "rule": ("Aturan", "Rule"),
+    "severity": ("Tingkat", "Severity"),
+    "status": ("Status", "Status"),
+    "since": ("Sejak", "Since"),
+    "filter": ("Saring", "Filter"),
+    "any": ("(semua)", "(any)"),
+    "sort": ("Urutan", "Sort"),
+    "sort_oldest": ("Terlama dulu", "Oldest first"),
+    "sort_newest": ("Terbaru dulu", "Newest first"),
+    "next_page": ("Halaman berikutnya", "Next page"),
+    "first_page": ("Halaman pertama", "First page"),
+    "message": ("Keterangan", "Message"),
+    "where": ("Lokasi", "Where"),
+    "evidence": ("Bukti", "Evidence"),
+    "no_discrepancies": ("Tidak ada temuan.", "No discrepancies."),
+    "expected": ("Seharusnya", "Expected"),
+    "actual": ("Tertulis", "Actual"),
+    "suggestion": ("Saran", "Suggestion"),
+    "csv_export": ("Unduh CSV", "Download CSV"),
+    # severities and statuses
+    "sev_error": ("galat", "error"),
+    "sev_warning": ("peringatan", "warning"),
+    "st_open": ("terbuka", "open"),
+    "st_acknowledged": ("diakui", "acknowledged"),
+    "st_dismissed": ("ditolak", "dismissed"),
+    "st_escalated": ("diteruskan", "escalated"),
+    "st_resolved": ("selesai", "resolved"),
+    # TPS page
+    "photos": ("Foto formulir", "Form photos"),
+    "no_photos": ("Belum ada foto.", "No photos yet."),
+    "variant_original": ("Asli", "Original"),
+    "variant_rectified": ("Diluruskan", "Rectified"),
+    "variant_annotated": ("Dengan bacaan", "Annotated"),
+    "page": ("Halaman", "Page"),
+    "submissions": ("Semua kiriman per isian", "Every submission per field"),
+    "accepted": ("Nilai diterima", "Accepted value"),
+    "why": ("Alasan", "Why"),
+    "why_source": (
+        "dari sumber {source} (kiriman #{id})",
+        "from source {source} (submission #{id})",
+    ),
+    "accepted_rule": (
+        "Aturan nilai diterima: koreksi pleno > tinjauan > PPK > aplikasi > demo > bacaan foto "
+        "(keyakinan ≥ 0,9) > Sirekap; yang terbaru menang dalam satu sumber.",
+        "Accepted-value rule: plenary correction > review > PPK > app > demo > photo reading "
+        "(confidence ≥ 0.9) > Sirekap; the newest wins within one source.",
+    ),
+    "differs": ("berbeda", "differs"),
+    "discrepancies": ("Temuan", "Discrepancies"),
+    "history": ("Riwayat", "History"),
+    "note": ("Catatan", "Note"),
+    "note_required": ("Catatan wajib diisi untuk menolak.", "A note is required to dismiss."),
+    "acknowledge": ("Akui", "Acknowledge"),
+    "dismiss": ("Tolak", "Dismiss"),
+    "escalate": ("Teruskan", "Escalate"),
+    "saved": ("Tersimpan.", "Saved."),
+    "dpt": ("DPT", "Voter roll (DPT)"),
+    "desa": ("Desa/kelurahan", "Desa/kelurahan"),
+    "kecamatan": ("Kecamatan", "Kecamatan"),
+    "submitted_by": ("oleh", "by"),
+    "src_app": ("Aplikasi", "App"),
+    "src_ocr": ("Bacaan foto", "Photo reading"),
+    "src_ppk": ("PPK", "PPK"),
+    "src_sirekap": ("Sirekap", "Sirekap"),
+    "src_plenary": ("Koreksi pleno", "Plenary"),
+    "src_review": ("Tinjauan", "Review"),
+    "src_demo": ("Demo", "Demo"),
+    # recap
+    "recap_title": ("Rekap D.Hasil Kecamatan", "D.Hasil Kecamatan recap"),
+    "dhasil_version": ("Versi D.Hasil", "D.Hasil version"),
+    "no_dhasil": ("Belum ada D.Hasil untuk pemilihan ini.", "No D.Hasil for this contest yet."),
+    "sum_tps": ("Σ TPS", "Σ TPS"),
+    "dhasil": ("D.Hasil", "D.Hasil"),
+    "difference": ("Selisih", "Difference"),
+    "tps_behind": ("TPS di desa ini", "TPS in this desa"),
+    "only_differences": ("Hanya isian yang berbeda", "Only fields that differ"),
+    "all_match": ("Semua isian cocok.", "Every field matches."),
+    "kecamatan_total": ("Jumlah kecamatan", "Kecamatan total"),
+    # review queue
+    "review_title": ("Antrean tinjauan bacaan foto", "Photo reading review queue"),
+    "review_help": (
+        "Tekan Enter untuk membenarkan bacaan, atau ketik angka yang benar lalu Enter.",
+        "Press Enter to confirm the reading, or type the right number and press Enter.",
+    ),
+    "reading": ("Bacaan", "Reading"),
+    "alternatives": ("Alternatif", "Alternatives"),
+    "confidence": ("Keyakinan", "Confidence"),
+    "confirm": ("Benarkan", "Confirm"),
+    "your_value": ("Nilai Anda", "Your value"),
+    "queue_empty": ("Antrean kosong. Terima kasih!", "The queue is empty. Thank you!"),
+    "crop": ("Potongan kotak", "Box crop"),
+    "reason": ("Sebab", "Reason"),
+    "review_unavailable": (
+        "Antrean tinjauan belum tersedia di server ini.",
+        "The review queue is not available on this server yet.",
+    ),
+}
+
+
+def normalize_lang(lang: str | None) -> str | None:
+    """A supported language code, or None for anything else."""
+    return lang if lang in LANGS else None
+
+
+def translate(lang: str, key: str, **params: object) -> str:
+    """The text for a key in a language; the key itself when it is not in the dictionary."""
+    pair = TEXTS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**params) if params else text
+
+
+def field_label(lang: str, name: str) -> str:
+    """A readable name of a canonical field ("suara paslon 2", "votes for paslon 2")."""
+    pair = label(name)
+    return pair[1] if lang == "en" else pair[0]
+
+
+def rule_description(lang: str, code: str) -> str:
+    """What a rule checks, from the rule catalogue (empty for an unknown code)."""
+    info = RULES.get(code)
+    if info is None:
+        return ""
+    return info.description_en if lang == "en" else info.description_id

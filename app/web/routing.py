@@ -1,0 +1,57 @@
+"""Console routes render failures as HTML pages (the API keeps its JSON error shape)."""
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from app.errors import AppError, SignInRequired
+from app.web.security import finish
+from app.web.templating import render
+
+
+def _signin_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = "/signin?next=" + quote(target, safe="")
+    if request.headers.get("hx-request"):
+        # htmx follows HX-Redirect with a full page load instead of swapping the sign-in page in.
+        return finish(request, Response(status_code=204, headers={"HX-Redirect": url}))
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def error_page(
+    request: Request, status: int, detail: str, fields: dict[str, str] | None
+) -> Response:
+    """The console's error page (a fragment for htmx requests)."""
+    name = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
+    return render(
+        request,
+        name,
+        {"status": status, "detail": detail, "fields": fields or {}},
+        status_code=status,
+    )
+
+
+class ConsoleRoute(APIRoute):
+    """An APIRoute whose AppErrors become HTML pages and whose anonymous callers sign in first."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler: SignInRequired → sign-in, AppError / bad input → error page."""
+        handler = super().get_route_handler()
+
+        async def console_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                return _signin_redirect(request)
+            except AppError as exc:
+                return error_page(request, exc.status_code, exc.detail, exc.fields)
+            except RequestValidationError as exc:
+                fields = {".".join(str(p) for p in e["loc"][1:]): e["msg"] for e in exc.errors()}
+                return error_page(request, 422, "invalid request", fields)
+
+        return console_handler

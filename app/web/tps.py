@@ -1,0 +1,7 @@
+"""Console pages: tps."""
+
+from fastapi import APIRouter
+
+from app.web.routing import ConsoleRoute
+
+router = APIRouter(route_class=ConsoleRoute)
