@@ -13,8 +13,7 @@ from app.api.routes import (
     regions,
     results,
 )
-
-from app.web import routes as console  # noqa: E402
+from app.web import routes as console
 
 API_PREFIX = "/api/v1"
 
