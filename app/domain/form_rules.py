@@ -155,77 +155,58 @@ def _factor_text(ctx: FormContext) -> Text:
     return (text.replace(".", ","), text)
 
 
-def limit_checks(ctx: FormContext) -> list[Check]:
-    """The per-TPS caps: DPT_TURNOUT, BALLOT_RESERVE, TURNOUT_CAP, TPS_SIZE, DISABILITAS."""
+def reserve_limit(ctx: FormContext) -> Callable[[Known], tuple[int, Text]]:
+    """BALLOT_RESERVE's limit: ⌈pemilih_dpt_j × factor⌉ + 1 (KPU's reserve, one spare)."""
     f_id, f_en = _factor_text(ctx)
-    factor = ctx.reserve_factor
-    checks = [
-        cap(
-            "DPT_TURNOUT",
-            f"pengguna_dpt_{g}",
-            (f"pengguna_dpt_{g}",),
-            (f"pemilih_dpt_{g}",),
-            same_as(f"pemilih_dpt_{g}"),
-        )
-        for g in GENDERS
-    ]
 
-    def reserve(v: Known) -> tuple[int, Text]:
+    def limit(v: Known) -> tuple[int, Text]:
         dpt = v["pemilih_dpt_j"]
-        return math.ceil(dpt * factor) + 1, (
+        return math.ceil(dpt * ctx.reserve_factor) + 1, (
             f"batas ⌈pemilih DPT J {dpt} × {f_id}⌉ + 1 =",
             f"limit ⌈DPT voters (total) {dpt} × {f_en}⌉ + 1 =",
         )
 
-    checks.append(
-        cap(
-            "BALLOT_RESERVE",
-            "surat_diterima",
-            ("surat_diterima",),
-            ("pemilih_dpt_j",),
-            reserve,
-            severity="warning",
-        )
-    )
-    registered = ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_dpk_j")
-    checks.append(
-        cap(
-            "TURNOUT_CAP",
-            "pengguna_total_j",
-            ("pengguna_total_j",),
-            registered,
-            lambda v: (sum(v[r] for r in registered), joined(registered)),
-        )
-    )
+    return limit
 
-    def vote_cap(v: Known) -> tuple[int, Text]:
+
+def vote_limit(ctx: FormContext) -> Callable[[Known], tuple[int, Text]]:
+    """TURNOUT_CAP's vote limit: Σ paslon ≤ pemilih_dpt_j × factor (integer votes: the floor)."""
+    f_id, f_en = _factor_text(ctx)
+
+    def limit(v: Known) -> tuple[int, Text]:
         dpt = v["pemilih_dpt_j"]
-        return math.floor(dpt * factor), (
+        return math.floor(dpt * ctx.reserve_factor), (
             f"pemilih DPT J {dpt} × {f_id} =",
             f"DPT voters (total) {dpt} × {f_en} =",
         )
 
-    paslon = tuple(paslon_field(n) for n in range(1, ctx.paslon_count + 1))
-    checks.append(
-        cap("TURNOUT_CAP", None, paslon, ("pemilih_dpt_j",), vote_cap, detail_key="paslon")
-    )
-    size: tuple[int, Text] = (ctx.max_tps_size, ("batas pemilih per TPS", "voters per TPS limit"))
-    checks.append(
-        cap(
-            "TPS_SIZE", "pemilih_dpt_j", ("pemilih_dpt_j",), (), lambda _v: size, severity="warning"
-        )
-    )
-    checks += [
-        cap(
-            "DISABILITAS",
-            f"disabilitas_{g}",
-            (f"disabilitas_{g}",),
-            (f"pengguna_total_{g}",),
-            same_as(f"pengguna_total_{g}"),
-        )
+    return limit
+
+
+def per_gender_caps(rule: str, row: str, limit_row: str) -> list[Check]:
+    """`row_g ≤ limit_row_g` for g = l, p, j."""
+    return [
+        cap(rule, f"{row}_{g}", (f"{row}_{g}",), (f"{limit_row}_{g}",), same_as(f"{limit_row}_{g}"))
         for g in GENDERS
     ]
-    return checks
+
+
+def limit_checks(ctx: FormContext) -> list[Check]:
+    """The per-TPS caps: DPT_TURNOUT, BALLOT_RESERVE, TURNOUT_CAP, TPS_SIZE, DISABILITAS."""
+    registered = ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_dpk_j")
+    paslon = tuple(paslon_field(n) for n in range(1, ctx.paslon_count + 1))
+    size: tuple[int, Text] = (ctx.max_tps_size, ("batas pemilih per TPS", "voters per TPS limit"))
+    dpt_j = ("pemilih_dpt_j",)
+    return [
+        *per_gender_caps("DPT_TURNOUT", "pengguna_dpt", "pemilih_dpt"),
+        cap("BALLOT_RESERVE", "surat_diterima", ("surat_diterima",), dpt_j, reserve_limit(ctx),
+            severity="warning"),
+        cap("TURNOUT_CAP", "pengguna_total_j", ("pengguna_total_j",), registered,
+            lambda v: (sum(v[r] for r in registered), joined(registered))),
+        cap("TURNOUT_CAP", None, paslon, dpt_j, vote_limit(ctx), detail_key="paslon"),
+        cap("TPS_SIZE", "pemilih_dpt_j", dpt_j, (), lambda _v: size, severity="warning"),
+        *per_gender_caps("DISABILITAS", "disabilitas", "pengguna_total"),
+    ]  # fmt: skip
 
 
 @lru_cache(maxsize=64)
