@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     ocr_lease_seconds: int = 300
     ocr_max_attempts: int = 3
     ocr_requeue_after_seconds: int = 600  # a queued job not started by then lost its enqueue
+    ocr_fake_seconds: float = 3.0  # how long the fake-slow reader takes (tests)
     demo_seed: int = 20241127
 
 

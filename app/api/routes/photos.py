@@ -32,7 +32,8 @@ def get_enqueuer() -> Callable[[int], None]:
     """Hands a job id to the queue (imported lazily: the API must start without a queue)."""
     from app.worker.queue import enqueue_job
 
-    return enqueue_job
+    enqueue: Callable[[int], None] = enqueue_job
+    return enqueue
 
 
 StoreDep = Annotated[PhotoStore, Depends(get_store)]

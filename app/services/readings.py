@@ -1,0 +1,229 @@
+"""A finished reading becomes evidence: an `ocr` submission, the rules, findings, review items."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.domain.cross import check_reading
+from app.domain.intake import MAX_FORM_VALUE
+from app.models import Discrepancy, OcrResult, Photo, ReviewItem, Submission, Tps
+from app.services.intake import contest_fields
+from app.services.photo_findings import PhotoFinding, record_finding
+from app.services.reader import ReadOutcome
+from app.services.recheck import recheck_submission
+
+FAILED_PAGE = ("not_cform", "wrong_page")
+PEOPLE_SOURCES = ("app", "ppk", "plenary", "review", "sirekap")
+
+
+def store_result(
+    *,
+    session: Session,
+    sha256: str,
+    outcome: ReadOutcome,
+    job_id: int,
+    images: dict[str, str | None],
+) -> OcrResult:
+    """The reading keyed by (bytes, engine version): written once; a second run finds it."""
+    stmt = select(OcrResult).where(
+        OcrResult.sha256 == sha256, OcrResult.engine_version == outcome.engine_version
+    )
+    existing = session.exec(stmt).first()
+    if existing is not None:
+        return existing
+    row = OcrResult(
+        sha256=sha256,
+        engine_version=outcome.engine_version,
+        status=outcome.status,
+        reading=outcome.reading,
+        rectified_sha256=images.get("rectified"),
+        annotated_sha256=images.get("annotated"),
+        job_id=job_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_reading(
+    *, session: Session, photo_id: int, result: OcrResult, min_confidence: float
+) -> str:
+    """Record the reading on the photo and as evidence; returns the photo's new status."""
+    photo = session.get_one(Photo, photo_id)
+    tps = session.get_one(Tps, photo.tps_code)
+    _, allowed = contest_fields(session, photo.contest_id)
+    reading = result.reading
+    photo.reading, photo.engine_version = reading, result.engine_version
+    if result.status != "read":
+        if result.status in FAILED_PAGE:
+            _flag_wrong_page(session, photo, tps, reading.get("reason") or result.status)
+        photo.status = "unreadable"
+        session.add(photo)
+        return photo.status
+    if photo.page is not None and reading.get("page") not in (None, photo.page):
+        _flag_wrong_page(session, photo, tps, f"page {reading.get('page')}, not {photo.page}")
+    fields = {k: v for k, v in reading.get("fields", {}).items() if k in allowed}
+    submission = _submit(session, photo, tps, fields, result.engine_version)
+    review = _low_confidence(session, photo, tps, fields, min_confidence)
+    if submission is not None:
+        recheck_submission(session=session, submission=submission)
+        _flag_mismatches(session, photo, tps, submission)
+        review |= _failed_sums(session, photo, fields)
+    for name, why in sorted(review.items()):
+        add_review_item(session=session, photo=photo, field=name, reading=fields[name], reason=why)
+    photo.status = "needs_review" if review else "read"
+    session.add(photo)
+    return photo.status
+
+
+def _submit(
+    session: Session, photo: Photo, tps: Tps, fields: dict[str, Any], engine_version: str
+) -> Submission | None:
+    values = {
+        name: f["value"]
+        for name, f in fields.items()
+        if isinstance(f.get("value"), int) and 0 <= f["value"] <= MAX_FORM_VALUE
+    }
+    if not values:
+        return None
+    sub = Submission(
+        tps_code=tps.code,
+        contest_id=photo.contest_id,
+        kecamatan_code=tps.kecamatan_code,
+        source="ocr",
+        submitted_by=f"ocr:{engine_version}",
+        reason=f"photo {photo.id}",
+        values=values,
+        confidence={name: float(fields[name].get("confidence", 0.0)) for name in values},
+    )
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def _low_confidence(
+    session: Session, photo: Photo, tps: Tps, fields: dict[str, Any], min_confidence: float
+) -> dict[str, str]:
+    """LOW_CONFIDENCE (warning) per unsure field, or boxes and bubbles that disagree."""
+    review = {}
+    for name, f in sorted(fields.items()):
+        conf = float(f.get("confidence", 0.0))
+        disagree = f.get("bubbles_agree") is False
+        if conf >= min_confidence and not disagree and f.get("value") is not None:
+            continue
+        why = "boxes and bubbles disagree" if disagree else f"confidence {conf:.2f}"
+        review[name] = f"low confidence: {why}"
+        finding = PhotoFinding(
+            rule="LOW_CONFIDENCE",
+            severity="warning",
+            field=name,
+            message=f"{name} terbaca {f.get('value')} dengan keyakinan rendah ({why})",
+            message_en=f"{name} read as {f.get('value')} with low confidence ({why})",
+            detail_key=f"photo:{photo.id}",
+            actual=f.get("value"),
+        )
+        record_finding(
+            session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
+            photo_id=photo.id or 0,
+        )  # fmt: skip
+    return review
+
+
+def _flag_wrong_page(session: Session, photo: Photo, tps: Tps, why: str) -> None:
+    finding = PhotoFinding(
+        rule="WRONG_PAGE",
+        severity="error",
+        field=None,
+        message=f"Foto {photo.id} bukan halaman/kontestasi yang disebut: {why}",
+        message_en=f"Photo {photo.id} is not the page or contest it was uploaded as: {why}",
+        detail_key=f"photo:{photo.id}",
+    )
+    record_finding(
+        session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
+        photo_id=photo.id or 0,
+    )  # fmt: skip
+
+
+def _flag_mismatches(session: Session, photo: Photo, tps: Tps, ocr: Submission) -> None:
+    """READING_MISMATCH against the newest submission of every people/app source."""
+    stmt = (
+        select(Submission)
+        .where(Submission.tps_code == tps.code, Submission.contest_id == photo.contest_id)
+        .where(col(Submission.source).in_(PEOPLE_SOURCES))
+        .order_by(col(Submission.id))
+    )
+    newest = {s.source: s for s in session.exec(stmt)}
+    for source, sub in sorted(newest.items()):
+        for f in check_reading(ocr.values, sub.values, source=source):
+            finding = PhotoFinding(
+                rule=f.rule, severity=f.severity, field=f.field, message=f.message,
+                message_en=f.message_en, detail_key=f"photo:{photo.id}:{source}",
+                expected=f.expected, actual=f.actual,
+            )  # fmt: skip
+            record_finding(
+                session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
+                photo_id=photo.id or 0,
+            )  # fmt: skip
+
+
+SUM_RULES = ("PASLON_SUM", "VALID_INVALID_SUM", "GENDER_SUM", "TURNOUT_SUM", "BALLOT_BALANCE")
+
+
+def _failed_sums(session: Session, photo: Photo, fields: dict[str, Any]) -> dict[str, str]:
+    """Fields the reading gave whose sums failed: each goes to a person."""
+    stmt = select(Discrepancy).where(
+        Discrepancy.tps_code == photo.tps_code,
+        Discrepancy.contest_id == photo.contest_id,
+        col(Discrepancy.rule).in_(SUM_RULES),
+        Discrepancy.status != "resolved",
+    )
+    review: dict[str, str] = {}
+    for d in session.exec(stmt):
+        named = [d.field] if d.field else []
+        for name in named + _sum_inputs(d.rule, fields):
+            if name in fields:
+                review.setdefault(name, f"sum failed: {d.rule}")
+    return review
+
+
+def _sum_inputs(rule: str, fields: dict[str, Any]) -> list[str]:
+    if rule == "PASLON_SUM":
+        return [n for n in fields if n.startswith("suara_paslon_")] + ["suara_sah"]
+    if rule == "VALID_INVALID_SUM":
+        return ["suara_sah", "suara_tidak_sah", "suara_total"]
+    return []
+
+
+def add_review_item(
+    *, session: Session, photo: Photo, field: str, reading: dict[str, Any], reason: str
+) -> ReviewItem | None:
+    """A review item for one field of one photo (once; a re-read keeps the open item)."""
+    stmt = select(ReviewItem).where(ReviewItem.photo_id == photo.id, ReviewItem.field == field)
+    if session.exec(stmt).first() is not None:
+        return None
+    boxes = reading.get("boxes") or []
+    item = ReviewItem(
+        photo_id=photo.id or 0,
+        tps_code=photo.tps_code,
+        contest_id=photo.contest_id,
+        kecamatan_code=photo.kecamatan_code,
+        field=field,
+        reason=reason[:200],
+        read_value=reading.get("value"),
+        confidence=reading.get("confidence"),
+        alternatives=reading.get("alternatives") or [],
+        crop_box=_union(boxes),
+    )
+    session.add(item)
+    return item
+
+
+def _union(boxes: list[list[int]]) -> list[int] | None:
+    """One box (x, y, w, h) around every digit box and bubble column of a field."""
+    if not boxes:
+        return None
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return [x0, y0, x1 - x0, y1 - y0]

@@ -1,0 +1,37 @@
+"""The huey instance, built from REKAP_QUEUE_URL: SQLite (own file, default), Redis or PostgreSQL.
+
+The ocr_job table is the truth; the queue only carries job ids. A lost enqueue or a worker killed
+mid-job is repaired by the sweep (app/services/ocr_jobs.py), so huey's at-most-once is enough.
+"""
+
+import logging
+from pathlib import Path
+
+from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "rekap-ocr"
+
+
+def build_huey(queue_url: str, *, immediate: bool = False) -> Huey:
+    """A Huey for the URL: `sqlite:///path`, `redis://...` or `postgresql://...`."""
+    if queue_url.startswith("sqlite:///"):
+        path = Path(queue_url[len("sqlite:///") :])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=str(path), immediate=immediate, timeout=30)
+    if queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(QUEUE_NAME, url=queue_url, immediate=immediate)
+    if queue_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        return PostgresHuey(QUEUE_NAME, dsn=dsn, immediate=immediate)
+    raise ValueError(f"REKAP_QUEUE_URL must be sqlite:///, redis:// or postgresql://: {queue_url}")
+
+
+def enqueue_job(job_id: int) -> None:
+    """Hand a job id to the workers; a failure is logged, the sweep enqueues the job again."""
+    from app.worker.tasks import read_photo_task
+
+    try:
+        read_photo_task(job_id)
+    except Exception:  # the queue being down must never fail an upload already committed
+        log.exception("enqueue of ocr job %s failed; the sweep will retry", job_id)
