@@ -8,6 +8,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from app.config import get_settings
 from app.db import session_scope
 from app.services.demo import database_is_empty, load_demo
+from app.services.demo_accounts import create_demo_accounts
 
 
 def register(app: typer.Typer) -> None:
@@ -42,9 +43,14 @@ def register(app: typer.Typer) -> None:
             dataset = load_demo(
                 session=session, seed=seed or get_settings().demo_seed, progress=step
             )
+            accounts = create_demo_accounts(session=session)
         elapsed = time.perf_counter() - started
         typer.echo(
             f"demo loaded in {elapsed:.1f} s: {len(dataset.kecamatan)} kecamatan, "
             f"{sum(len(d.forms) for d in dataset.kecamatan.values())} TPS, "
             f"{len(dataset.plants)} planted problems (docs/demo.md)"
         )
+        typer.echo('demo accounts for the console (shown once; README "The auditor\'s console"):')
+        for acc in accounts:
+            scope = ",".join(acc.scopes) or "*"
+            typer.echo(f"  {acc.role:8} {acc.username:13} password {acc.password}  scope {scope}")
