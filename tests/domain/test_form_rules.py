@@ -189,3 +189,10 @@ def test_turnout_cap_votes_has_its_own_detail_key() -> None:
 def test_contest_without_paslon_has_no_vote_sum() -> None:
     ctx = FormContext.for_kind("pilkada", paslon_count=0)
     assert check_form({"suara_sah": 5, "suara_tidak_sah": 1, "suara_total": 6}, ctx) == []
+
+
+@pytest.mark.parametrize("name", sorted(BASE))
+@pytest.mark.parametrize("step", [-1, 1, 100])
+def test_every_field_of_the_reference_form_is_guarded(name: str, step: int) -> None:
+    changed = form({name: (BASE[name] + step) % 1000})
+    assert [f for f in check_form(changed, PILKADA3) if f.severity == "error"] != []

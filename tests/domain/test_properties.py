@@ -102,3 +102,30 @@ def test_one_changed_tps_number_is_exactly_one_desa_finding(
     changed = {**accepted, tps: {**accepted[tps], name: new}}
     found = reconcile_kecamatan(tps_by_desa=tps_by_desa, accepted=changed, dhasil=version, ctx=ctx)
     assert [(f.rule, f.scope, f.field) for f in found] == [("DESA_VS_DHASIL", tps[:10], name)]
+
+
+@settings(deadline=None)
+@given(consistent_forms, st.data())
+def test_a_planted_hundreds_slip_is_never_mis_suggested(
+    case: tuple[Form, FormContext], data: st.DataObject
+) -> None:
+    values, ctx = case
+    name = data.draw(st.sampled_from(fields_for_contest(ctx.paslon_count)))
+    true = values[name]
+    hundreds = data.draw(st.integers(0, 9).filter(lambda h: h != true // 100))
+    misread = hundreds * 100 + true % 100
+    found = check_form({**values, name: misread}, ctx)
+    slips = [(f.field, f.actual, f.suggestion) for f in found if f.rule == "HUNDREDS_SLIP"]
+    assert slips in ([], [(name, misread, true)])
+
+
+@settings(deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(fields_for_contest(6)), st.none() | st.integers(-5, 2000)),
+    ELECTION_CONTEXTS,
+)
+def test_any_partial_form_is_checked_without_error(
+    values: dict[str, int | None], ctx: FormContext
+) -> None:
+    for f in check_form(values, ctx):
+        assert f.rule and f.message and f.message_en and set(f.inputs) <= set(values)
