@@ -52,3 +52,10 @@ class WrongPage(OcrError):
 
     code = "WRONG_PAGE"
     status: FailureStatus = "wrong_page"
+
+    def __init__(
+        self, reason: str, *, found_form: str | None = None, found_page: int | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.found_form = found_form
+        self.found_page = found_page

@@ -3,8 +3,7 @@
 The tag is searched on a copy of about 1000 px with a dictionary restricted to the tag ids of
 the known templates (an AprilTag 36h10 search over all 2320 ids costs up to 0.5 s on a photo with
 a keyboard in it; over a few dozen ids it costs 10-30 ms). Its corners are refined on the working
-image. The tag's four corners give a first homography, which predicts where each corner marker
-is; each marker is then looked for only in a window around its prediction.
+image. The tag then says roughly where each corner marker is (`find_markers_with_tag`).
 
 Without a tag (torn, covered or blurred), `find_markers_global` looks for the four step-shaped
 markers anywhere, and `find_page_quad` for the page outline: both assume the photo is upright
@@ -13,6 +12,7 @@ markers anywhere, and `find_page_quad` for the page outline: both assume the pho
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +20,20 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ocr.templates import Marker, PageTemplate
+from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
 Points = npt.NDArray[np.float32]
+Point = tuple[float, float]
 
 DETECT_SIDE = 1000
 # A marker is two solid squares touching at a corner: about half of its bounding box is ink.
 MARKER_FILL = (0.3, 0.72)
-MARKER_SEARCH_PT = 300.0  # half-size of the search window, template px, around the prediction
+MARKER_RADIUS_PT = 700.0  # how far (template px) from the tag's affine guess a marker may be
+BLOB_SIDE = 18.0  # px: markers larger than this are searched on a reduced copy
+MARKER_CHOICES = 3  # blobs kept per marker
+MARKER_FIT_RMS = 5.0  # template px: a wrong blob cannot fit the tag and the other markers
+MIN_MARKERS_TO_FIT = 2  # one far point always fits a homography of 4 close tag corners
 
 
 @dataclass(frozen=True)
@@ -85,62 +90,122 @@ def project(h: npt.NDArray[np.floating[Any]], pts: npt.ArrayLike) -> Points:
     return np.asarray(cv2.perspectiveTransform(arr, h), dtype=np.float32).reshape(-1, 2)
 
 
-def find_markers_near(
-    gray: Gray, page: PageTemplate, template_to_image: npt.NDArray[np.floating[Any]]
-) -> dict[str, tuple[float, float]]:
-    """Each corner marker's centre in working px, searched around where the homography puts it."""
-    found: dict[str, tuple[float, float]] = {}
+def find_markers_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> dict[str, Point]:
+    """The corner markers consistent with the tag: each marker's centre in working px.
+
+    A homography from the tag's 4 close corners extrapolates badly to the far corners of the
+    page, so the tag only gives an affine guess; every marker-shaped blob of the photo is mapped
+    back to template px with it, each marker keeps its few nearest blobs, and the combination
+    (a marker may be missing) whose joint homography with the tag fits best wins.
+    """
+    template_tag = np.asarray(page.tag.corners, dtype=np.float32)
+    affine, _ = cv2.estimateAffine2D(tag.corners, template_tag, method=cv2.LMEDS)
+    if affine is None or not page.markers:
+        return {}
+    tag_side = float(np.linalg.norm(tag.corners[0] - tag.corners[2])) / np.sqrt(2)
+    template_side = float(np.linalg.norm(template_tag[0] - template_tag[2])) / np.sqrt(2)
+    side = tag_side * float(np.mean([m.w for m in page.markers])) / template_side
+    blobs = marker_blobs(gray, side, spread=(0.4, 2.5))
+    if not blobs:
+        return {}
+    image_pts = np.asarray(blobs, dtype=np.float32)
+    in_template = cv2.transform(image_pts.reshape(-1, 1, 2), affine).reshape(-1, 2)
+    options: list[list[int | None]] = []
     for marker in page.markers:
-        centre = project(template_to_image, [marker.center])[0]
-        scale = _local_scale(template_to_image, marker.center)
-        hit = _marker_in_window(gray, centre, scale, marker)
-        if hit is not None:
-            found[marker.name] = hit
+        dist = np.linalg.norm(in_template - np.asarray(marker.center, dtype=np.float32), axis=1)
+        near = [int(i) for i in np.argsort(dist)[:MARKER_CHOICES] if dist[i] < MARKER_RADIUS_PT]
+        options.append([*near, None])
+    best = _best_combination(page, tag, image_pts, options)
+    found: dict[str, Point] = {}
+    for marker, index in zip(page.markers, best, strict=True):
+        if index is not None:
+            found[marker.name] = (float(image_pts[index][0]), float(image_pts[index][1]))
     return found
 
 
-def _local_scale(h: npt.NDArray[np.floating[Any]], at: tuple[float, float]) -> float:
-    """Image px per template px near a template point."""
-    x, y = at
-    pts = project(h, [(x, y), (x + 10, y), (x, y + 10)])
-    return float(np.linalg.norm(pts[1] - pts[0]) + np.linalg.norm(pts[2] - pts[0])) / 20.0
+def _best_combination(
+    page: PageTemplate, tag: TagHit, image_pts: Points, options: list[list[int | None]]
+) -> tuple[int | None, ...]:
+    """The choice of one blob (or none) per marker whose fit with the tag is most convincing.
+
+    Combinations are scored per pattern of present markers, all at once (a batched DLT): the
+    most markers with an RMS residual under MARKER_FIT_RMS wins, then the smallest residual.
+    """
+    template_tag = np.asarray(page.tag.corners, dtype=np.float64)
+    centres = np.asarray([m.center for m in page.markers], dtype=np.float64)
+    choices = np.asarray(
+        [[-1 if i is None else i for i in c] for c in itertools.product(*options)], dtype=np.int64
+    )
+    best: tuple[tuple[int, float], tuple[int | None, ...]] = ((0, 0.0), (None,) * len(options))
+    for present in {tuple(row >= 0) for row in choices}:
+        used = [k for k, p in enumerate(present) if p]
+        if len(used) < MIN_MARKERS_TO_FIT:
+            continue
+        rows = choices[np.all((choices >= 0) == present, axis=1)]
+        rows = rows[[len(set(r[used])) == len(used) for r in rows]]
+        if len(rows) == 0:
+            continue
+        src = np.concatenate(
+            [
+                image_pts[rows[:, used]].astype(np.float64),
+                np.broadcast_to(tag.corners, (len(rows), 4, 2)),
+            ],
+            axis=1,
+        )
+        dst = np.vstack([centres[used], template_tag])
+        rms = _batch_fit_rms(src, dst)
+        k = int(np.argmin(rms))
+        if rms[k] < MARKER_FIT_RMS and (len(used), -float(rms[k])) > best[0]:
+            best = ((len(used), -float(rms[k])), tuple(int(i) if i >= 0 else None for i in rows[k]))
+    return best[1]
 
 
-def _marker_in_window(
-    gray: Gray, centre: Points, scale: float, marker: Marker
-) -> tuple[float, float] | None:
-    """The marker-shaped blob nearest to `centre` inside a window, or None."""
-    half = MARKER_SEARCH_PT * scale
-    x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-    x1, y1 = int(min(gray.shape[1], centre[0] + half)), int(min(gray.shape[0], centre[1] + half))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    blobs = marker_blobs(gray[y0:y1, x0:x1], marker.w * scale)
-    if not blobs:
-        return None
-    local = (centre[0] - x0, centre[1] - y0)
-    bx, by = min(blobs, key=lambda b: (b[0] - local[0]) ** 2 + (b[1] - local[1]) ** 2)
-    return (bx + x0, by + y0)
+def _batch_fit_rms(
+    src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """RMS residual of the least-squares homography of each src set (B, N, 2) onto dst (N, 2)."""
+    scale = 1000.0
+    s, d = src / scale, np.broadcast_to(dst / scale, src.shape)
+    x, y, u, v = s[..., 0], s[..., 1], d[..., 0], d[..., 1]
+    one, zero = np.ones_like(x), np.zeros_like(x)
+    rows_u = np.stack([x, y, one, zero, zero, zero, -u * x, -u * y, -u], axis=-1)
+    rows_v = np.stack([zero, zero, zero, x, y, one, -v * x, -v * y, -v], axis=-1)
+    a = np.concatenate([rows_u, rows_v], axis=1)
+    h = np.linalg.svd(a)[2][:, -1, :].reshape(-1, 3, 3)
+    pts = np.concatenate([s, np.ones_like(s[..., :1])], axis=-1) @ np.transpose(h, (0, 2, 1))
+    w = pts[..., 2:3]
+    w = np.where(np.abs(w) < 1e-12, 1e-12, w)
+    err = np.linalg.norm(pts[..., :2] / w - d, axis=-1) * scale
+    rms: npt.NDArray[np.float64] = np.sqrt(np.mean(err**2, axis=1))
+    return rms
 
 
-def marker_blobs(gray: Gray, side: float) -> list[tuple[float, float]]:
+def marker_blobs(gray: Gray, side: float, spread: tuple[float, float] = (0.55, 1.8)) -> list[Point]:
     """Centroids of dark blobs shaped like a step marker of about `side` px.
 
     The threshold is local (a pixel darker than its neighbourhood by a margin): a global one
-    lumps the marker with a dark table or screen border next to the page.
+    lumps the marker with a dark table or screen border next to the page. Large markers are
+    searched on a reduced copy (a blob's centroid stays sub-pixel accurate).
     """
+    factor = min(1.0, BLOB_SIDE / max(side, 1.0))
+    small = (
+        gray
+        if factor == 1.0
+        else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    )
+    side *= factor
     block = int(2 * side) | 1
     dark = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 5), 12
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 5), 12
     )
     # A blurred marker's two squares meet in a grey point: close it so they stay one blob.
     dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     n, _, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
     out = []
     for (_, _, w, h, area), (cx, cy) in zip(stats[1:n], centroids[1:n], strict=True):
-        size_ok = 0.55 * side < max(w, h) < 1.8 * side and 0.6 < w / h < 1.66
+        size_ok = spread[0] * side < max(w, h) < spread[1] * side and 0.6 < w / h < 1.66
         if size_ok and MARKER_FILL[0] < area / float(w * h) < MARKER_FILL[1]:
-            out.append((float(cx), float(cy)))
+            out.append(((float(cx) + 0.5) / factor - 0.5, (float(cy) + 0.5) / factor - 0.5))
     return out
 
 

@@ -22,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr.errors import MarkersNotFound
-from ocr.locate import TagHit, find_markers_global, find_markers_near, find_page_quad, project
+from ocr.locate import (
+    TagHit,
+    find_markers_global,
+    find_markers_with_tag,
+    find_page_quad,
+    project,
+)
 from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
@@ -57,18 +63,9 @@ def register_page(gray: Gray, page: PageTemplate, tag: TagHit | None) -> Registr
 
 
 def _register_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> Registration:
-    """Tag corners first, then the markers it predicts, then one RANSAC fit over all of them."""
-    template_tag = np.asarray(page.tag.corners, dtype=np.float32)
-    tag_to_image = cv2.getPerspectiveTransform(template_tag, tag.corners)
-    markers = find_markers_near(gray, page, np.asarray(tag_to_image, dtype=np.float64))
-    registration = _fit(page, markers, tag, "tag+markers" if markers else "tag")
-    if 0 < len(markers) < len(page.markers):
-        # A better model now: look again for the markers the first guess missed.
-        better = np.linalg.inv(registration.image_to_template)
-        again = find_markers_near(gray, page, better)
-        if len(again) > len(markers):
-            registration = _fit(page, again, tag, "tag+markers")
-    return registration
+    """The tag's corners plus the markers consistent with them, in one RANSAC fit."""
+    markers = find_markers_with_tag(gray, page, tag)
+    return _fit(page, markers, tag, "tag+markers" if markers else "tag")
 
 
 def _fit(

@@ -1,0 +1,205 @@
+"""The page reader: decode → locate → rectify → cells → digits → bubbles → fuse → sums.
+
+`read_page` never lets a bad photo raise: every `OcrError` becomes a `PageReading` whose status
+says what went wrong (unreadable, not_cform, markers_not_found, wrong_page) and why.
+`read_pages` reads the pages of one TPS together and applies the sums that span pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from ocr.bubbles import read_column
+from ocr.cells import BoxCrop, crop_boxes
+from ocr.decode import ImageInput, decode_image
+from ocr.errors import NotCForm, OcrError, WrongPage
+from ocr.fuse import Probs, alternatives, bubbles_agree, bubbles_text, digits_text, fuse_box
+from ocr.locate import TagHit, detect_tags
+from ocr.reading import FieldReading, PageReading, failure
+from ocr.rectify import Registration, rectify_page, register_page
+from ocr.sums import decode_with_sums
+from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load_forms
+
+
+class DigitClassifier(Protocol):
+    """The digit model's interface (ocr.readers.DigitModel): crops → (N, 12) probabilities."""
+
+    def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """Probabilities over 0-9, X, blank; one row per crop."""
+        ...
+
+
+def _default_model() -> DigitClassifier:
+    """The committed digit model, loaded once (imported late: it reads a model file)."""
+    from ocr.readers import default_digit_model
+
+    return default_digit_model()
+
+
+def read_page(
+    image: ImageInput,
+    *,
+    form: str | None = None,
+    page: int | None = None,
+    model: DigitClassifier | None = None,
+) -> PageReading:
+    """Read one photo of a C.Hasil page. `form` (a form id or its family prefix, e.g.
+    ``ppwp-plano-2024`` or ``kwk-plano-2024``) and `page` are what the uploader said it is:
+    a tag that says otherwise gives a ``wrong_page`` reading."""
+    try:
+        decoded = decode_image(image)
+        form_t, page_t, tag = identify_page(decoded.gray, form=form, page=page)
+        registration = register_page(decoded.gray, page_t, tag)
+        rectified = rectify_page(decoded.gray, registration, page_t)
+    except WrongPage as exc:
+        return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
+    except OcrError as exc:
+        return failure(exc.status, str(exc), form=form, page=page)
+    crops = crop_boxes(rectified, page_t)
+    probs = (model or _default_model()).classify([c.image for c in crops])
+    evidence = {f.name: _field_evidence(rectified, f, crops, probs) for f in page_t.fields}
+    reading = PageReading(
+        status="read",
+        form=form_t.form,
+        page=page_t.page,
+        registration=_registration_info(registration, tag),
+        rectified=rectified,
+        fields=evidence,
+    )
+    return apply_sums(reading, page_rules(form_t, page_t))
+
+
+class _Found:
+    """Lookup of known tags: id → (form, page)."""
+
+    def __init__(self) -> None:
+        self.forms = load_forms()
+        self.by_tag = {p.tag.id: (f, p) for f in self.forms.values() for p in f.pages}
+
+
+def _matches(form_id: str, hint: str | None) -> bool:
+    """True when the form id is the hinted form or belongs to the hinted family."""
+    return hint is None or form_id == hint or form_id.startswith(hint + "-")
+
+
+def identify_page(
+    gray: np.ndarray, *, form: str | None, page: int | None
+) -> tuple[FormTemplate, PageTemplate, TagHit | None]:
+    """The template this photo shows: by its tag, else by the hint; WrongPage on a mismatch."""
+    known = _Found()
+    tags = detect_tags(gray, tuple(sorted(known.by_tag)))
+    if tags:
+        tag = max(tags, key=lambda t: float(np.ptp(t.corners[:, 0]) * np.ptp(t.corners[:, 1])))
+        form_t, page_t = known.by_tag[tag.id]
+        if not _matches(form_t.form, form) or (page is not None and page != page_t.page):
+            raise WrongPage(
+                f"the photo shows {form_t.form} page {page_t.page} (tag {tag.id}), "
+                f"not {form or 'the form'} page {page if page is not None else page_t.page}",
+                found_form=form_t.form,
+                found_page=page_t.page,
+            )
+        return form_t, page_t, tag
+    hinted = [f for f in known.forms.values() if form is not None and f.form == form]
+    if hinted and page is not None and 1 <= page <= len(hinted[0].pages):
+        return hinted[0], hinted[0].page_template(page), None
+    raise NotCForm("no page tag of a known C.Hasil form found (give the form and page to try)")
+
+
+def _field_evidence(
+    rectified: np.ndarray, field: FieldLayout, crops: list[BoxCrop], probs: np.ndarray
+) -> FieldReading:
+    """A field's fused box probabilities and bubble reading, before the sums."""
+    rows = [i for i, c in enumerate(crops) if c.field == field.name]
+    boxes: Probs = np.asarray(probs[rows], dtype=np.float64)
+    columns: list[Probs] = []
+    if field.bubbles is not None:
+        columns = [
+            read_column(rectified, col, crops[i].offset)
+            for col, i in zip(field.bubbles, rows, strict=True)
+        ]
+    per_box: list[Probs | None] = list(columns) if columns else [None] * len(rows)
+    fused = np.stack([fuse_box(b, c) for b, c in zip(boxes, per_box, strict=True)])
+    alts = alternatives(fused)
+    return FieldReading(
+        name=field.name,
+        value=alts[0][0] if alts else None,
+        confidence=alts[0][1] if alts else 0.0,
+        alternatives=alts,
+        boxes=[crops[i].rect for i in rows],
+        digits=digits_text(boxes),
+        bubbles=bubbles_text(columns) if columns else None,
+        bubbles_agree=bubbles_agree(boxes, columns) if columns else None,
+    )
+
+
+def _registration_info(registration: Registration, tag: TagHit | None) -> dict[str, object]:
+    """How the page was registered, for the reading's JSON."""
+    return {
+        "method": registration.method,
+        "tag_id": tag.id if tag is not None else None,
+        "markers": list(registration.markers_found),
+        "rms_error_px": round(registration.rms_error, 2),
+    }
+
+
+def page_rules(form: FormTemplate, page: PageTemplate) -> list[SumRule]:
+    """The page's own sums plus the form's sums whose fields are all on this page."""
+    names = {f.name for f in page.fields}
+    return [*page.sums, *(r for r in form.sums if set(r.names) <= names)]
+
+
+def apply_sums(
+    reading: PageReading, rules: Sequence[SumRule], cross: frozenset[str] = frozenset()
+) -> PageReading:
+    """Decode the reading's fields under the sums; values, confidences and checks updated."""
+    candidates = {name: f.alternatives for name, f in reading.fields.items()}
+    decoded = decode_with_sums(candidates, rules, cross_page=cross)
+    fields = {}
+    for name, f in reading.fields.items():
+        value = decoded.values.get(name, f.value)
+        confidence = dict(f.alternatives).get(value, 0.0)
+        fields[name] = FieldReading(
+            **{
+                **f.__dict__,
+                "value": value,
+                "confidence": confidence,
+                "forced": name in decoded.changed,
+            }
+        )
+    return PageReading(**{**reading.__dict__, "fields": fields, "checks": decoded.checks})
+
+
+def read_pages(
+    images: Sequence[ImageInput], *, form: str | None = None, model: DigitClassifier | None = None
+) -> list[PageReading]:
+    """Read the pages of one TPS (each identified by its tag) and apply cross-page sums."""
+    readings = [read_page(image, form=form, model=model) for image in images]
+    return combine_pages(readings)
+
+
+def combine_pages(readings: Sequence[PageReading]) -> list[PageReading]:
+    """Re-decode the read pages of one form together: page sums plus sums across pages."""
+    read = [r for r in readings if r.ok and r.form is not None]
+    if not read:
+        return list(readings)
+    form = load_forms()[str(read[0].form)]
+    merged = PageReading(
+        status="read", form=form.form, fields={n: f for r in read for n, f in r.fields.items()}
+    )
+    pages = {r.page for r in read}
+    rules = [*(s for p in form.pages if p.page in pages for s in p.sums), *form.sums]
+    cross = frozenset(r.code for r in form.sums)
+    joint = apply_sums(merged, rules, cross)
+    out = []
+    for r in readings:
+        if not (r.ok and r.form == form.form):
+            out.append(r)
+            continue
+        names = set(r.fields)
+        fields = {n: joint.fields[n] for n in r.fields}
+        checks = [c for c in joint.checks if names & {*c.lhs, c.rhs}]
+        out.append(PageReading(**{**r.__dict__, "fields": fields, "checks": checks}))
+    return out
