@@ -11,6 +11,7 @@ from app.cli import keys as keys_cli
 from app.cli import recheck as recheck_cli
 from app.cli import serve as serve_cli
 from app.cli import users as users_cli
+from app.cli import worker as worker_cli
 from app.errors import AppError
 
 app = typer.Typer(help="rekap-audit: vote recapitulation verification", no_args_is_help=True)
@@ -23,6 +24,7 @@ app.add_typer(audit_cli.app, name="audit")
 serve_cli.register(app)
 demo_cli.register(app)
 recheck_cli.register(app)
+worker_cli.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,85 @@
+"""`rekap worker` (huey consumer of reading jobs) and `rekap ocr reread` (a new engine version)."""
+
+import os
+import time
+
+import typer
+from rich.progress import Progress
+from sqlmodel import Session, col, func, select
+
+from app.db import get_engine, session_scope
+from app.models import OcrJob, Photo
+from app.services.ocr_jobs import queue_reread
+
+ocr_app = typer.Typer(help="Photo reading jobs", no_args_is_help=True)
+
+
+def run_worker(workers: int) -> None:
+    """Run a huey consumer with process workers until SIGINT/SIGTERM."""
+    # Tesseract/OpenMP would start a thread per core in every process: one is enough (notes).
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from app.worker.tasks import huey
+
+    consumer = huey.create_consumer(
+        workers=workers, worker_type="process", periodic=True, check_worker_health=True
+    )
+    consumer.run()
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rekap worker` and the `rekap ocr` group."""
+
+    @app.command()
+    def worker(
+        workers: int = typer.Option(1, "--workers", "-w", help="worker processes"),
+    ) -> None:
+        """Read uploaded photos in the background (also sweeps lost and expired jobs)."""
+        run_worker(workers)
+
+    app.add_typer(ocr_app, name="ocr")
+
+
+@ocr_app.command()
+def reread(
+    engine_version: str | None = typer.Option(
+        None, help="skip photos already read by this engine version"
+    ),
+    wait: bool = typer.Option(True, help="show progress until every job is done"),
+) -> None:
+    """Queue a new reading of every photo (for a new digit model) and follow the progress."""
+    from app.worker.queue import enqueue_job
+
+    with session_scope() as session:
+        ids = _photos_to_reread(session, engine_version)
+        job_ids = queue_reread(session=session, photo_ids=ids)
+    for job_id in job_ids:
+        enqueue_job(job_id)
+    typer.echo(f"queued {len(job_ids)} reading jobs")
+    if wait and job_ids:
+        _follow(job_ids)
+
+
+def _photos_to_reread(session: Session, engine_version: str | None) -> list[int]:
+    stmt = select(Photo.id).order_by(col(Photo.id))
+    if engine_version is not None:
+        stmt = stmt.where(
+            (col(Photo.engine_version).is_(None)) | (col(Photo.engine_version) != engine_version)
+        )
+    return [pid for pid in session.exec(stmt) if pid is not None]
+
+
+def _follow(job_ids: list[int]) -> None:
+    """A rich progress bar over the jobs' rows (the table is the truth, not the queue)."""
+    with Progress() as progress:
+        task = progress.add_task("reading photos", total=len(job_ids))
+        while True:
+            with Session(get_engine()) as session:
+                finished = session.exec(
+                    select(func.count())
+                    .select_from(OcrJob)
+                    .where(col(OcrJob.id).in_(job_ids), col(OcrJob.status).in_(("done", "failed")))
+                ).one()
+            progress.update(task, completed=int(finished))
+            if finished >= len(job_ids):
+                break
+            time.sleep(1.0)

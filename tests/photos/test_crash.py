@@ -1,0 +1,130 @@
+"""A worker killed with SIGKILL in the middle of a job loses nothing: the lease expires, the
+sweep requeues the job, another worker reads it, and exactly one result is written."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from app.db import build_engine, session_scope
+from app.models import OcrJob, OcrResult, Photo, Submission
+from app.services.migrations import upgrade_database
+from app.services.ocr_jobs import sweep_jobs
+from app.services.photos import IntakeLimits, StagedUpload, intake_photo
+from app.services.storage import LocalStore, sha256_of
+from tests.conftest import FreshDatabase
+from tests.photos.conftest import PRESIDEN, TPS_A, make_jpeg, seed_regions
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
+ENQUEUE = "import sys; from app.worker.queue import enqueue_job; enqueue_job(int(sys.argv[1]))"
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Env:
+    """Environment of the worker subprocesses: fresh database, own queue and photo store."""
+
+    def __init__(self, url: str, tmp: Path) -> None:
+        self.vars = {
+            **os.environ,
+            "REKAP_DATABASE_URL": url,
+            "REKAP_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}",
+            "REKAP_STORAGE_URL": f"file://{tmp / 'photos'}",
+            "REKAP_OCR_ENGINE": "fake-slow",
+            "REKAP_OCR_LEASE_SECONDS": "3",
+            "REKAP_LOG_LEVEL": "WARNING",
+        }
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start_worker(self, fake_seconds: float) -> subprocess.Popen[bytes]:
+        env = {**self.vars, "REKAP_OCR_FAKE_SECONDS": str(fake_seconds)}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER], env=env, cwd=ROOT, start_new_session=True
+        )
+        self.procs.append(proc)
+        return proc
+
+    def enqueue(self, job_id: int) -> None:
+        cmd = [sys.executable, "-c", ENQUEUE, str(job_id)]
+        subprocess.run(cmd, env=self.vars, cwd=ROOT, check=True, timeout=60)
+
+    def kill_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture
+def crash_env(fresh_database: FreshDatabase, tmp_path: Path) -> Iterator[tuple[Env, Engine]]:
+    url = fresh_database.create()
+    upgrade_database(url=url)
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        seed_regions(session)
+    env = Env(url, tmp_path)
+    yield env, engine
+    env.kill_all()
+    engine.dispose()
+
+
+def job_status(engine: Engine, job_id: int) -> str:
+    with Session(engine) as session:
+        return session.get_one(OcrJob, job_id).status
+
+
+@pytest.mark.slow
+def test_sigkill_mid_job_loses_nothing(crash_env: tuple[Env, Engine], tmp_path: Path) -> None:
+    env, engine = crash_env
+    data = make_jpeg(301)
+    (tmp_path / "up.jpg").write_bytes(data)
+    staged = StagedUpload(tmp_path / "up.jpg", sha256_of(data), len(data))
+    with session_scope(engine) as session:
+        outcome = intake_photo(
+            session=session, store=LocalStore(tmp_path / "photos"), tps_code=TPS_A,
+            contest_id=PRESIDEN, page=2, staged=staged, uploaded_by="test",
+            limits=IntakeLimits(max_pixels=50_000_000, phash_max_distance=12),
+        )  # fmt: skip
+    job_id = outcome.job_id
+    assert job_id is not None
+
+    first = env.start_worker(fake_seconds=60)  # it will be killed long before it finishes
+    env.enqueue(job_id)
+    wait_for("the job to be running", lambda: job_status(engine, job_id) == "running")
+    os.killpg(first.pid, signal.SIGKILL)  # the consumer and its worker process, no goodbye
+    first.wait()
+    assert job_status(engine, job_id) == "running"  # what a crash leaves behind
+
+    env.start_worker(fake_seconds=0.2)
+    time.sleep(3.5)  # the dead worker's lease (3 s) expires
+    with session_scope(engine) as session:
+        report = sweep_jobs(session=session, max_attempts=3, requeue_after_seconds=600)
+    assert report.requeue == [job_id]
+    env.enqueue(job_id)
+    wait_for("the job to be done", lambda: job_status(engine, job_id) == "done")
+
+    with Session(engine) as session:
+        done = session.get_one(OcrJob, job_id)
+        results = session.exec(select(func.count()).select_from(OcrResult)).one()
+        subs = session.exec(
+            select(func.count()).select_from(Submission).where(Submission.source == "ocr")
+        ).one()
+        photo = session.get_one(Photo, done.photo_id)
+    assert (done.attempts, done.engine_version) == (2, "fake-1")
+    assert (results, subs) == (1, 1)
+    assert photo.status == "read"
