@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ocr.bench_cases import BenchCase
@@ -11,7 +11,7 @@ from ocr.bench_report import figures_table
 from ocr.bench_score import PageOutcome, Tally, add_case, summarize_all
 from ocr.photo_sim import HARD_KINDS
 
-Reader = Callable[[bytes], PageOutcome]
+GroupReader = Callable[[list[bytes]], list[PageOutcome]]  # the photos of one TPS, read together
 Progress = Callable[[BenchCase, PageOutcome], None]
 DESCRIPTION = " ".join(
     """
@@ -26,23 +26,35 @@ clock per photo, JPEG decoding included, generation excluded.
 )
 
 
+def _groups(cases: Iterable[BenchCase]) -> Iterator[list[BenchCase]]:
+    """Consecutive cases of the same TPS, together."""
+    group: list[BenchCase] = []
+    for case in cases:
+        if group and case.tps != group[0].tps:
+            yield group
+            group = []
+        group.append(case)
+    if group:
+        yield group
+
+
 def run_benchmark(
     cases: Iterable[BenchCase],
-    reader: Reader,
+    reader: GroupReader,
     threshold: float,
     progress: Progress | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Read every case and return the figures of the buckets normal, hard and each hard kind."""
+    """Read every TPS's photos and return the figures of normal, hard and each hard kind."""
     names = ["normal", "hard", *(f"hard:{kind}" for kind in HARD_KINDS)]
     buckets = {name: Tally() for name in names}
-    for case in cases:
-        outcome = reader(case.jpeg)
-        targets = ["normal"] if case.kind == "normal" else ["hard", f"hard:{case.kind}"]
-        for name in targets:
-            identity = (case.form, case.page)
-            add_case(buckets[name], case.values, case.boxes, identity, outcome, threshold)
-        if progress is not None:
-            progress(case, outcome)
+    for group in _groups(cases):
+        for case, outcome in zip(group, reader([c.jpeg for c in group]), strict=True):
+            targets = ["normal"] if case.kind == "normal" else ["hard", f"hard:{case.kind}"]
+            for name in targets:
+                identity = (case.form, case.page)
+                add_case(buckets[name], case.values, case.boxes, identity, outcome, threshold)
+            if progress is not None:
+                progress(case, outcome)
     return summarize_all(buckets.items())
 
 

@@ -9,7 +9,8 @@ boxes and fields as wrong, but never as a silent error, since the reader said it
 - field accuracy at three stages: from the boxes alone, after fusing boxes with bubbles, after
   the sum-constrained decoding (the reported value);
 - silent error: the reported value is wrong although its confidence is at or above the reader's
-  high-confidence threshold; flagged: below that threshold (or no value), so a person looks.
+  high-confidence threshold and the reader did not ask for review (boxes and bubbles agree);
+  flagged: below that threshold, no value, or review asked, so a person looks.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class FieldOutcome:
     fused_value: int | None
     final_value: int | None
     confidence: float
+    needs_review: bool = False  # the reader itself asks for a look (e.g. bubbles disagree)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ def add_case(
             continue
         for stage in STAGES:
             tally.ok[stage] += getattr(got, f"{stage}_value") == value
-        confident = got.final_value is not None and got.confidence >= threshold
+        confident = (
+            got.final_value is not None and got.confidence >= threshold and not got.needs_review
+        )
         tally.flagged += not confident
         tally.silent += confident and got.final_value != value
 

@@ -111,7 +111,7 @@ def draw_digit(
     target = h * rng.uniform(0.55, 0.85)  # the digit's ink height; MNIST ink spans 20 of 28 px
     side = max(8, round(target * 28 / 20))
     alpha = cv2.resize(digit, (side, side), interpolation=cv2.INTER_LINEAR)
-    stroke = rng.uniform(-0.6, 1.2) * side / 40  # thinner or bolder pen
+    stroke = rng.uniform(-1.1, 0.6) * side / 40  # a thinner ballpoint or a bolder felt pen
     if abs(stroke) >= 1:
         kernel = np.ones((int(abs(stroke)) + 1,) * 2, np.uint8)
         alpha = cv2.dilate(alpha, kernel) if stroke > 0 else cv2.erode(alpha, kernel)

@@ -3,6 +3,7 @@
 import typer
 
 from app.cli import audit as audit_cli
+from app.cli import bench as bench_cli
 from app.cli import db as db_cli
 from app.cli import demo as demo_cli
 from app.cli import forms as forms_cli
@@ -21,6 +22,7 @@ app.add_typer(forms_cli.app, name="forms")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(bench_cli.app, name="bench")
 serve_cli.register(app)
 demo_cli.register(app)
 recheck_cli.register(app)

@@ -1,0 +1,90 @@
+"""`rekap bench ocr`: the synthetic OCR benchmark (KWK photos from held-out handwriting)."""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Benchmarks (figures go to docs/benchmarks.md)", no_args_is_help=True)
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SEED = 2024
+HIGH_CONFIDENCE = 0.9  # a reported value at or above this is not sent to review
+
+
+def held_out_digits() -> Any:
+    """The held-out 20% of the MNIST split the digit model never trained on (training/mnist.py)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))  # training/ is a repo folder, not an installed package
+    try:
+        from training.mnist import load_split
+    except ImportError as exc:
+        raise typer.BadParameter(f"training/mnist.py not found under {REPO}: {exc}") from exc
+    from ocr.synth import DigitBank
+
+    _, test = load_split()
+    return DigitBank(test.images, test.labels)
+
+
+def run_ocr_benchmark(
+    *, pages: int, hard: int, seed: int, out: Path | None, docs: Path | None, verbose: bool
+) -> dict[str, Any]:
+    """Generate, read and score; write JSON and the docs section when asked; return figures."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+    from ocr.bench_cases import generate_cases
+    from ocr.bench_pipeline import read_tps
+    from ocr.bench_report import write_section
+    from ocr.bench_run import machine_line, run_benchmark, section_body
+
+    def progress(case: Any, outcome: Any) -> None:
+        if verbose:
+            typer.echo(
+                f"{case.index:4d} {case.kind:7s} {case.form} p{case.page} "
+                f"{outcome.failure or 'read'} {outcome.seconds:.3f}s"
+            )
+
+    cases = generate_cases(pages - hard, hard, seed, held_out_digits())
+    figures = run_benchmark(cases, read_tps, HIGH_CONFIDENCE, progress)
+    command = f"rekap bench ocr --pages {pages} --hard {hard} --seed {seed}"
+    result = {
+        "command": command,
+        "machine": machine_line(),
+        "seed": seed,
+        "threshold": HIGH_CONFIDENCE,
+        "figures": figures,
+    }
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if docs is not None:
+        body = section_body(
+            figures, command=command, machine=machine_line(), threshold=HIGH_CONFIDENCE
+        )
+        write_section(docs, body)
+    return result
+
+
+@app.command("ocr")
+def ocr_bench(
+    pages: int = typer.Option(80, "--pages", min=1, help="photos in all (normal + hard)"),
+    hard: int | None = typer.Option(None, "--hard", min=0, help="hard photos (default: 1/4)"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="one seed for everything"),
+    out: Path | None = typer.Option(None, "--out", help="write the figures as JSON here"),
+    docs: Path | None = typer.Option(None, "--docs", help="replace the OCR section of this file"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="one line per photo"),
+) -> None:
+    """Photograph synthetic filled KWK pages, read them, and report accuracy and speed."""
+    count = pages // 4 if hard is None else hard
+    if count > pages:
+        raise typer.BadParameter("--hard cannot exceed --pages")
+    result = run_ocr_benchmark(
+        pages=pages, hard=count, seed=seed, out=out, docs=docs, verbose=verbose
+    )
+    from ocr.bench_report import figures_table
+
+    typer.echo(figures_table(result["figures"]))
