@@ -62,7 +62,7 @@ def _clauses(flt: DiscrepancyFilter) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if flt.prefixes is not None:
         scoped = [region_clause(p) for p in flt.prefixes]
-        if None not in scoped:
+        if all(c is not None for c in scoped):  # `in` would compare SQL clauses with ==
             clauses.append(or_(false(), *(c for c in scoped if c is not None)))
     if flt.region:
         region = region_clause(flt.region)
