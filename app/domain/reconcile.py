@@ -9,9 +9,12 @@ accepted value with f), D_d = d's D.Hasil column, K = the D.Hasil total:
   value or a wrong desa column is one DESA_VS_DHASIL (the total agrees with the other side), and
   only a total that disagrees with both the columns and the TPS is a KECAMATAN_VS_DHASIL.
 - DHASIL_ARITHMETIC (scope = desa, or the kecamatan for the total; detail_key = the sum rule):
-  the sum rules (GENDER_SUM ... TOTAL_VS_TURNOUT) on each column and the total, reported only
-  when no number the rule reads is already reported by DESA/KECAMATAN_VS_DHASIL, and not every
-  number it reads is confirmed by the TPS (then the breach is the TPS's, reported on the TPS).
+  the sum rules (GENDER_SUM ... TOTAL_VS_TURNOUT) on each column and the total, except a breach
+  the D.Hasil inherited: when every number the rule reads is confirmed (a column equal to its
+  TPS sums, a total equal to Σ desa or Σ TPS), the breach is reported where it starts (on the
+  TPS by the form rules, or on the column). A wrong D.Hasil number thus gives one comparison
+  finding plus one DHASIL_ARITHMETIC per sum rule the number takes part in (the recap then
+  contradicts itself too); a wrong TPS value gives one DESA_VS_DHASIL and nothing else here.
 - MISSING_TPS (warning, scope = TPS): a TPS without accepted values in a desa that has a D.Hasil
   column; that desa's DESA_VS_DHASIL is then not applicable (its TPS sum is incomplete).
 """
@@ -142,11 +145,9 @@ def _arithmetic(
     where: tuple[str, str],
     ctx: FormContext,
 ) -> list[Finding]:
-    """DHASIL_ARITHMETIC on one column (or the total), minus breaches explained elsewhere."""
+    """DHASIL_ARITHMETIC on one column (or the total), minus breaches inherited from the TPS."""
     out = []
     for f in run_checks(sum_checks(ctx.paslon_count), column):
-        if any(status.get(i) is False for i in f.inputs):
-            continue  # a number this rule reads is already reported against the TPS
         if all(status.get(i) is True for i in f.inputs):
             continue  # the column equals the TPS sums: the breach is the TPS's own
         out.append(

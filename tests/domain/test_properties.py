@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from app.domain.fields import fields_for_contest
 from app.domain.findings import FormContext
+from app.domain.form_rules import sum_checks
 from app.domain.rules import DHasil, check_form, reconcile_kecamatan
 from tests.domain.strategies import ELECTION_CONTEXTS, consistent_forms, form_in
 
@@ -71,7 +72,7 @@ def test_consistent_kecamatan_reconciles_clean(
 
 @settings(max_examples=50, deadline=None)
 @given(kecamatan(), st.data())
-def test_one_changed_dhasil_number_is_exactly_one_finding(
+def test_one_changed_dhasil_number_is_one_comparison_and_its_own_arithmetic(
     case: tuple[FormContext, dict[str, list[str]], dict[str, Form]], data: st.DataObject
 ) -> None:
     ctx, tps_by_desa, accepted = case
@@ -86,7 +87,12 @@ def test_one_changed_dhasil_number_is_exactly_one_finding(
         changed = DHasil({**version.desa, scope: {**column, name: new}}, version.total)
     found = reconcile_kecamatan(tps_by_desa=tps_by_desa, accepted=accepted, dhasil=changed, ctx=ctx)
     rule = "KECAMATAN_VS_DHASIL" if scope is None else "DESA_VS_DHASIL"
-    assert [(f.rule, f.scope, f.field, f.actual) for f in found] == [(rule, scope, name, new)]
+    compared = [(f.rule, f.scope, f.field, f.actual) for f in found if f.rule == rule]
+    assert compared == [(rule, scope, name, new)]
+    arithmetic = sorted((f.detail_key, f.field, f.scope) for f in found if f.rule != rule)
+    reading = [c for c in sum_checks(ctx.paslon_count) if name in c.inputs]
+    assert arithmetic == sorted((c.rule, c.field, scope) for c in reading)
+    assert all(f.rule == "DHASIL_ARITHMETIC" for f in found if f.rule != rule)
 
 
 @settings(max_examples=50, deadline=None)

@@ -62,18 +62,47 @@ def test_wrong_tps_value_is_one_desa_finding() -> None:
     )
 
 
-def test_wrong_desa_column_is_one_desa_finding() -> None:
+def test_wrong_desa_column_is_one_desa_finding_and_its_own_arithmetic() -> None:
     v = dhasil()
     wrong = DHasil({**v.desa, DESA_B: {**v.desa[DESA_B], "suara_paslon_2": 200}}, v.total)
-    assert brief(run(ACCEPTED, wrong)) == [("DESA_VS_DHASIL", DESA_B, "suara_paslon_2", 20, 200)]
+    assert brief(run(ACCEPTED, wrong)) == [
+        ("DESA_VS_DHASIL", DESA_B, "suara_paslon_2", 20, 200),
+        ("DHASIL_ARITHMETIC", DESA_B, "suara_sah", 210, 30),  # Σ paslon ≠ suara sah in column B
+    ]
 
 
-def test_wrong_total_is_one_kecamatan_finding() -> None:
+def test_moved_votes_in_a_column_and_total_are_desa_findings_only() -> None:
     v = dhasil()
-    wrong = DHasil(v.desa, {**v.total, "suara_sah": 331})
+    moved = {**v.desa[DESA_A], "suara_paslon_1": 165, "suara_paslon_2": 135}
+    total = {**v.total, "suara_paslon_1": 175, "suara_paslon_2": 155}
+    assert brief(run(ACCEPTED, DHasil({**v.desa, DESA_A: moved}, total))) == [
+        ("DESA_VS_DHASIL", DESA_A, "suara_paslon_1", 180, 165),
+        ("DESA_VS_DHASIL", DESA_A, "suara_paslon_2", 120, 135),
+    ]
+
+
+def test_wrong_total_is_one_kecamatan_finding_and_its_own_arithmetic() -> None:
+    v = dhasil()
+    wrong = DHasil(v.desa, {**v.total, "suara_tidak_sah": 14})
     found = run(ACCEPTED, wrong)
-    assert brief(found) == [("KECAMATAN_VS_DHASIL", None, "suara_sah", 330, 331)]
-    assert found[0].message == "suara sah: Σ desa 330 ≠ total D.Hasil 331; Σ TPS 330 (selisih 1)"
+    assert brief(found) == [
+        ("KECAMATAN_VS_DHASIL", None, "suara_tidak_sah", 8, 14),
+        ("DHASIL_ARITHMETIC", None, "suara_total", 344, 338),  # the recap contradicts itself
+    ]
+    assert found[0].message == "suara tidak sah: Σ desa 8 ≠ total D.Hasil 14; Σ TPS 8 (selisih 6)"
+    assert found[1].message == (
+        "total D.Hasil: suara sah + suara tidak sah 344 ≠ suara total 338 (selisih 6)"
+    )
+    assert found[1].detail_key == "VALID_INVALID_SUM"
+
+
+def test_moved_votes_in_the_total_are_kecamatan_findings_only() -> None:
+    v = dhasil()
+    total = {**v.total, "suara_paslon_1": 210, "suara_paslon_2": 120}
+    assert brief(run(ACCEPTED, DHasil(v.desa, total))) == [
+        ("KECAMATAN_VS_DHASIL", None, "suara_paslon_1", 190, 210),
+        ("KECAMATAN_VS_DHASIL", None, "suara_paslon_2", 140, 120),
+    ]
 
 
 def test_arithmetic_breach_of_the_dhasil_where_tps_cannot_tell() -> None:
