@@ -69,6 +69,11 @@ def run_ocr_benchmark(
     return result
 
 
+@app.callback()
+def _group() -> None:
+    """Benchmarks."""
+
+
 @app.command("ocr")
 def ocr_bench(
     pages: int = typer.Option(80, "--pages", min=1, help="photos in all (normal + hard)"),

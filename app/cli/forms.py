@@ -15,6 +15,11 @@ app = typer.Typer(help="Printable C.Hasil forms", no_args_is_help=True)
 BLANK_NAME = "." * 60  # offline: a dotted line where the officers write the names
 
 
+@app.callback()
+def _group() -> None:
+    """Printable C.Hasil forms."""
+
+
 @app.command()
 def render(
     out: Path = typer.Option(..., "--out", help="PDF file to write"),
