@@ -12,6 +12,7 @@ from app.api.routes import (
     photos,
     regions,
     results,
+    review,
 )
 from app.web import routes as console
 
@@ -20,7 +21,7 @@ API_PREFIX = "/api/v1"
 # Routers under /api/v1. Add a new module's router here (one line) when you add a module.
 api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, audit.router]
 api_routers += [results.router, discrepancies.router]
-api_routers += [photos.router]
+api_routers += [photos.router, review.router]
 api_routers += [access.router]
 # Routers outside the prefix (health, metrics, web pages).
 root_routers: list[APIRouter] = [health.router]
