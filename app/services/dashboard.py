@@ -72,6 +72,7 @@ def _under(model: Any, level: str, code: str) -> list[ColumnElement[bool]]:
 def contests_for_region(*, session: Session, code: str) -> list[ContestRead]:
     """Contests whose area covers the region (the nation: every provincial contest)."""
     contests = list_contests(session=session)
+    contests.sort(key=lambda c: (len(c.region_code), c.id))  # the widest contest first
     covering = [c for c in contests if contains(c.region_code, code)]
     if covering or code != "0":
         return covering

@@ -1,7 +1,132 @@
-"""Console pages: discrepancies."""
+"""Discrepancy pages: the filtered, sortable, paged list; evidence links; status changes."""
 
-from fastapi import APIRouter
+from datetime import date, datetime, time
+from typing import Annotated
 
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.api.deps import SessionDep
+from app.domain.catalogue import RULES
+from app.errors import InvalidInput
+from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
+from app.services.access import Principal
+from app.services.discrepancies import get_discrepancy, update_status
+from app.services.discrepancy_query import DiscrepancyFilter
+from app.services.discrepancy_table import SORTS, discrepancy_table
+from app.services.regions import list_contests
 from app.web.routing import ConsoleRoute
+from app.web.security import ConsoleUserDep, check_csrf, check_scope, finish, safe_next
+from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
+PAGE_SIZE = 50
+STATUSES = ("open", "acknowledged", "dismissed", "escalated", "resolved")
+AUDITOR_ROLES = ("bawaslu", "admin")
+
+
+def evidence_url(d: DiscrepancyRead) -> str:
+    """Where an auditor sees a discrepancy's evidence: its TPS page, else its kecamatan recap."""
+    if d.tps_code:
+        return f"/tps/{d.tps_code}#d{d.id}"
+    return f"/recap/{d.region_code[:6]}?contest={d.contest_id}#d{d.id}"
+
+
+def may_update(user: Principal) -> bool:
+    """Whether the user's role may change statuses (the service checks the scope again)."""
+    return user.role in AUDITOR_ROLES
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time.min).astimezone()
+    except ValueError:
+        raise InvalidInput("since must be a date", fields={"since": "YYYY-MM-DD"}) from None
+
+
+def _filter(user: Principal, request: Request) -> DiscrepancyFilter:
+    q = request.query_params
+    region = q.get("region") or None
+    if region:
+        check_scope(user, region)
+    prefixes = None if user.role == "admin" else tuple(user.scopes)
+    return DiscrepancyFilter(
+        region=region,
+        contest=q.get("contest") or None,
+        rule=q.get("rule") or None,
+        severity=q.get("severity") or None,
+        status=q.get("status") or None,
+        since=_since(q.get("since")),
+        prefixes=prefixes,
+    )
+
+
+@router.get("/discrepancies")
+def discrepancy_list(
+    request: Request,
+    user: ConsoleUserDep,
+    session: SessionDep,
+    sort: Annotated[str, Query(max_length=20)] = "newest",
+    cursor: Annotated[str | None, Query(max_length=80)] = None,
+) -> Response:
+    """The list with the API's filters (region, contest, rule, severity, status, since)."""
+    flt = _filter(user, request)
+    page = discrepancy_table(session=session, flt=flt, sort=sort, limit=PAGE_SIZE, cursor=cursor)
+    params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
+    context = {
+        "page": page,
+        "query": params,
+        "sort": sort,
+        "sorts": list(SORTS),
+        "rules": sorted(RULES),
+        "statuses": STATUSES,
+        "contests": list_contests(session=session),
+        "evidence_url": evidence_url,
+        "next_url": request.url.include_query_params(cursor=page.next_cursor)
+        if page.next_cursor
+        else None,
+    }
+    return render(request, "discrepancies.html", context)
+
+
+@router.get("/discrepancies/{discrepancy_id}")
+def discrepancy_evidence(
+    discrepancy_id: int, user: ConsoleUserDep, session: SessionDep
+) -> Response:
+    """A discrepancy's evidence page (its TPS or its kecamatan recap)."""
+    found = get_discrepancy(
+        session=session, discrepancy_id=discrepancy_id, check=lambda c: check_scope(user, c)
+    )
+    return RedirectResponse(evidence_url(found), status_code=303)
+
+
+@router.post("/discrepancies/{discrepancy_id}/status")
+def discrepancy_status(
+    request: Request,
+    discrepancy_id: int,
+    user: ConsoleUserDep,
+    session: SessionDep,
+    status: Annotated[str, Form(max_length=15)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    back: Annotated[str, Form(max_length=300)] = "/discrepancies",
+) -> Response:
+    """Acknowledge, dismiss (a note is required) or escalate; htmx gets the updated fragment."""
+    check_csrf(request, csrf_token)
+    change = DiscrepancyPatch(status=status, note=note.strip() or None)
+    try:
+        found = update_status(
+            session=session, discrepancy_id=discrepancy_id, change=change, principal=user
+        )
+    except InvalidInput as exc:
+        if not request.headers.get("hx-request"):
+            raise
+        current = get_discrepancy(session=session, discrepancy_id=discrepancy_id)
+        context = {"d": current, "can_update": True, "back": back, "problem": exc.fields or {}}
+        return render(request, "_discrepancy.html", context, status_code=422)
+    if request.headers.get("hx-request"):
+        context = {"d": found, "can_update": True, "back": back, "saved": True}
+        return render(request, "_discrepancy.html", context)
+    return finish(request, RedirectResponse(safe_next(back), status_code=303))

@@ -66,10 +66,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "tps_count": ("Banyak TPS", "Number of TPS"),
     "chart_empty": ("Belum ada data TPS.", "No TPS data yet."),
     "fingerprint_note": (
-        "Satu titik per TPS. Gumpalan di pojok kanan atas (partisipasi dan perolehan hampir "
-        "100%) patut diperiksa.",
-        "One dot per TPS. A cluster in the top-right corner (turnout and share near 100%) "
-        "deserves a look.",
+        "Satu titik per TPS (untuk ribuan TPS: kotak kepadatan, makin gelap makin banyak TPS). "
+        "Gumpalan di pojok kanan atas (partisipasi dan perolehan hampir 100%) patut diperiksa.",
+        "One dot per TPS (for thousands of TPS: density cells, darker = more TPS). A cluster in "
+        "the top-right corner (turnout and share near 100%) deserves a look.",
     ),
     "recap_link": ("Rekap D.Hasil kecamatan", "Kecamatan D.Hasil recap"),
     "tps_page": ("Halaman TPS", "TPS page"),
@@ -84,6 +84,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "sort": ("Urutan", "Sort"),
     "sort_oldest": ("Terlama dulu", "Oldest first"),
     "sort_newest": ("Terbaru dulu", "Newest first"),
+    "sort_severity": ("Galat dulu", "Errors first"),
+    "sort_region": ("Menurut wilayah", "By region"),
+    "sort_rule": ("Menurut aturan", "By rule"),
+    "sort_status": ("Menurut status", "By status"),
     "next_page": ("Halaman berikutnya", "Next page"),
     "first_page": ("Halaman pertama", "First page"),
     "message": ("Keterangan", "Message"),
@@ -150,7 +154,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "dhasil": ("D.Hasil", "D.Hasil"),
     "difference": ("Selisih", "Difference"),
     "tps_behind": ("TPS di desa ini", "TPS in this desa"),
-    "only_differences": ("Hanya isian yang berbeda", "Only fields that differ"),
+    "all_fields": ("Tampilkan semua isian", "Show every field"),
     "all_match": ("Semua isian cocok.", "Every field matches."),
     "kecamatan_total": ("Jumlah kecamatan", "Kecamatan total"),
     # review queue

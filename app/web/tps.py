@@ -1,7 +1,123 @@
-"""Console pages: tps."""
+"""The TPS page: photos, every submission side by side per field against the accepted value,
+and the discrepancies with the auditor's status forms; plus the photo images behind it."""
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.api.deps import SessionDep
+from app.api.routes.photos import StoreDep
+from app.domain.fields import fields_for_contest
+from app.schemas.regions import ContestRead
+from app.schemas.results import SubmissionRead, TpsContestView
+from app.services.dashboard import region_trail
+from app.services.photo_views import load_photo, photo_image, photo_summaries
+from app.services.regions import list_contests
+from app.services.tally import tps_view
+from app.web.discrepancies import may_update
 from app.web.routing import ConsoleRoute
+from app.web.security import ConsoleUserDep, check_scope, finish, may_see
+from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
+VARIANTS = ("original", "rectified", "annotated")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One submission's value of one field, and whether it differs from the accepted value."""
+
+    value: int | None
+    differs: bool
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One field: the accepted value, the submission it came from, every submission's value."""
+
+    name: str
+    accepted: int | None
+    source: str | None
+    source_id: int | None
+    cells: list[Cell]
+
+    @property
+    def differs(self) -> bool:
+        """Whether any submission disagrees with the accepted value."""
+        return any(c.differs for c in self.cells)
+
+
+def field_rows(view: TpsContestView, paslon_count: int) -> list[FieldRow]:
+    """The side-by-side table of one contest at one TPS (fields nobody sent are left out)."""
+    by_id = {s.id: s for s in view.submissions}
+    rows = []
+    for name in fields_for_contest(paslon_count):
+        values = [s.values.get(name) for s in view.submissions]
+        accepted = view.accepted.get(name)
+        if accepted is None and all(v is None for v in values):
+            continue
+        source_id = view.accepted_sources.get(name)
+        source = by_id[source_id].source if source_id in by_id else None
+        cells = [Cell(v, v is not None and accepted is not None and v != accepted) for v in values]
+        rows.append(FieldRow(name, accepted, source, source_id, cells))
+    return rows
+
+
+@dataclass(frozen=True)
+class ContestSection:
+    """One contest on the TPS page."""
+
+    contest: ContestRead | None
+    view: TpsContestView
+    submissions: list[SubmissionRead]
+    rows: list[FieldRow]
+
+    @property
+    def flagged(self) -> set[str]:
+        """Fields a discrepancy of this contest names (their rows are marked)."""
+        return {d.field for d in self.view.discrepancies if d.field}
+
+
+@router.get("/tps/{code}")
+def tps_page(request: Request, code: str, user: ConsoleUserDep, session: SessionDep) -> Response:
+    """Everything known about one TPS, per contest."""
+    check_scope(user, code)
+    tps = tps_view(session=session, tps_code=code)
+    contests = {c.id: c for c in list_contests(session=session)}
+    sections = []
+    for view in tps.contests:
+        contest = contests.get(view.contest_id)
+        count = len(contest.paslon) if contest else 0
+        sections.append(ContestSection(contest, view, view.submissions, field_rows(view, count)))
+    sections.sort(key=lambda s: (not s.view.discrepancies, s.view.contest_id))
+    context = {
+        "tps": tps,
+        "sections": sections,
+        "photos": photo_summaries(session=session, tps_code=code),
+        "trail": region_trail(session=session, code=code),
+        "visible": lambda c: may_see(user, c),
+        "can_update": may_update(user),
+        "back": f"/tps/{code}",
+        "variants": VARIANTS,
+    }
+    return render(request, "tps.html", context)
+
+
+@router.get("/photos/{photo_id}/image")
+def photo_file(
+    request: Request,
+    photo_id: int,
+    user: ConsoleUserDep,
+    session: SessionDep,
+    store: StoreDep,
+    variant: Annotated[str, Query(max_length=10)] = "original",
+) -> Response:
+    """A photo's image for the console (the session cookie instead of a bearer token)."""
+    check_scope(user, load_photo(session=session, photo_id=photo_id).tps_code)
+    data, media_type = photo_image(session=session, store=store, photo_id=photo_id, variant=variant)
+    response = Response(content=data, media_type=media_type)
+    finish(request, response)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
