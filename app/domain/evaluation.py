@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from app.domain.accepted import AcceptedValue, SubmissionValues, accepted_values
+from app.domain.cross import PHOTO_SOURCES, current_by_source
 from app.domain.findings import Finding, FormContext
 from app.domain.rules import DHasil, check_cross_contest, check_form, check_sources
 from app.domain.rules import reconcile_kecamatan as reconcile
@@ -91,27 +92,42 @@ def _input_evidence(found: Finding, sources: Mapping[str, int]) -> list[tuple[st
     return [(SUBMISSION, sources[n]) for n in names if n in sources]
 
 
+def _source_findings(
+    submissions: Sequence[SubmissionValues], ctx: FormContext
+) -> list[tuple[Finding, list[tuple[str, int]]]]:
+    """Form rules on each source's current values (newest per field, after corrections)."""
+    merged: dict[str, dict[str, int]] = {}
+    supplied: dict[str, dict[str, int]] = {}
+    for sub, values in current_by_source(submissions):
+        if sub.source in PHOTO_SOURCES:
+            continue
+        merged.setdefault(sub.source, {}).update(values)
+        supplied.setdefault(sub.source, {}).update(dict.fromkeys(values, sub.submission_id))
+    out = []
+    for source in sorted(merged):
+        for found in check_form(merged[source], ctx):
+            out.append((found, _input_evidence(found, supplied[source])))
+    return out
+
+
 def evaluate_tps(
     *, tps_code: str, contest_id: str, ctx: FormContext, submissions: Sequence[SubmissionValues]
 ) -> TpsOutcome:
-    """Accepted values of one TPS and contest, form rules on them, and source disagreements."""
+    """Accepted values of one TPS and contest; form rules on them and on each source's values
+    (the same breach found in both is one finding, with the accepted numbers); disagreements."""
     outcome = TpsOutcome(accepted=accepted_values(submissions))
     sources = outcome.sources
-    for found in check_form(outcome.values, ctx):
-        outcome.findings.append(
-            locate(
-                found,
-                contest_id=contest_id,
-                unit_code=tps_code,
-                evidence=_input_evidence(found, sources),
-            )
-        )
+    found: dict[str, Located] = {}
+    pairs = [(f, _input_evidence(f, sources)) for f in check_form(outcome.values, ctx)]
     if len(submissions) > 1:
-        for found in check_sources(submissions):
-            ev = [(SUBMISSION, x.submission_id) for x in submissions if found.field in x.values]
-            outcome.findings.append(
-                locate(found, contest_id=contest_id, unit_code=tps_code, evidence=ev)
-            )
+        pairs += _source_findings(submissions, ctx)
+        for f in check_sources(submissions):
+            ev = [(SUBMISSION, x.submission_id) for x in submissions if f.field in x.values]
+            pairs.append((f, ev))
+    for f, evidence in pairs:
+        loc = locate(f, contest_id=contest_id, unit_code=tps_code, evidence=evidence)
+        found.setdefault(loc.identity, loc)
+    outcome.findings.extend(found.values())
     return outcome
 
 

@@ -125,18 +125,24 @@ def test_dhasil_versions_and_reconciliation(
     desa_a = {k: 2 * v for k, v in GUB_FORM.items()}
     desa_b = dict(GUB_FORM)
     total = {k: desa_a[k] + desa_b[k] for k in GUB_FORM}
+    moved = {"suara_paslon_1": desa_a["suara_paslon_1"] - 1, "suara_paslon_2": 201}
+    moved_total = {
+        "suara_paslon_1": total["suara_paslon_1"] - 1,
+        "suara_paslon_2": total["suara_paslon_2"] + 1,
+    }
     first = _dhasil(
-        client,
-        world,
-        {DESA_A: {**desa_a, "suara_paslon_2": 201}, DESA_B: desa_b},
-        {**total, "suara_paslon_2": total["suara_paslon_2"] + 1},
+        client, world, {DESA_A: {**desa_a, **moved}, DESA_B: desa_b}, {**total, **moved_total}
     )
     assert first.status_code == 200, first.text
     assert first.json()["version"] == 1
     found = {(d["rule"], d["region_code"], d["field"]) for d in first.json()["discrepancies"]}
-    assert found == {("DESA_VS_DHASIL", DESA_A, "suara_paslon_2"), ("MISSING_TPS", TPS_B1, None)}
-    desa_rows = [d for d in first.json()["discrepancies"] if d["rule"] == "DESA_VS_DHASIL"]
-    assert (desa_rows[0]["expected"], desa_rows[0]["actual"]) == (200, 201)
+    assert found == {
+        ("DESA_VS_DHASIL", DESA_A, "suara_paslon_1"),
+        ("DESA_VS_DHASIL", DESA_A, "suara_paslon_2"),
+        ("MISSING_TPS", TPS_B1, None),
+    }
+    row = next(d for d in first.json()["discrepancies"] if d["field"] == "suara_paslon_2")
+    assert (row["expected"], row["actual"], row["delta"]) == (200, 201, 1)
     second = _dhasil(client, world, {DESA_A: desa_a, DESA_B: desa_b}, total)
     assert second.json()["version"] == 2
     assert {d["rule"] for d in second.json()["discrepancies"]} == {"MISSING_TPS"}
@@ -170,3 +176,13 @@ def test_full_recheck_agrees_with_incremental(
     session.execute(TpsResult.__table__.delete())
     recheck_all(session=session, region="1671")
     assert snapshot() == before
+
+
+def test_rules_run_on_each_source_too(post: Any, world: World) -> None:
+    ppk = post(TPS_A1, GUB_FORM).json()
+    assert ppk["discrepancies"] == []
+    app = post(TPS_A1, BROKEN, headers=world.kpps).json()
+    paslon = _one(app, "PASLON_SUM")  # the app's own form breaks the sum; the accepted one not
+    assert (paslon["expected"], paslon["actual"]) == (318, 310)
+    assert paslon["evidence"] == [{"kind": "submission", "id": app["submission_id"]}]
+    assert _one(app, "SOURCES_DISAGREE")["field"] == "suara_paslon_1"
