@@ -107,7 +107,8 @@ def _contest_with_findings(
     page = discrepancy_table(session=session, flt=flt, sort="oldest", limit=200, cursor=None)
     with_findings = {d.contest_id for d in page.items if d.tps_code is None}
     found = [c for c in contests if c.id in with_findings]
-    return (found or contests or [None])[0]
+    candidates = found or contests
+    return candidates[0] if candidates else None
 
 
 def recap_view(*, session: Session, kecamatan_code: str, contest_id: str | None) -> RecapView:
