@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import session_scope
 from app.errors import AppError
@@ -37,6 +38,11 @@ def render(
                 found = printable_contest(session=session, contest_id=contest)
         except AppError as exc:
             _fail(exc.detail)
+        except SQLAlchemyError as exc:
+            _fail(
+                f"cannot read contests from the database ({exc.__class__.__name__}); "
+                "is it migrated? (rekap db upgrade), or print offline with --paslon N"
+            )
         title, names = found.title, list(found.paslon_names)
     else:
         assert paslon is not None
