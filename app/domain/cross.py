@@ -14,6 +14,7 @@ Values = Mapping[str, int | None]
 CROSS_CONTEST_FIELDS: Final = tuple(
     f"{row}_{g}" for row in ("pemilih_dpt", "pengguna_total") for g in GENDERS
 )
+MAX_FORM_VALUE: Final = 999
 # Photo readings are compared with people's values by READING_MISMATCH, not here.
 PHOTO_SOURCES: Final = frozenset({"ocr"})
 
@@ -64,7 +65,8 @@ def check_sources(submissions: Sequence[SubmissionValues]) -> list[Finding]:
     """SOURCES_DISAGREE: per field, the current values of different sources differ (warning).
 
     Compared per field: the newest value of each source, after corrections (`supersedes`) removed
-    what they replaced; photo readings (`ocr`) are left to READING_MISMATCH. One finding per field,
+    what they replaced; photo readings (`ocr`) are left to READING_MISMATCH and values outside
+    0..999 to DIGIT_RANGE. One finding per field,
     its message lists every source's value; expected = the value of the most trusted source,
     actual = the most trusted value that differs from it.
     """
@@ -73,7 +75,8 @@ def check_sources(submissions: Sequence[SubmissionValues]) -> list[Finding]:
         if s.source in PHOTO_SOURCES:
             continue
         for name, value in values.items():
-            per_field.setdefault(name, []).append((s.source, value, s.submission_id))
+            if 0 <= value <= MAX_FORM_VALUE:  # an impossible number is DIGIT_RANGE's alone
+                per_field.setdefault(name, []).append((s.source, value, s.submission_id))
     findings = []
     for name, entries in sorted(per_field.items()):
         entries.sort(key=lambda e: (source_rank(e[0]), -e[2]))

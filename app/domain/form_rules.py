@@ -20,6 +20,7 @@ class Check:
 
     `summable` marks the equality rules that also hold for sums of forms (they are what
     DHASIL_ARITHMETIC runs on D.Hasil columns and what HUNDREDS_SLIP tries to repair).
+    `unless` makes the check not applicable when another rule already reports the same numbers.
     """
 
     rule: str
@@ -28,6 +29,7 @@ class Check:
     run: Callable[[Known], Finding | None]
     summable: bool = False
     detail_key: str = ""
+    unless: Callable[[Values], bool] | None = None
 
 
 def evaluate(check: Check, values: Values) -> Finding | None:
@@ -38,6 +40,8 @@ def evaluate(check: Check, values: Values) -> Finding | None:
         if value is None:
             return None
         known[name] = value
+    if check.unless is not None and check.unless(values):
+        return None
     return check.run(known)
 
 
@@ -66,6 +70,7 @@ def cap(
     *,
     severity: Severity = "error",
     detail_key: str = "",
+    unless: Callable[[Values], bool] | None = None,
 ) -> Check:
     """A check that Σ what ≤ limit(values); expected = the limit, actual = Σ what."""
     inputs = tuple(dict.fromkeys((*what, *limit_inputs)))
@@ -80,7 +85,7 @@ def cap(
             rule, severity, field, bound, actual, *text, detail_key=detail_key, inputs=inputs
         )
 
-    return Check(rule, field, inputs, run, detail_key=detail_key)
+    return Check(rule, field, inputs, run, detail_key=detail_key, unless=unless)
 
 
 def same_as(name: str) -> Callable[[Known], tuple[int, Text]]:
@@ -183,6 +188,19 @@ def vote_limit(ctx: FormContext) -> Callable[[Known], tuple[int, Text]]:
     return limit
 
 
+def paslon_sum_broken(paslon: tuple[str, ...]) -> Callable[[Values], bool]:
+    """Whether PASLON_SUM applies and fails: then Σ paslon is already reported as wrong."""
+
+    def broken(values: Values) -> bool:
+        parts = [values.get(p) for p in paslon]
+        valid = values.get("suara_sah")
+        if valid is None or any(p is None for p in parts):
+            return False
+        return sum(p for p in parts if p is not None) != valid
+
+    return broken
+
+
 def per_gender_caps(rule: str, row: str, limit_row: str) -> list[Check]:
     """`row_g ≤ limit_row_g` for g = l, p, j."""
     return [
@@ -203,7 +221,8 @@ def limit_checks(ctx: FormContext) -> list[Check]:
             severity="warning"),
         cap("TURNOUT_CAP", "pengguna_total_j", ("pengguna_total_j",), registered,
             lambda v: (sum(v[r] for r in registered), joined(registered))),
-        cap("TURNOUT_CAP", None, paslon, dpt_j, vote_limit(ctx), detail_key="paslon"),
+        cap("TURNOUT_CAP", None, paslon, dpt_j, vote_limit(ctx), detail_key="paslon",
+            unless=paslon_sum_broken(paslon)),
         cap("TPS_SIZE", "pemilih_dpt_j", dpt_j, (), lambda _v: size, severity="warning"),
         *per_gender_caps("DISABILITAS", "disabilitas", "pengguna_total"),
     ]  # fmt: skip

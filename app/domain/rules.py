@@ -9,7 +9,7 @@ from app.domain.accepted import (
 from app.domain.catalogue import RULES, RuleInfo
 from app.domain.cross import check_cross_contest, check_reading, check_sources
 from app.domain.findings import Finding, FormContext, Severity
-from app.domain.form_rules import Values, form_checks, run_checks, sum_checks
+from app.domain.form_rules import MAX_DIGITS_VALUE, Values, form_checks, run_checks, sum_checks
 from app.domain.reconcile import (
     DesaTally,
     DHasil,
@@ -45,10 +45,16 @@ __all__ = [
 def check_form(values: Values, ctx: FormContext) -> list[Finding]:
     """Every per-form finding of one C.Hasil (one TPS, one contest), HUNDREDS_SLIP included.
 
-    A field missing from `values` (or None) makes each rule that reads it not applicable.
+    A field missing from `values` (or None) makes each rule that reads it not applicable. A value
+    outside 0..999 cannot be a reading of three boxes: DIGIT_RANGE reports it and every other rule
+    treats it as missing (no cascade of sums over an impossible number).
     """
     checks = form_checks(ctx)
-    return [*run_checks(checks, values), *find_slips(values, checks)]
+    digits = [c for c in checks if c.rule == "DIGIT_RANGE"]
+    others = tuple(c for c in checks if c.rule != "DIGIT_RANGE")
+    readable = {k: v for k, v in values.items() if v is not None and 0 <= v <= MAX_DIGITS_VALUE}
+    findings = run_checks(others, readable)
+    return [*findings, *run_checks(digits, values), *find_slips(readable, others)]
 
 
 def check_dhasil_arithmetic(values: Values, ctx: FormContext) -> list[Finding]:

@@ -67,6 +67,8 @@ def test_sources_disagree_one_finding_per_field_listing_sources() -> None:
         [sub(1, "app", 0, {"suara_sah": 235}), sub(2, "plenary", 9, {"suara_sah": 243}, 1)],
         # the same source's newer word replaces its older one
         [sub(1, "app", 0, {"suara_sah": 235}), sub(2, "app", 9, {"suara_sah": 243})],
+        # an impossible number is DIGIT_RANGE's business
+        [sub(1, "ppk", 0, {"suara_sah": 235}), sub(2, "sirekap", 9, {"suara_sah": 1235})],
         # photo readings are READING_MISMATCH's business
         [sub(1, "app", 0, {"suara_sah": 235}), sub(2, "ocr", 9, {"suara_sah": 835})],
     ],

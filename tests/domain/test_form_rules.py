@@ -8,6 +8,7 @@ from tests.domain.forms import BASE, PEMILU3, PILKADA3, form
 
 Expected = tuple[str, str | None, int | None, int | None]  # severity, field, expected, actual
 
+VOTES_421 = {"suara_paslon_1": 261, "suara_sah": 421, "suara_total": 429}  # Σ paslon > 410 × 1.025
 CASES: list[tuple[str, str, dict[str, int], tuple[str, ...], Expected | None]] = [
     # rule, case id, changes, dropped fields, expected finding of that rule (None = none)
     ("GENDER_SUM", "breach", {"pemilih_dpt_j": 411}, (), ("error", "pemilih_dpt_j", 410, 411)),
@@ -96,8 +97,23 @@ CASES: list[tuple[str, str, dict[str, int], tuple[str, ...], Expected | None]] =
         ("error", "pengguna_total_j", 418, 419),
     ),
     ("TURNOUT_CAP", "voters boundary", {"pengguna_total_j": 418}, (), None),
-    ("TURNOUT_CAP", "votes", {"suara_paslon_1": 261}, (), ("error", None, 420, 421)),
-    ("TURNOUT_CAP", "votes boundary", {"suara_paslon_1": 260}, (), None),
+    ("TURNOUT_CAP", "votes", VOTES_421, (), ("error", None, 420, 421)),
+    (
+        "TURNOUT_CAP",
+        "votes boundary",
+        {**VOTES_421, "suara_paslon_1": 260, "suara_sah": 420},
+        (),
+        None,
+    ),
+    # while Σ paslon ≠ suara sah, PASLON_SUM reports the paslon votes: the cap does not repeat it
+    ("TURNOUT_CAP", "votes, paslon sum broken", {"suara_paslon_1": 261}, (), None),
+    (
+        "TURNOUT_CAP",
+        "votes, no suara sah",
+        {"suara_paslon_1": 261},
+        ("suara_sah",),
+        ("error", None, 420, 421),
+    ),
     ("TURNOUT_CAP", "missing dptb", {"pengguna_total_j": 419}, ("pengguna_dptb_j",), None),
     ("TPS_SIZE", "breach", {"pemilih_dpt_j": 601}, (), ("warning", "pemilih_dpt_j", 600, 601)),
     ("TPS_SIZE", "boundary", {"pemilih_dpt_j": 600}, (), None),
@@ -181,9 +197,16 @@ def test_gender_message_and_identity() -> None:
 
 
 def test_turnout_cap_votes_has_its_own_detail_key() -> None:
-    [found] = of_rule(check_form(form({"suara_paslon_1": 261}), PILKADA3), "TURNOUT_CAP")
+    [found] = of_rule(check_form(form(VOTES_421), PILKADA3), "TURNOUT_CAP")
     assert (found.field, found.detail_key) == (None, "paslon")
     assert "× 1,025" in found.message and "× 1.025" in found.message_en
+
+
+def test_out_of_range_value_is_digit_range_only() -> None:
+    found = check_form(form({"suara_paslon_1": 1150}), PILKADA3)
+    assert [(f.rule, f.field, f.actual) for f in found] == [("DIGIT_RANGE", "suara_paslon_1", 1150)]
+    found = check_form(form({"pemilih_dpt_l": -3}), PILKADA3)
+    assert [(f.rule, f.field, f.actual) for f in found] == [("DIGIT_RANGE", "pemilih_dpt_l", -3)]
 
 
 def test_contest_without_paslon_has_no_vote_sum() -> None:
