@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import select
 
-from app.models import Photo, ReviewItem, Submission
+from app.models import OcrJob, Photo, ReviewItem, Submission
 from app.services.auth import create_user
 from app.services.reader import FakeReader, ReadOutcome, fake_field, fake_reading
 from app.services.readings import apply_reading, store_result
@@ -43,8 +43,10 @@ def unsure_photo(env: PhotoEnv) -> int:
     reading["fields"]["suara_paslon_3"] = fake_field(37, confidence=0.41)
     reading["fields"]["suara_paslon_3"]["alternatives"] = [[37, 0.41], [32, 0.38]]
     outcome = ReadOutcome(FakeReader().engine_version, reading)
-    result = store_result(session=env.session, sha256=photo.sha256, outcome=outcome, job_id=1,
-                          images={})  # fmt: skip
+    job = env.session.exec(select(OcrJob).where(OcrJob.photo_id == photo_id)).one()
+    result = store_result(
+        session=env.session, sha256=photo.sha256, outcome=outcome, job_id=job.id or 0, images={}
+    )
     assert apply_reading(session=env.session, photo_id=photo_id, result=result,
                          min_confidence=0.8) == "needs_review"  # fmt: skip
     env.session.commit()
