@@ -1,6 +1,7 @@
 """Review queue per kecamatan and double entry; an accepted value becomes a `review` submission."""
 
 import io
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
@@ -137,13 +138,22 @@ def _close_photo_if_reviewed(session: Session, photo_id: int) -> None:
         session.add(photo)
 
 
-def crop_image(*, session: Session, store: PhotoStore, item_id: int) -> bytes:
-    """A PNG of the item's boxes (and bubbles) cut from the rectified page."""
+def crop_image(
+    *,
+    session: Session,
+    store: PhotoStore,
+    item_id: int,
+    check: Callable[[str], None] | None = None,
+) -> bytes:
+    """A PNG of the item's boxes (and bubbles) cut from the rectified page; `check(tps_code)`
+    raises when the caller may not read that TPS."""
     from PIL import Image
 
     item = session.get(ReviewItem, item_id)
     if item is None:
         raise ReviewItemNotFound(f"No review item has id {item_id}")
+    if check is not None:
+        check(item.tps_code)
     photo = session.get_one(Photo, item.photo_id)
     result = session.exec(
         select(OcrResult).where(

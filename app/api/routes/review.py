@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep, ReaderDep, SessionDep
 from app.api.routes.photos import StoreDep
 from app.schemas.photos import ReviewEntryCreate, ReviewItemRead
 from app.services.review import add_entry, crop_image, next_item
@@ -31,11 +31,7 @@ def post_entry(
 
 
 @router.get("/{item_id}/crop")
-def get_crop(
-    item_id: int, session: SessionDep, store: StoreDep, principal: PrincipalDep
-) -> Response:
+def get_crop(item_id: int, session: SessionDep, store: StoreDep, reader: ReaderDep) -> Response:
     """The crop of the field's boxes from the rectified page (PNG)."""
-    del principal  # read access is checked by the API guard
-    return Response(
-        content=crop_image(session=session, store=store, item_id=item_id), media_type="image/png"
-    )
+    data = crop_image(session=session, store=store, item_id=item_id, check=reader.check)
+    return Response(content=data, media_type="image/png")
