@@ -6,32 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.config import Settings, get_settings
-from app.db import get_session
+from app.config import Settings
 from app.errors import InvalidCredentials, RateLimited
-from app.main import create_app
 from app.services.ratelimit import RateLimiter
 from app.services.signin import sign_in
-from tests.auth.conftest import PASSWORD, token_for
+from tests.auth.conftest import PASSWORD, make_test_client, token_for
 
 TOKEN_URL = "/api/v1/auth/token"
-
-
-def _client(session: Session, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-
-    def _session() -> Iterator[Session]:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.fixture
@@ -41,7 +22,7 @@ def strict_client(session: Session, settings: Settings) -> Iterator[TestClient]:
         update={"rate_limit_write": "3/minute", "rate_limit_signin": "3/minute",
                 "max_request_bytes": 2048}
     )  # fmt: skip
-    yield from _client(session, strict)
+    yield from make_test_client(session, strict)
 
 
 def test_sign_in_over_the_limit_is_429_with_retry_after(strict_client, make_user):
