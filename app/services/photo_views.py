@@ -90,9 +90,13 @@ def photo_image(
     return store.get(sha), "image/png"
 
 
-def photo_summaries(*, session: Session, tps_code: str) -> list[PhotoSummary]:
-    """Every photo of a TPS, oldest first, for GET /tps/{tps}."""
+def photo_summaries(
+    *, session: Session, tps_code: str, contest_id: str | None = None
+) -> list[PhotoSummary]:
+    """Every photo of a TPS (of one contest when given), oldest first, for GET /tps/{tps}."""
     stmt = select(Photo).where(Photo.tps_code == tps_code).order_by(col(Photo.id))
+    if contest_id is not None:
+        stmt = stmt.where(Photo.contest_id == contest_id)
     return [
         PhotoSummary(
             photo_id=p.id or 0,

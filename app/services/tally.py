@@ -11,6 +11,7 @@ from app.errors import ContestNotFound, InvalidInput, RegionNotFound, TpsNotFoun
 from app.models import Contest, Discrepancy, Region, Submission, Tps, TpsResult
 from app.schemas.results import SubmissionRead, Tally, TpsContestView, TpsView
 from app.services.discrepancy_query import region_clause, to_read
+from app.services.photo_views import photo_summaries
 
 UNSETTLED = ("open", "acknowledged", "escalated")
 ANCESTOR = {
@@ -109,7 +110,10 @@ def _contest_view(session: Session, tps: Tps, contest: Contest) -> TpsContestVie
         accepted=accepted,
         accepted_sources=sources,
         submissions=[SubmissionRead.model_validate(s, from_attributes=True) for s in subs],
-        photos=[],
+        photos=[
+            p.model_dump(mode="json")
+            for p in photo_summaries(session=session, tps_code=tps.code, contest_id=contest.id)
+        ],
         discrepancies=[to_read(d) for d in found],
     )
 
