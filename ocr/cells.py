@@ -23,7 +23,7 @@ FIELD_SEARCH = 26  # template px each way, for a field's three frames together
 BOX_SEARCH = 4  # then for each box alone
 SEARCH = FIELD_SEARCH
 FRAME = 3  # printed frame thickness, template px (about 1 mm at 72 dpi)
-INSET = 2  # px kept away from the frame's inner edge
+INSET = 3  # px kept away from the frame's inner edge
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,13 @@ def ink_image(gray: Gray) -> Ink:
 def _outline(boxes: list[Box], origin: tuple[float, float], size: tuple[int, int]) -> Ink:
     """A template image of the printed frames of `boxes`, drawn relative to `origin`."""
     canvas = np.zeros((size[1], size[0]), np.float32)
+    half = FRAME / 2
     for box in boxes:
-        x, y = int(round(box.x - origin[0])), int(round(box.y - origin[1]))
-        w, h = int(round(box.w)), int(round(box.h))
-        cv2.rectangle(canvas, (x, y), (x + w + 2 * FRAME - 1, y + h + 2 * FRAME - 1), 1.0, FRAME)
+        # cv2 draws a thick line centred on its coordinates: the frame's centre line.
+        x0, y0 = int(round(box.x - half - origin[0])), int(round(box.y - half - origin[1]))
+        x1 = int(round(box.x + box.w + half - origin[0]))
+        y1 = int(round(box.y + box.h + half - origin[1]))
+        cv2.rectangle(canvas, (x0, y0), (x1, y1), 1.0, FRAME)
     return canvas
 
 

@@ -1,11 +1,12 @@
 """Stage 6, fuse: box and bubble evidence → per-digit probabilities → number alternatives.
 
 Per box, the classifier's 12 classes (0-9, X, blank) are multiplied by what the bubble column
-under it says (a floor keeps the bubbles from vetoing a clear box: a box and a bubble column
-that disagree both lose confidence instead). A number's probability is the sum over the box
-patterns that spell it: "032", "X32" and "_32" are all 32; "XX3" and "__3" are 3; three empty
-boxes are *not filled* (None), never 0. Patterns that spell nothing ("3_2", a units box crossed
-out) keep their mass out of every value, which lowers the confidence of all of them.
+under it says (a small floor keeps a column from vetoing a box outright), and a number whose
+boxes and bubbles disagree never gets more than `DISAGREE_CAP` confidence.
+A number's probability is the sum over the box patterns that spell it: "032", "X32" and "_32"
+are all 32; "XX3" and "__3" are 3; three empty boxes are *not filled* (None), never 0.
+Patterns that spell nothing ("3_2", a units box crossed out) keep their mass out of every value,
+which lowers the confidence of all of them.
 The sum-constrained choice among the alternatives lives in `ocr.sums`.
 """
 
@@ -21,7 +22,11 @@ Probs = npt.NDArray[np.float64]
 N_CLASSES = 12
 X_CLASS, BLANK_CLASS = 10, 11
 BUBBLE_NONE = 10
-BUBBLE_FLOOR = 0.01  # what a box keeps when its bubble column says something else
+# What a box keeps when its bubble column clearly says something else. Low on purpose: a clearly
+# blackened bubble is a stronger signal than a handwriting classifier (97-99% at best on real
+# writing); the disagreement itself is reported (bubbles_agree) and caps the confidence.
+BUBBLE_FLOOR = 0.001  # about the error rate of OMR on a clearly blackened column
+DISAGREE_CAP = 0.6  # the most confidence a number gets when its boxes and bubbles disagree
 MAX_ALTERNATIVES = 6
 MIN_ALTERNATIVE = 1e-7
 CLASS_TEXT = "0123456789X_"

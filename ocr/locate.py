@@ -29,8 +29,9 @@ Point = tuple[float, float]
 DETECT_SIDE = 1000
 # A marker is two solid squares touching at a corner: about half of its bounding box is ink.
 MARKER_FILL = (0.3, 0.72)
+MARKER_SOLIDITY = (0.5, 0.9)  # area / convex hull area: 0.67 for two crisp squares, ~0.8 blurred
 MARKER_RADIUS_PT = 700.0  # how far (template px) from the tag's affine guess a marker may be
-BLOB_SIDE = 18.0  # px: markers larger than this are searched on a reduced copy
+BLOB_SIDE = 24.0  # px: markers larger than this are searched on a reduced copy
 MARKER_CHOICES = 3  # blobs kept per marker
 MARKER_FIT_RMS = 5.0  # template px: a wrong blob cannot fit the tag and the other markers
 MIN_MARKERS_TO_FIT = 2  # one far point always fits a homography of 4 close tag corners
@@ -200,13 +201,35 @@ def marker_blobs(gray: Gray, side: float, spread: tuple[float, float] = (0.55, 1
     )
     # A blurred marker's two squares meet in a grey point: close it so they stay one blob.
     dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
     out = []
-    for (_, _, w, h, area), (cx, cy) in zip(stats[1:n], centroids[1:n], strict=True):
+    for k in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[k])
         size_ok = spread[0] * side < max(w, h) < spread[1] * side and 0.6 < w / h < 1.66
-        if size_ok and MARKER_FILL[0] < area / float(w * h) < MARKER_FILL[1]:
+        if not (size_ok and MARKER_FILL[0] < area / float(w * h) < MARKER_FILL[1]):
+            continue
+        if _is_step_shaped(labels[y : y + h, x : x + w] == k, area):
+            cx, cy = centroids[k]
             out.append(((float(cx) + 0.5) / factor - 0.5, (float(cy) + 0.5) / factor - 0.5))
     return out
+
+
+def _is_step_shaped(mask: npt.NDArray[np.bool_], area: int) -> bool:
+    """Two squares touching at a corner fill 2/3 of their convex hull, whatever the rotation.
+
+    A filled bubble fills nearly all of its hull, a page corner on a dark table or a box frame
+    much less: this keeps them from passing for a marker.
+    """
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    if not contours:
+        return False
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    # The hull runs through boundary pixel centres: add half its perimeter to compare with a
+    # pixel count (it matters for markers only ~15 px wide).
+    hull_area = cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2 + 1
+    return MARKER_SOLIDITY[0] < area / hull_area < MARKER_SOLIDITY[1]
 
 
 def find_markers_global(gray: Gray, page: PageTemplate) -> dict[str, tuple[float, float]]:
@@ -244,6 +267,10 @@ def find_page_quad(gray: Gray) -> Points | None:
     quad = cv2.approxPolyDP(outline, 0.02 * cv2.arcLength(outline, True), True).reshape(-1, 2)
     if len(quad) != 4:
         return None
+    h, w = small.shape
+    x, y = quad[:, 0], quad[:, 1]
+    if x.min() <= 2 and y.min() <= 2 and x.max() >= w - 3 and y.max() >= h - 3:
+        return None  # the image frame itself: no page edge is visible
     s, d = quad.sum(axis=1), np.diff(quad, axis=1).ravel()
     ordered = [quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]]
     corners: Points = (np.asarray(ordered, dtype=np.float32) + 0.5) / factor - 0.5

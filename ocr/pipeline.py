@@ -16,7 +16,15 @@ from ocr.bubbles import read_column
 from ocr.cells import BoxCrop, crop_boxes
 from ocr.decode import ImageInput, decode_image
 from ocr.errors import NotCForm, OcrError, WrongPage
-from ocr.fuse import Probs, alternatives, bubbles_agree, bubbles_text, digits_text, fuse_box
+from ocr.fuse import (
+    DISAGREE_CAP,
+    Probs,
+    alternatives,
+    bubbles_agree,
+    bubbles_text,
+    digits_text,
+    fuse_box,
+)
 from ocr.locate import TagHit, detect_tags
 from ocr.reading import FieldReading, PageReading, failure
 from ocr.rectify import Registration, rectify_page, register_page
@@ -123,16 +131,22 @@ def _field_evidence(
     per_box: list[Probs | None] = list(columns) if columns else [None] * len(rows)
     fused = np.stack([fuse_box(b, c) for b, c in zip(boxes, per_box, strict=True)])
     alts = alternatives(fused)
+    agree = bubbles_agree(boxes, columns) if columns else None
     return FieldReading(
         name=field.name,
         value=alts[0][0] if alts else None,
-        confidence=alts[0][1] if alts else 0.0,
+        confidence=_confidence(alts[0][1] if alts else 0.0, agree),
         alternatives=alts,
         boxes=[crops[i].rect for i in rows],
         digits=digits_text(boxes),
         bubbles=bubbles_text(columns) if columns else None,
-        bubbles_agree=bubbles_agree(boxes, columns) if columns else None,
+        bubbles_agree=agree,
     )
+
+
+def _confidence(p: float, agree: bool | None) -> float:
+    """A value's probability, capped when its boxes and bubbles disagree."""
+    return min(p, DISAGREE_CAP) if agree is False else p
 
 
 def _registration_info(registration: Registration, tag: TagHit | None) -> dict[str, object]:
@@ -160,7 +174,7 @@ def apply_sums(
     fields = {}
     for name, f in reading.fields.items():
         value = decoded.values.get(name, f.value)
-        confidence = dict(f.alternatives).get(value, 0.0)
+        confidence = _confidence(dict(f.alternatives).get(value, 0.0), f.bubbles_agree)
         fields[name] = FieldReading(
             **{
                 **f.__dict__,

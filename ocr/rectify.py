@@ -2,10 +2,12 @@
 
 Registration, in order of preference (the fallback chain is part of the contract):
 
-1. ``tag+markers``: the tag's 4 corners plus every corner marker found near its predicted place,
-   fitted with RANSAC (8 points when all markers are found);
-2. ``tag``: the tag's 4 corners alone, when no marker is found (a good fit near the tag, a few
-   template px off at the far corners; the per-box border search in `cells` absorbs that);
+1. ``tag+markers``: the tag's 4 corners plus at least 3 corner markers consistent with them,
+   a homography fitted with RANSAC (8 points when all markers are found);
+2. ``tag+markers-affine`` / ``tag-affine``: fewer than 3 markers: a least-squares *affine* map
+   from the tag's corners and the markers found (a homography from 4 close tag corners, or from
+   them and 2 markers, extrapolates wildly; an affine map stays within the reach of the per-box
+   frame search of `cells` on a photo taken roughly square-on);
 3. ``markers``: no tag, but the four step markers found anywhere (assumes the photo upright);
 4. ``page_outline``: no tag, no markers: the page's outer contour (assumes the photo upright);
 5. otherwise `MarkersNotFound`.
@@ -33,8 +35,11 @@ from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
 Matrix = npt.NDArray[np.float64]
+Points = npt.NDArray[np.float64]
 
 RANSAC_THRESHOLD = 6.0  # template px (72 dpi: about 2 mm)
+MIN_MARKERS_FOR_HOMOGRAPHY = 3
+WIDE_TRIANGLE = 0.2  # share of the page area: 2 markers + tag this spread fix a homography
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,39 @@ def register_page(gray: Gray, page: PageTemplate, tag: TagHit | None) -> Registr
 
 
 def _register_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> Registration:
-    """The tag's corners plus the markers consistent with them, in one RANSAC fit."""
+    """The tag's corners plus the markers consistent with them, in one robust fit."""
     markers = find_markers_with_tag(gray, page, tag)
-    return _fit(page, markers, tag, "tag+markers" if markers else "tag")
+    if len(markers) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, markers):
+        registration = _fit(page, markers, tag, "tag+markers")
+        kept = {n: markers[n] for n in registration.markers_found}
+        if len(kept) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, kept):
+            return registration
+        markers = {n: markers[n] for n in registration.markers_found}
+    return _fit_affine(page, markers, tag)
+
+
+def _spread_out(page: PageTemplate, markers: dict[str, tuple[float, float]]) -> bool:
+    """True when two markers and the tag span a wide triangle (a homography is then well posed)."""
+    if len(markers) != 2:
+        return False
+    by_name: dict[str, tuple[float, float]] = {m.name: m.center for m in page.markers}
+    (ax, ay), (bx, by) = (by_name[n] for n in markers)
+    tx, ty = np.mean(np.asarray(page.tag.corners), axis=0)
+    area = abs((bx - ax) * (ty - ay) - (tx - ax) * (by - ay)) / 2
+    return bool(area > WIDE_TRIANGLE * page.width * page.height)
+
+
+def _points(
+    page: PageTemplate, markers: dict[str, tuple[float, float]], tag: TagHit | None
+) -> tuple[Points, Points]:
+    """Image and template points: found markers (sorted by name), then the tag's corners."""
+    by_name: dict[str, tuple[float, float]] = {m.name: m.center for m in page.markers}
+    src = [markers[name] for name in sorted(markers)]
+    dst = [by_name[name] for name in sorted(markers)]
+    if tag is not None:
+        src += [(float(x), float(y)) for x, y in tag.corners.tolist()]
+        dst += list(page.tag.corners)
+    return np.asarray(src, np.float64), np.asarray(dst, np.float64)
 
 
 def _fit(
@@ -74,34 +109,52 @@ def _fit(
     tag: TagHit | None,
     method: str,
 ) -> Registration:
-    """Homography image→template from the tag corners and the found marker centres."""
-    by_name: dict[str, tuple[float, float]] = {m.name: m.center for m in page.markers}
-    src = [markers[name] for name in sorted(markers)]
-    dst = [by_name[name] for name in sorted(markers)]
-    if tag is not None:
-        src += [tuple(p) for p in tag.corners.tolist()]
-        dst += list(page.tag.corners)
+    """Homography image→template (RANSAC) from the found markers and the tag's corners."""
+    src, dst = _points(page, markers, tag)
     if len(src) < 4:
         raise MarkersNotFound(f"only {len(src)} registration points found")
-    src_arr, dst_arr = np.asarray(src, np.float32), np.asarray(dst, np.float32)
     if len(src) == 4:
-        h = cv2.getPerspectiveTransform(src_arr, dst_arr)
+        h = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
         inliers = np.ones(4, dtype=bool)
     else:
-        h, mask = cv2.findHomography(src_arr, dst_arr, cv2.RANSAC, RANSAC_THRESHOLD)
-        inliers = np.asarray(mask, dtype=bool).ravel() if mask is not None else inliers_none(src)
+        h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_THRESHOLD)
+        inliers = np.zeros(len(src), bool) if mask is None else np.asarray(mask, bool).ravel()
     if h is None or int(inliers.sum()) < 4:
         raise MarkersNotFound("registration points are degenerate")
-    matrix: Matrix = np.asarray(h, dtype=np.float64)
-    residual = np.linalg.norm(project(matrix, src_arr) - dst_arr, axis=1)[inliers]
+    return _registration(np.asarray(h, np.float64), method, sorted(markers), src, dst, inliers)
+
+
+def _fit_affine(
+    page: PageTemplate, markers: dict[str, tuple[float, float]], tag: TagHit
+) -> Registration:
+    """Least-squares affine map from the tag's corners and up to two markers.
+
+    With fewer than three markers a homography is ill-posed (the tag's four corners are too
+    close together to fix the perspective, and two markers leave a line's worth of freedom);
+    an affine map keeps the far boxes within the reach of the per-box frame search.
+    """
+    src, dst = _points(page, markers, tag)
+    design = np.hstack([src, np.ones((len(src), 1))])
+    coef, *_ = np.linalg.lstsq(design, dst, rcond=None)
+    matrix: Matrix = np.vstack([coef.T, [0.0, 0.0, 1.0]])
+    method = "tag+markers-affine" if markers else "tag-affine"
+    inliers = np.ones(len(src), dtype=bool)
+    return _registration(matrix, method, sorted(markers), src, dst, inliers)
+
+
+def _registration(
+    matrix: Matrix,
+    method: str,
+    names: list[str],
+    src: Points,
+    dst: Points,
+    inliers: npt.NDArray[np.bool_],
+) -> Registration:
+    """The Registration with its RMS residual over the inliers and the markers kept."""
+    residual = np.linalg.norm(project(matrix, src) - dst, axis=1)[inliers]
     rms = float(np.sqrt(np.mean(residual**2)))
-    used = tuple(n for n, ok in zip(sorted(markers), inliers, strict=False) if ok)
+    used = tuple(n for n, ok in zip(names, inliers, strict=False) if ok)
     return Registration(matrix, method, used, rms)
-
-
-def inliers_none(src: list[tuple[float, float]]) -> npt.NDArray[np.bool_]:
-    """No RANSAC mask: no point counts as an inlier."""
-    return np.zeros(len(src), dtype=bool)
 
 
 def rectify_page(gray: Gray, registration: Registration, page: PageTemplate) -> Gray:

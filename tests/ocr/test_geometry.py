@@ -1,0 +1,134 @@
+"""Stage tests on pages drawn from the template and photographed with a known homography."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.bubbles import read_column
+from ocr.cells import crop_boxes
+from ocr.decode import decode_image
+from ocr.errors import MarkersNotFound, Unreadable
+from ocr.locate import detect_tags, find_page_quad
+from ocr.rectify import rectify_page, register_page
+from ocr.templates import load_form
+from tests.ocr.pages import draw_page, photograph, registration_error
+
+FORM = load_form("ppwp-plano-2024")
+PAGE2 = FORM.page_template(2)
+BOX_CENTRES = [b.center for f in PAGE2.fields for b in f.boxes]
+CORNERS = [(0, 0), (PAGE2.width, 0), (PAGE2.width, PAGE2.height), (0, PAGE2.height)]
+
+
+@pytest.fixture(scope="module")
+def page2_image() -> np.ndarray:
+    return draw_page(PAGE2, bubbles={"suara_paslon_2": "274", "suara_paslon_3": "-32"})
+
+
+@pytest.mark.parametrize("rotate", [8.0, -25.0, 180.0])
+def test_tag_and_markers_register_within_two_px(page2_image: np.ndarray, rotate: float) -> None:
+    photo, truth = photograph(page2_image, rotate=rotate)
+    tags = detect_tags(photo, (101, 102, 103))
+    assert [t.id for t in tags] == [102]
+    registration = register_page(photo, PAGE2, tags[0])
+    assert registration.method == "tag+markers"
+    assert len(registration.markers_found) == 4
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 2.0
+    assert registration_error(registration.image_to_template, truth, CORNERS) < 4.0
+
+
+def test_two_spread_markers_and_the_tag_still_fix_a_homography() -> None:
+    photo, truth = photograph(draw_page(PAGE2, hide_markers=("top_right", "bottom_left")))
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    assert registration.method == "tag+markers"
+    assert set(registration.markers_found) == {"top_left", "bottom_right"}
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 3.0
+
+
+@pytest.mark.parametrize(
+    "hidden", [("top_left", "bottom_right"), tuple(m.name for m in PAGE2.markers)]
+)
+def test_few_markers_fall_back_to_an_affine_fit_and_the_frames_fix_the_rest(
+    hidden: tuple[str, ...],
+) -> None:
+    photo, truth = photograph(draw_page(PAGE2, hide_markers=hidden), rotate=8.0, tilt=0.0)
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    assert registration.method in ("tag+markers-affine", "tag-affine")
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 20.0
+    crops = crop_boxes(rectify_page(photo, registration, PAGE2), PAGE2)
+    # The per-box frame search lands each crop where the true warp puts the box.
+    for crop, centre in zip(crops, BOX_CENTRES, strict=True):
+        x, y, w, h = crop.rect
+        found = np.float64([[[x + w / 2, y + h / 2]]])
+        in_photo = cv2.perspectiveTransform(found, np.linalg.inv(registration.image_to_template))
+        back = cv2.perspectiveTransform(in_photo, np.linalg.inv(truth))[0, 0]
+        assert np.hypot(*(back - centre)) < 5.0
+
+
+def test_without_a_tag_the_markers_register_an_upright_photo() -> None:
+    photo, truth = photograph(draw_page(PAGE2, hide_tag=True), rotate=3.0, tilt=0.03)
+    assert detect_tags(photo, (101, 102, 103)) == []
+    registration = register_page(photo, PAGE2, None)
+    assert registration.method == "markers"
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 3.0
+
+
+def test_without_tag_or_markers_the_page_outline_is_used() -> None:
+    drawn = draw_page(PAGE2, hide_tag=True, hide_markers=tuple(m.name for m in PAGE2.markers))
+    photo, truth = photograph(drawn, rotate=2.0, tilt=0.02)
+    assert find_page_quad(photo) is not None
+    registration = register_page(photo, PAGE2, None)
+    assert registration.method == "page_outline"
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 12.0
+
+
+def test_a_blank_photo_cannot_be_registered() -> None:
+    with pytest.raises(MarkersNotFound):
+        register_page(np.full((1200, 900), 128, np.uint8), PAGE2, None)
+
+
+def test_boxes_are_cropped_inside_their_frames(page2_image: np.ndarray) -> None:
+    photo, _ = photograph(page2_image, rotate=-12.0)
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    crops = crop_boxes(rectify_page(photo, registration, PAGE2), PAGE2)
+    assert len(crops) == 9
+    for crop, box in zip(crops, [b for f in PAGE2.fields for b in f.boxes], strict=True):
+        assert abs(crop.rect[0] - box.x) <= 5 and abs(crop.rect[1] - box.y) <= 5
+        # An empty box's interior holds no frame: nothing dark in it.
+        assert int(crop.image.min()) > 100
+
+
+def test_bubbles_read_by_fill(page2_image: np.ndarray) -> None:
+    photo, _ = photograph(page2_image, rotate=5.0)
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    rectified = rectify_page(photo, registration, PAGE2)
+    got = {}
+    for field in PAGE2.fields:
+        assert field.bubbles is not None
+        columns = [read_column(rectified, col, (0, 0)) for col in field.bubbles]
+        got[field.name] = "".join(
+            "-" if int(c.argmax()) == 10 else str(int(c.argmax())) for c in columns
+        )
+    assert got == {"suara_paslon_1": "---", "suara_paslon_2": "274", "suara_paslon_3": "-32"}
+
+
+def test_decode_applies_exif_orientation_and_bounds_the_size() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    img = Image.new("L", (3000, 1000), 255)
+    img.paste(0, (0, 0, 100, 100))  # a black corner, top-left as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    buf = BytesIO()
+    img.save(buf, format="JPEG", exif=exif)
+    decoded = decode_image(buf.getvalue(), max_side=1500)
+    assert decoded.gray.shape == (1500, 500)
+    assert decoded.original_size == (1000, 3000)
+    assert decoded.gray[:30, -30:].mean() < 60  # the corner is now top-right
+    with pytest.raises(Unreadable):
+        decode_image(b"not an image")
+    with pytest.raises(Unreadable):
+        decode_image(cv2.imencode(".png", np.zeros((50, 50), np.uint8))[1].tobytes())
