@@ -24,7 +24,7 @@ class DemoDataset:
 
 
 def build_dhasil(data: KecamatanData) -> None:
-    """D.Hasil per desa = Σ of the TPS forms the PPK recapped (all of them, planted ones included)."""
+    """D.Hasil per desa = Σ of the TPS forms the PPK recapped (planted ones included)."""
     for contest in CONTESTS:
         by_desa: dict[str, list[dict[str, int]]] = {}
         for form in data.forms:

@@ -102,18 +102,34 @@ def plant_turnout_sum(data: KecamatanData, rng: random.Random) -> Plant:
     )
 
 
+def _dpt_below_users(values: Values) -> Values:
+    """Section I with the DPT written below the DPT voters (L by 2, P by 3), ballots rebalanced."""
+    out = dict(values)
+    out["pemilih_dpt_l"] = values["pengguna_dpt_l"] - 2
+    out["pemilih_dpt_p"] = values["pengguna_dpt_p"] - 3
+    out["pemilih_dpt_j"] = out["pemilih_dpt_l"] + out["pemilih_dpt_p"]
+    _rebalance_ballots(out)
+    return out
+
+
+def _fits_dpt_plant(form: TpsForms) -> bool:
+    # The rebalanced ballots must stay non-negative and within 0..999.
+    return all(
+        _dpt_below_users(v)["surat_tidak_digunakan"] >= 0 for v in (form.gubernur, form.bupati)
+    )
+
+
 def plant_dpt_turnout(data: KecamatanData, rng: random.Random) -> Plant:
-    """Women on the DPT written 3 below the women who voted from it, on both forms."""
-    form = _form(data, rng)
-    for values in (form.gubernur, form.bupati):
-        drop = values["pemilih_dpt_p"] - (values["pengguna_dpt_p"] - 3)
-        values["pemilih_dpt_p"] -= drop
-        values["pemilih_dpt_j"] -= drop
-        _rebalance_ballots(values)
+    """The DPT written below the voters who used it (L by 2, P by 3) on both forms: DPT voters
+    exceed the DPT (l, p, j), so all voters exceed DPT + DPTb + DPK as well (TURNOUT_CAP)."""
+    form = _form(data, rng, _fits_dpt_plant)
+    form.gubernur.update(_dpt_below_users(form.gubernur))
+    form.bupati.update(_dpt_below_users(form.bupati))
     expected = [
         Expected(rule, contest, form.tps_code, fld)
         for contest in ("gubernur", "bupati")
         for rule, fld in (
+            ("DPT_TURNOUT", "pengguna_dpt_l"),
             ("DPT_TURNOUT", "pengguna_dpt_p"),
             ("DPT_TURNOUT", "pengguna_dpt_j"),
             ("TURNOUT_CAP", "pengguna_total_j"),
@@ -122,7 +138,7 @@ def plant_dpt_turnout(data: KecamatanData, rng: random.Random) -> Plant:
     return Plant(
         "DPT_TURNOUT",
         data.code,
-        f"TPS {form.tps_code}: pemilih_dpt_p 3 below pengguna_dpt_p",
+        f"TPS {form.tps_code}: pemilih_dpt_l/p 2/3 below pengguna_dpt",
         expected,
     )
 

@@ -14,10 +14,25 @@ from app.services.demo import database_is_empty, load_demo
 SEED = 20241127
 # DOMAIN.md §4 rules that need no photo: the demo must plant each at least once.
 PHOTO_FREE_RULES = {
-    "GENDER_SUM", "TURNOUT_SUM", "DPT_TURNOUT", "BALLOTS_USED", "BALLOT_BALANCE",
-    "BALLOT_RESERVE", "PASLON_SUM", "VALID_INVALID_SUM", "TOTAL_VS_TURNOUT", "TURNOUT_CAP",
-    "TPS_SIZE", "DIGIT_RANGE", "DISABILITAS", "HUNDREDS_SLIP", "CROSS_CONTEST",
-    "SOURCES_DISAGREE", "DESA_VS_DHASIL", "KECAMATAN_VS_DHASIL", "DHASIL_ARITHMETIC",
+    "GENDER_SUM",
+    "TURNOUT_SUM",
+    "DPT_TURNOUT",
+    "BALLOTS_USED",
+    "BALLOT_BALANCE",
+    "BALLOT_RESERVE",
+    "PASLON_SUM",
+    "VALID_INVALID_SUM",
+    "TOTAL_VS_TURNOUT",
+    "TURNOUT_CAP",
+    "TPS_SIZE",
+    "DIGIT_RANGE",
+    "DISABILITAS",
+    "HUNDREDS_SLIP",
+    "CROSS_CONTEST",
+    "SOURCES_DISAGREE",
+    "DESA_VS_DHASIL",
+    "KECAMATAN_VS_DHASIL",
+    "DHASIL_ARITHMETIC",
     "MISSING_TPS",
 }
 
@@ -47,7 +62,10 @@ def test_paslon_sums_equal_published_kecamatan_votes(dataset: DemoDataset) -> No
         if code in planted:
             continue
         plan = dataset.sources.kecamatan[code]
-        for contest, published in (("gubernur", plan.gubernur_votes), ("bupati", plan.bupati_votes)):
+        for contest, published in (
+            ("gubernur", plan.gubernur_votes),
+            ("bupati", plan.bupati_votes),
+        ):
             sums = sum_values([getattr(f, contest) for f in data.forms])
             assert {n: sums[f"suara_paslon_{n}"] for n in published} == published
             assert data.dhasil_total[contest] == sums
@@ -117,3 +135,12 @@ def test_load_demo_into_database(session: Session, client: TestClient) -> None:
     assert len(body["children"]) == 17
     assert {c["level"] for c in body["children"]} == {"kabupaten"}
     assert client.get("/api/v1/regions/1671").json()["name"] == "KOTA PALEMBANG"
+
+
+def test_docs_demo_md_lists_the_plants(dataset: DemoDataset) -> None:
+    from pathlib import Path
+
+    from app.demo.manifest import manifest_markdown
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "demo.md"
+    assert docs.read_text() == manifest_markdown(dataset, seed=SEED)
