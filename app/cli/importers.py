@@ -6,6 +6,7 @@ import typer
 
 from app.db import session_scope
 from app.services.importers import import_paslon, import_regions
+from app.services.sirekap_import import import_sirekap
 
 app = typer.Typer(help="Import Sirekap-format data", no_args_is_help=True)
 
@@ -37,3 +38,21 @@ def paslon_cmd(
     with session_scope() as session:
         counts = import_paslon(session=session, path=file, contest_code=code)
     typer.echo(f"contests added: {counts.contests}, paslon added: {counts.paslon}")
+
+
+@app.command("sirekap")
+def sirekap_cmd(
+    path: Path = typer.Argument(..., exists=True, help="a record, a folder or a zip of records"),
+) -> None:
+    """Sirekap per-TPS records (Pemilu 2024 `hhcw`, named <TPS code>.json) as source sirekap."""
+    with session_scope() as session:
+        report = import_sirekap(session=session, path=path)
+    typer.echo(
+        f"files: {report.files}, imported: {report.imported}, unchanged: {report.unchanged}, "
+        f"not digitised (skipped): {report.not_digitised}, unreadable: {len(report.unreadable)}; "
+        f"regions created: {report.regions_created}, TPS created: {report.tps_created}"
+    )
+    for name in report.unreadable:
+        typer.echo(f"  unreadable: {name}", err=True)
+    for rule, count in sorted(report.breaches.items()):
+        typer.echo(f"  {rule}: {count}")

@@ -178,10 +178,21 @@ def recheck_all(
 
     progress(kecamatan done, kecamatan total) is called after each batch. Flushes, never commits.
     """
-    sizes = kecamatan_sizes(session, region)
+    return recheck_sizes(session=session, sizes=kecamatan_sizes(session, region), progress=progress)
+
+
+def recheck_kecamatan_codes(*, session: Session, codes: Sequence[str]) -> RecheckStats:
+    """Full recheck of the given kecamatan (after a bulk import touched them)."""
+    sizes = [(k, n) for k, n in kecamatan_sizes(session, None) if k in set(codes)]
+    return recheck_sizes(session=session, sizes=sizes)
+
+
+def recheck_sizes(
+    *, session: Session, sizes: list[tuple[str, int]], progress: Progress | None = None
+) -> RecheckStats:
+    """Recheck the listed kecamatan (code, TPS count) in batches of about BATCH_TPS TPS."""
     contexts = contest_contexts(session)
     stats = RecheckStats()
-    total = len(sizes)
     for batch_codes in _batches(sizes):
         batch = load_batch(session, batch_codes)
         rows, found = evaluate_batch(batch, contexts)
@@ -196,6 +207,6 @@ def recheck_all(
         stats.tps += len(batch.tps)
         stats.findings += len(found)
         if progress is not None:
-            progress(stats.kecamatan, total)
+            progress(stats.kecamatan, len(sizes))
     session.flush()
     return stats
