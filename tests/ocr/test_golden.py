@@ -1,0 +1,97 @@
+"""Golden tests on the real 2024 photos and bubble crops (tests/ocr/fixtures/real/SOURCE.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.bubbles import read_bubble_sheet
+from ocr.pipeline import combine_pages, read_page
+from ocr.reading import PageReading
+from ocr.templates import load_form
+from tests.ocr.pages import draw_page, photograph
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+HAL2 = REAL / "ppwp-2024-hal2-photo-a.jpg"
+HAL3 = REAL / "ppwp-2024-hal3-photo-a.jpg"
+CLASSES = "0123456789X_"
+
+
+@pytest.fixture(scope="module")
+def page2() -> PageReading:
+    return read_page(HAL2.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        ("6208022004_1-bubbleSheet1", "123"),
+        ("6208022004_1-bubbleSheet2", "274"),
+        ("6208022004_1-bubbleSheet3", "-32"),  # hundreds left empty: 032
+        ("6472061004_21-bubbleSheet1", "075"),
+        ("6472061004_21-bubbleSheet2", "072"),
+        ("6472061004_21-bubbleSheet3", "060"),
+    ],
+)
+def test_real_bubble_crops_read_their_values(sheet: str, expected: str) -> None:
+    gray = cv2.imread(str(REAL / "bubbles" / f"static_2024_transformed_{sheet}.webp"), 0)
+    columns = read_bubble_sheet(gray)
+    text = "".join("-" if int(c.argmax()) == 10 else str(int(c.argmax())) for c in columns)
+    assert text == expected
+    assert min(float(c.max()) for c in columns) > 0.8
+
+
+def test_real_page_2_reads_123_274_32(page2: PageReading) -> None:
+    assert (page2.status, page2.form, page2.page) == ("read", "ppwp-plano-2024", 2)
+    assert page2.registration["tag_id"] == 102
+    assert page2.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
+    assert [f.bubbles for f in page2.fields.values()] == ["123", "274", "-32"]
+    # Every field keeps where it was read: three crop boxes on the rectified page.
+    assert all(len(f.boxes) == 3 for f in page2.fields.values())
+    assert page2.rectified is not None and page2.rectified.shape == (2552, 1701)
+
+
+def test_real_page_2_said_to_be_page_3_is_the_wrong_page() -> None:
+    reading = read_page(HAL2.read_bytes(), form="ppwp-plano-2024", page=3)
+    assert (reading.status, reading.page) == ("wrong_page", 2)
+    assert reading.reason is not None and "page 2" in reading.reason
+
+
+def test_the_hal3_photo_is_a_blank_page_1_and_is_identified_as_such() -> None:
+    # The shared fixture named "hal3" shows page 1 (tag 101) on a screen, not page 3: say so.
+    reading = read_page(HAL3.read_bytes(), form="ppwp-plano-2024", page=3)
+    assert (reading.status, reading.form, reading.page) == ("wrong_page", "ppwp-plano-2024", 1)
+    as_page_1 = read_page(HAL3.read_bytes())
+    assert (as_page_1.status, as_page_1.page) == ("read", 1)
+    assert len(as_page_1.fields) == 22
+
+
+class ScriptedDigits:
+    """A digit model that reads the boxes of each field as scripted, in template order."""
+
+    def __init__(self, script: Sequence[str]) -> None:
+        self.classes = [CLASSES.index(ch) for ch in "".join(script)]
+
+    def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        probs = np.full((len(crops), 12), 0.001)
+        probs[np.arange(len(crops)), self.classes[: len(crops)]] = 1.0
+        return probs / probs.sum(axis=1, keepdims=True)
+
+
+def test_pages_read_together_flag_the_real_cross_page_breach(page2: PageReading) -> None:
+    # Page 3 of the same form (427, "_ _ 3", 430), drawn and photographed: the shared folder has
+    # no real photo of it. Its boxes are read by a scripted model; page 2 is the real photo.
+    page3_photo, _ = photograph(draw_page(load_form("ppwp-plano-2024").page_template(3)))
+    page3 = read_page(page3_photo, model=ScriptedDigits(["427", "__3", "430"]))
+    assert page3.values() == {"suara_sah": 427, "suara_tidak_sah": 3, "suara_total": 430}
+    together = {r.page: r for r in combine_pages([page2, page3])}
+    paslon = next(c for c in together[3].checks if c.code == "PASLON_SUM")
+    assert (paslon.status, paslon.lhs_total, paslon.rhs_value) == ("violated", 429, 427)
+    assert paslon.cross_page and paslon.changed == []
+    assert together[2].values() == page2.values()  # the clear boxes are not "fixed"
+    valid = next(c for c in together[3].checks if c.code == "VALID_INVALID_SUM")
+    assert valid.status == "satisfied"

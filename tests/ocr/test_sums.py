@@ -1,0 +1,125 @@
+"""Numbers from box classes, box + bubble fusion, and decoding under the form's sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.fuse import alternatives, bubbles_agree, fuse_box, value_masses
+from ocr.sums import decode_with_sums
+from ocr.templates import SumRule
+
+CLASSES = "0123456789X_"
+PASLON = SumRule(
+    code="PASLON_SUM", lhs=["suara_paslon_1", "suara_paslon_2", "suara_paslon_3"], rhs="suara_sah"
+)
+VALID = SumRule(code="VALID_INVALID_SUM", lhs=["suara_sah", "suara_tidak_sah"], rhs="suara_total")
+
+
+def boxes(text: str, sure: float = 0.98) -> np.ndarray:
+    """Class probabilities of three boxes reading `text` ('X' crossed, '_' blank)."""
+    rows = np.full((3, 12), (1 - sure) / 11)
+    for k, ch in enumerate(text):
+        rows[k, CLASSES.index(ch)] = sure
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("X32", 32), ("_32", 32), ("032", 32), ("__3", 3), ("XX3", 3), ("123", 123), ("___", None)],
+)
+def test_box_patterns_spell_numbers(text: str, value: int | None) -> None:
+    best, p = alternatives(boxes(text))[0]
+    assert best == value
+    assert p > 0.9
+
+
+def test_a_pattern_that_spells_nothing_has_no_confident_value() -> None:
+    # "3_2": a blank tens box between two digits is not a number.
+    assert alternatives(boxes("3_2"))[0][1] < 0.1
+    masses, empty = value_masses(boxes("3_2"))
+    assert masses.sum() + empty < 0.1
+
+
+def column(digit: int | None) -> np.ndarray:
+    """A bubble column with one bubble clearly blackened (None: no bubble)."""
+    probs = np.full(11, 0.001)
+    probs[10 if digit is None else digit] = 1.0
+    return probs / probs.sum()
+
+
+def test_bubbles_that_agree_raise_and_that_disagree_lower_confidence() -> None:
+    unsure = np.full(12, 0.02)
+    unsure[3], unsure[8] = 0.6, 0.2
+    agree = fuse_box(unsure, column(3))
+    disagree = fuse_box(np.eye(12)[3] * 0.95 + 0.05 / 12, column(5))
+    assert agree[3] > 0.95
+    assert disagree[3] < 0.95 and disagree[5] > 0.01
+    assert bubbles_agree(boxes("X32"), [column(None), column(3), column(2)])
+    assert bubbles_agree(boxes("X32"), [column(0), column(3), column(2)])
+    assert not bubbles_agree(boxes("X37"), [column(None), column(3), column(2)])
+
+
+def confident(value: int | None, p: float = 0.999) -> list[tuple[int | None, float]]:
+    return [(value, p)]
+
+
+def test_a_sum_picks_the_second_reading_of_an_ambiguous_box() -> None:
+    # The hundreds box of paslon 1 looks a little more like 7 than like 1.
+    candidates = {
+        "suara_paslon_1": [(723, 0.55), (123, 0.44)],
+        "suara_paslon_2": confident(274),
+        "suara_paslon_3": confident(32),
+        "suara_sah": confident(429),
+    }
+    decoded = decode_with_sums(candidates, [PASLON])
+    assert decoded.values["suara_paslon_1"] == 123
+    assert decoded.changed == {"suara_paslon_1"}
+    check = decoded.checks[0]
+    assert check.status == "satisfied" and check.changed == ["suara_paslon_1"]
+
+
+def test_a_clear_breach_is_reported_not_forced() -> None:
+    # The real form: 123 + 274 + 32 = 429, but suara sah is written 427 in clear boxes.
+    candidates = {
+        "suara_paslon_1": [(123, 0.999), (121, 1e-6)],
+        "suara_paslon_2": [(274, 0.999), (272, 1e-6)],
+        "suara_paslon_3": [(32, 0.998), (30, 1e-6)],
+        "suara_sah": [(427, 0.997), (429, 1e-6)],
+    }
+    decoded = decode_with_sums(candidates, [PASLON])
+    assert decoded.values == {
+        "suara_paslon_1": 123,
+        "suara_paslon_2": 274,
+        "suara_paslon_3": 32,
+        "suara_sah": 427,
+    }
+    assert decoded.changed == frozenset()
+    check = decoded.checks[0]
+    assert (check.status, check.lhs_total, check.rhs_value) == ("violated", 429, 427)
+
+
+def test_a_not_filled_number_makes_its_sums_not_applicable() -> None:
+    candidates = {
+        "suara_sah": confident(427),
+        "suara_tidak_sah": confident(None),
+        "suara_total": confident(430),
+    }
+    decoded = decode_with_sums(candidates, [VALID])
+    assert decoded.values["suara_tidak_sah"] is None
+    assert decoded.checks[0].status == "not_applicable"
+
+
+def test_chained_sums_are_decoded_jointly() -> None:
+    # sah is ambiguous (427 or 421); only 427 satisfies both Σ paslon and sah + tidak sah = total.
+    candidates = {
+        "suara_paslon_1": confident(123),
+        "suara_paslon_2": confident(272),
+        "suara_paslon_3": confident(32),
+        "suara_sah": [(421, 0.5), (427, 0.45)],
+        "suara_tidak_sah": confident(3),
+        "suara_total": [(430, 0.9), (436, 0.05)],
+    }
+    decoded = decode_with_sums(candidates, [PASLON, VALID])
+    assert (decoded.values["suara_sah"], decoded.values["suara_total"]) == (427, 430)
+    assert [c.status for c in decoded.checks] == ["satisfied", "satisfied"]
