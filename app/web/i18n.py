@@ -160,14 +160,17 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     # review queue
     "review_title": ("Antrean tinjauan bacaan foto", "Photo reading review queue"),
     "review_help": (
-        "Tekan Enter untuk membenarkan bacaan, atau ketik angka yang benar lalu Enter.",
-        "Press Enter to confirm the reading, or type the right number and press Enter.",
+        "Tekan Enter untuk membenarkan bacaan, atau ketik angka yang benar lalu Enter. Setiap "
+        "isian perlu dua orang yang sepakat.",
+        "Press Enter to confirm the reading, or type the right number and press Enter. Every "
+        "field needs two people who agree.",
     ),
     "reading": ("Bacaan", "Reading"),
     "alternatives": ("Alternatif", "Alternatives"),
     "confidence": ("Keyakinan", "Confidence"),
     "confirm": ("Benarkan", "Confirm"),
     "your_value": ("Nilai Anda", "Your value"),
+    "box_empty": ("Kotak kosong / tak terbaca", "Box empty / unreadable"),
     "queue_empty": ("Antrean kosong. Terima kasih!", "The queue is empty. Thank you!"),
     "crop": ("Potongan kotak", "Box crop"),
     "reason": ("Sebab", "Reason"),
