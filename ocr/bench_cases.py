@@ -2,7 +2,7 @@
 
 One synthetic TPS fills the three pages of a KWK plano (1 to 6 paslon, drawn at random); pages
 are photographed in turn, so every third photo starts a new TPS. The first `normal` cases are
-normal photos, the next `hard` ones cycle through the hard kinds (blur, shadow, angle).
+normal photos, the next `hard` ones take the hard kinds (blur, shadow, angle) in turn per TPS.
 Everything is drawn from one seed: the same seed gives the same photos byte for byte.
 """
 
@@ -54,8 +54,11 @@ def _blank(paslon_count: int, page: int) -> Gray:
 
 
 def case_kind(index: int, normal: int) -> str:
-    """The photo kind of case `index`: normal for the first `normal`, then hard kinds in turn."""
-    return "normal" if index < normal else HARD_KINDS[(index - normal) % len(HARD_KINDS)]
+    """The photo kind of case `index`: normal for the first `normal`, then the hard kinds in
+    turn, one kind per TPS (three pages), so every kind meets every page."""
+    if index < normal:
+        return "normal"
+    return HARD_KINDS[(index - normal) // PAGES % len(HARD_KINDS)]
 
 
 def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterator[BenchCase]:

@@ -30,19 +30,20 @@ def _field(f: FieldReading) -> FieldOutcome:
     return FieldOutcome(boxes, boxes_value(f.digits), fused, f.value, f.confidence, review)
 
 
-def outcome(reading: PageReading, seconds: float) -> PageOutcome:
+def outcome(reading: PageReading, seconds: float, cpu: float | None = None) -> PageOutcome:
     """The benchmark's view of one reading."""
     failure = None if reading.ok else reading.status
     fields = {name: _field(f) for name, f in reading.fields.items()}
-    return PageOutcome(reading.form, reading.page, fields, seconds, failure)
+    return PageOutcome(reading.form, reading.page, fields, seconds, failure, cpu)
 
 
 def read_tps(photos: list[bytes]) -> list[PageOutcome]:
     """Read each photo on its own (timed), then decode the TPS's pages together."""
-    readings, seconds = [], []
+    readings, seconds, cpu = [], [], []
     for photo in photos:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         readings.append(read_page(photo))
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     joint = combine_pages(readings)
-    return [outcome(r, s) for r, s in zip(joint, seconds, strict=True)]
+    return [outcome(r, s, c) for r, s, c in zip(joint, seconds, cpu, strict=True)]

@@ -21,6 +21,8 @@ ROWS = (
     ("flagged_rate", "flagged for review (below threshold or no value)", "{:.2%}"),
     ("seconds_median", "seconds per page, median (1 core)", "{:.3f}"),
     ("seconds_p95", "seconds per page, p95 (1 core)", "{:.3f}"),
+    ("cpu_seconds_median", "CPU seconds per page, median", "{:.3f}"),
+    ("cpu_seconds_p95", "CPU seconds per page, p95", "{:.3f}"),
 )
 
 

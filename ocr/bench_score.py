@@ -44,8 +44,9 @@ class PageOutcome:
     form: str | None
     page: int | None
     fields: dict[str, FieldOutcome]
-    seconds: float
+    seconds: float  # wall clock
     failure: str | None = None
+    cpu_seconds: float | None = None  # process CPU time: steadier on a shared machine
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Tally:
     silent: int = 0
     flagged: int = 0
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,6 +83,8 @@ def add_case(
     """Count one photo into a bucket."""
     tally.pages += 1
     tally.seconds.append(outcome.seconds)
+    if outcome.cpu_seconds is not None:
+        tally.cpu_seconds.append(outcome.cpu_seconds)
     read = (outcome.form, outcome.page) == identity and outcome.failure is None
     tally.identified += (outcome.form, outcome.page) == identity
     if outcome.failure:
@@ -136,6 +140,8 @@ def summarize(tally: Tally) -> dict[str, Any]:
         "flagged_rate": _rate(tally.flagged, tally.fields),
         "seconds_median": round(median(tally.seconds), 3) if tally.seconds else None,
         "seconds_p95": round(_p95(tally.seconds), 3) if tally.seconds else None,
+        "cpu_seconds_median": round(median(tally.cpu_seconds), 3) if tally.cpu_seconds else None,
+        "cpu_seconds_p95": round(_p95(tally.cpu_seconds), 3) if tally.cpu_seconds else None,
         "failures": dict(sorted(tally.failures.items())),
     }
 
