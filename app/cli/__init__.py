@@ -9,6 +9,7 @@ from app.cli import demo as demo_cli
 from app.cli import forms as forms_cli
 from app.cli import importers as import_cli
 from app.cli import keys as keys_cli
+from app.cli import ocr as ocr_cli  # noqa: F401  (adds `rekap ocr read` to the ocr group)
 from app.cli import recheck as recheck_cli
 from app.cli import serve as serve_cli
 from app.cli import users as users_cli
