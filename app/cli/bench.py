@@ -93,3 +93,16 @@ def ocr_bench(
     from ocr.bench_report import figures_table
 
     typer.echo(figures_table(result["figures"]))
+
+
+@app.command("all")
+def run_all() -> None:
+    """Every benchmark of this group with its defaults; figures into docs/benchmarks.md."""
+    docs = REPO / "docs" / "benchmarks.md"
+    result = run_ocr_benchmark(
+        pages=80, hard=20, seed=DEFAULT_SEED, out=None, docs=docs, verbose=False
+    )
+    from ocr.bench_report import figures_table
+
+    typer.echo(figures_table(result["figures"]))
+    typer.echo(f"written: {docs} (section OCR)")
