@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from ocr.digits import INPUT_SIZE, normalize_box
-from ocr.errors import ModelUnavailable
+from ocr.errors import EngineUnavailable, ModelUnavailable
 from ocr.readers import (
     BLANK_CLASS,
     CLASSES,
@@ -19,6 +19,8 @@ from ocr.readers import (
     DigitModel,
     FakeDigitModel,
     default_digit_model,
+    read_printed_text,
+    tesseract_languages,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -143,3 +145,21 @@ def test_fake_model_hands_out_rows_in_order() -> None:
     assert list(fake.classify([np.zeros((5, 5))] * 2).argmax(axis=1)) == [BLANK_CLASS, 3]
     assert fake.calls == [2, 2]
     assert list(FakeDigitModel(label=7).classify([np.zeros((5, 5))]).argmax(axis=1)) == [7]
+
+
+def test_read_printed_text_reads_a_page_label() -> None:
+    image = np.full((80, 520), 255, np.uint8)
+    cv2.putText(image, "Halaman 2 dari 3", (10, 55), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 0, 3)
+    assert "Halaman 2 dari 3" in read_printed_text(image, psm=7)
+
+
+def test_missing_tesseract_is_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    tesseract_languages.cache_clear()
+    try:
+        with pytest.raises(EngineUnavailable):
+            read_printed_text(np.full((20, 20), 255, np.uint8))
+    finally:
+        tesseract_languages.cache_clear()
