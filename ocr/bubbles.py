@@ -8,6 +8,8 @@ far it stands above the column's median. Each column gives 11 probabilities: dig
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -57,16 +59,25 @@ def column_probabilities(darkness: npt.NDArray[np.float64]) -> Probs:
 
 def _rings(column: BubbleColumn, scale: float) -> tuple[Ink, tuple[int, int]]:
     """The ten printed rings of a column, pitch stretched by `scale`, and the drawing's origin."""
-    pts = np.asarray(column.centers, dtype=np.float64)
+    return _ring_image(tuple(column.centers), column.radius, scale)
+
+
+@lru_cache(maxsize=256)
+def _ring_image(
+    centers: tuple[tuple[float, float], ...], radius: float, scale: float
+) -> tuple[Ink, tuple[int, int]]:
+    """Drawn once per template column and scale (read-only afterwards)."""
+    pts = np.asarray(centers, dtype=np.float64)
     pts = pts[0] + (pts - pts[0]) * scale
-    r = column.radius + 1.5
+    r = radius + 1.5
     pad = int(np.ceil(r)) + 2
     x0, y0 = int(pts[:, 0].min()) - pad, int(pts[:, 1].min()) - pad
     w, h = int(pts[:, 0].max()) + pad - x0, int(pts[:, 1].max()) + pad - y0
     rings = np.zeros((h, w), np.float32)
     for cx, cy in pts:
         cv2.circle(rings, (int(round(cx - x0)), int(round(cy - y0))), int(round(r)), 1.0, 2)
-    return rings, (int(round(column.centers[0][0])) - x0, int(round(column.centers[0][1])) - y0)
+    rings.setflags(write=False)
+    return rings, (int(round(centers[0][0])) - x0, int(round(centers[0][1])) - y0)
 
 
 def locate_column(gray: Gray, column: BubbleColumn, start: tuple[int, int]) -> Centers:
