@@ -8,9 +8,11 @@ Everything is drawn from one seed: the same seed gives the same photos byte for 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -89,3 +91,21 @@ def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterat
             dict(values),
             index // PAGES,
         )
+
+
+def save_case(case: BenchCase, directory: Path) -> Path:
+    """Write the case's photo (JPEG) and its truth (JSON beside it); returns the photo's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{case.index:04d}-{case.kind}-{case.form}-hal{case.page}"
+    photo = directory / f"{stem}.jpg"
+    photo.write_bytes(case.jpeg)
+    truth = {
+        "form": case.form,
+        "page": case.page,
+        "kind": case.kind,
+        "tps": case.tps,
+        "values": case.values,
+        "boxes": case.boxes,
+    }
+    (directory / f"{stem}.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    return photo

@@ -13,8 +13,18 @@ def test_one_photo_benchmark_writes_json_and_only_its_docs_section(tmp_path: Pat
     docs.write_text("# Benchmarks\n\n## API\n\nother helper's figures\n")
     out = tmp_path / "ocr.json"
     args = ["ocr", "--pages", "1", "--hard", "0", "--seed", "5", "--out", str(out)]
-    result = CliRunner().invoke(bench_cli.app, [*args, "--docs", str(docs)])
+    photos = tmp_path / "photos"
+    result = CliRunner().invoke(
+        bench_cli.app, [*args, "--docs", str(docs), "--photos", str(photos)]
+    )
     assert result.exit_code == 0, result.output
+    saved = sorted(photos.iterdir())
+    assert [f.suffix for f in saved] == [".jpg", ".json"]
+    assert saved[0].name.startswith("0000-normal-kwk-plano-2024-p") and saved[0].stem.endswith(
+        "hal1"
+    )
+    truth = json.loads(saved[1].read_text())
+    assert truth["page"] == 1 and len(truth["values"]) == 22
     figures = json.loads(out.read_text())["figures"]
     assert list(figures) == ["normal"]
     assert figures["normal"]["pages"] == 1

@@ -29,19 +29,28 @@ def held_out_digits() -> Any:
 
 
 def run_ocr_benchmark(
-    *, pages: int, hard: int, seed: int, out: Path | None, docs: Path | None, verbose: bool
+    *,
+    pages: int,
+    hard: int,
+    seed: int,
+    out: Path | None,
+    docs: Path | None,
+    verbose: bool,
+    photos: Path | None = None,
 ) -> dict[str, Any]:
     """Generate, read and score; write JSON and the docs section when asked; return figures."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     import cv2
 
     cv2.setNumThreads(1)
-    from ocr.bench_cases import generate_cases
+    from ocr.bench_cases import generate_cases, save_case
     from ocr.bench_pipeline import read_tps
     from ocr.bench_report import write_section
     from ocr.bench_run import machine_line, run_benchmark, section_body
 
     def progress(case: Any, outcome: Any) -> None:
+        if photos is not None:
+            save_case(case, photos)
         if verbose:
             typer.echo(
                 f"{case.index:4d} {case.kind:7s} {case.form} p{case.page} "
@@ -82,13 +91,14 @@ def ocr_bench(
     out: Path | None = typer.Option(None, "--out", help="write the figures as JSON here"),
     docs: Path | None = typer.Option(None, "--docs", help="replace the OCR section of this file"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="one line per photo"),
+    photos: Path | None = typer.Option(None, "--photos", help="also save each photo + truth"),
 ) -> None:
     """Photograph synthetic filled KWK pages, read them, and report accuracy and speed."""
     count = pages // 4 if hard is None else hard
     if count > pages:
         raise typer.BadParameter("--hard cannot exceed --pages")
     result = run_ocr_benchmark(
-        pages=pages, hard=count, seed=seed, out=out, docs=docs, verbose=verbose
+        pages=pages, hard=count, seed=seed, out=out, docs=docs, verbose=verbose, photos=photos
     )
     from ocr.bench_report import figures_table
 
