@@ -35,6 +35,7 @@ class BoxCrop:
     image: Gray
     rect: tuple[int, int, int, int]  # x, y, w, h in rectified (template) px
     offset: tuple[int, int]  # how far the printed frame was from the template's place
+    frame_score: float  # how clearly the field's printed frames were found (see frames_offset)
 
 
 def ink_image(gray: Gray) -> Ink:
@@ -58,8 +59,10 @@ def _outline(boxes: list[Box], origin: tuple[float, float], size: tuple[int, int
 
 def frames_offset(
     gray: Gray, boxes: list[Box], start: tuple[int, int] = (0, 0), search: int = SEARCH
-) -> tuple[int, int]:
-    """The (dx, dy) near `start` that puts the most ink on the printed frames of `boxes`."""
+) -> tuple[tuple[int, int], float]:
+    """The (dx, dy) near `start` that puts the most ink on the printed frames of `boxes`, and
+    how clearly a frame is there: the outline's mean ink over the search region's mean ink
+    (about 1 where no frame is printed, 4 and more on a sharp photo of the real form)."""
     left = min(b.x for b in boxes) - FRAME
     top = min(b.y for b in boxes) - FRAME
     width = int(round(max(b.x + b.w for b in boxes) + FRAME - left)) + 1
@@ -68,12 +71,13 @@ def frames_offset(
     x0 = int(round(left)) + start[0] - search
     y0 = int(round(top)) + start[1] - search
     if x0 < 0 or y0 < 0 or x0 + width + 2 * search > gray.shape[1]:
-        return start
+        return start, 0.0
     if y0 + height + 2 * search > gray.shape[0]:
-        return start
+        return start, 0.0
     region = ink_image(gray[y0 : y0 + height + 2 * search, x0 : x0 + width + 2 * search])
-    _, _, _, best = cv2.minMaxLoc(cv2.matchTemplate(region, outline, cv2.TM_CCORR))
-    return (start[0] + best[0] - search, start[1] + best[1] - search)
+    _, peak, _, best = cv2.minMaxLoc(cv2.matchTemplate(region, outline, cv2.TM_CCORR))
+    score = (peak / float(outline.sum())) / (float(region.mean()) + 1.0)
+    return (start[0] + best[0] - search, start[1] + best[1] - search), score
 
 
 def crop_boxes(rectified: Gray, page: PageTemplate) -> list[BoxCrop]:
@@ -84,13 +88,13 @@ def crop_boxes(rectified: Gray, page: PageTemplate) -> list[BoxCrop]:
     """
     crops = []
     for field in page.fields:
-        coarse = frames_offset(rectified, field.boxes, search=FIELD_SEARCH)
+        coarse, score = frames_offset(rectified, field.boxes, search=FIELD_SEARCH)
         for index, box in enumerate(field.boxes):
-            dx, dy = frames_offset(rectified, [box], coarse, search=BOX_SEARCH)
+            (dx, dy), _ = frames_offset(rectified, [box], coarse, search=BOX_SEARCH)
             x = int(round(box.x)) + dx + INSET
             y = int(round(box.y)) + dy + INSET
             w, h = int(round(box.w)) - 2 * INSET, int(round(box.h)) - 2 * INSET
             x, y = max(0, x), max(0, y)
             image = np.ascontiguousarray(rectified[y : y + h, x : x + w])
-            crops.append(BoxCrop(field.name, index, image, (x, y, w, h), (dx, dy)))
+            crops.append(BoxCrop(field.name, index, image, (x, y, w, h), (dx, dy), score))
     return crops

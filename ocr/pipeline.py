@@ -30,6 +30,10 @@ from ocr.reading import FieldReading, PageReading, failure
 from ocr.rectify import Registration, rectify_page, register_page
 from ocr.sums import decode_with_sums
 from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load_forms
+from ocr.verify import check_claimed_page
+
+FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
+NO_FRAME_CAP = 0.3
 
 
 class DigitClassifier(Protocol):
@@ -62,6 +66,8 @@ def read_page(
         form_t, page_t, tag = identify_page(decoded.gray, form=form, page=page)
         registration = register_page(decoded.gray, page_t, tag)
         rectified = rectify_page(decoded.gray, registration, page_t)
+        if tag is None:
+            check_claimed_page(rectified, form_t, page_t)
     except WrongPage as exc:
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
@@ -132,20 +138,25 @@ def _field_evidence(
     fused = np.stack([fuse_box(b, c) for b, c in zip(boxes, per_box, strict=True)])
     alts = alternatives(fused)
     agree = bubbles_agree(boxes, columns) if columns else None
+    frame = min(crops[i].frame_score for i in rows)
     return FieldReading(
         name=field.name,
         value=alts[0][0] if alts else None,
-        confidence=_confidence(alts[0][1] if alts else 0.0, agree),
+        confidence=_confidence(alts[0][1] if alts else 0.0, agree, frame),
         alternatives=alts,
         boxes=[crops[i].rect for i in rows],
         digits=digits_text(boxes),
         bubbles=bubbles_text(columns) if columns else None,
         bubbles_agree=agree,
+        frame_score=frame,
     )
 
 
-def _confidence(p: float, agree: bool | None) -> float:
-    """A value's probability, capped when its boxes and bubbles disagree."""
+def _confidence(p: float, agree: bool | None, frame: float) -> float:
+    """A value's probability, capped when its boxes and bubbles disagree or its frames are
+    not where they should be (the crop may not be the box at all)."""
+    if frame < FRAME_MIN:
+        p = min(p, NO_FRAME_CAP)
     return min(p, DISAGREE_CAP) if agree is False else p
 
 
@@ -174,7 +185,8 @@ def apply_sums(
     fields = {}
     for name, f in reading.fields.items():
         value = decoded.values.get(name, f.value)
-        confidence = _confidence(dict(f.alternatives).get(value, 0.0), f.bubbles_agree)
+        p = dict(f.alternatives).get(value, 0.0)
+        confidence = _confidence(p, f.bubbles_agree, f.frame_score)
         fields[name] = FieldReading(
             **{
                 **f.__dict__,

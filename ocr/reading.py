@@ -32,6 +32,7 @@ class FieldReading:
     bubbles: str | None = None  # the bubbles' reading per column ("-" none), None if no bubbles
     bubbles_agree: bool | None = None
     forced: bool = False  # a sum made the decoder choose other than the most probable value
+    frame_score: float = float("inf")  # how clearly the printed frames were found (cells)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: value, confidence, alternatives, and where it was read."""
@@ -44,6 +45,7 @@ class FieldReading:
             "bubbles": self.bubbles,
             "bubbles_agree": self.bubbles_agree,
             "forced_by_sum": self.forced,
+            "frame_score": round(self.frame_score, 2) if self.frame_score != float("inf") else None,
         }
 
 

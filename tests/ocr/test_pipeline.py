@@ -89,3 +89,10 @@ def test_cli_prints_the_reading_and_fails_on_a_wrong_page(tmp_path) -> None:
     assert json.loads(result.stdout)["status"] == "wrong_page"
     bad = runner.invoke(cli, ["ocr", "read", str(path), "--contest", "xyz-1", "--json"])
     assert bad.exit_code != 0
+
+
+def test_without_a_tag_the_printed_boxes_say_which_page_it_is() -> None:
+    photo, _ = photograph(draw_page(FORM.page_template(1), hide_tag=True), rotate=2.0, tilt=0.02)
+    said_3 = read_page(photo, form="ppwp-plano-2024", page=3, model=Always(11))
+    assert (said_3.status, said_3.page) == ("wrong_page", 1)
+    assert read_page(photo, form="ppwp-plano-2024", page=1, model=Always(11)).status == "read"
