@@ -133,6 +133,7 @@ def draw_x(img: Bgr, rect: tuple[int, int, int, int], rng: Rng, ink: tuple[int, 
     thick = max(2, round(w * rng.uniform(0.05, 0.09)))
 
     def jitter(size: int) -> int:
+        """An inset of 12-30% of the side, so the strokes start inside the box."""
         return int(rng.integers(round(0.12 * size), round(0.3 * size) + 1))
 
     a = (x + jitter(w), y + jitter(h))

@@ -45,10 +45,10 @@ def run_ocr_benchmark(
     cv2.setNumThreads(1)
     from ocr.bench_cases import generate_cases, save_case
     from ocr.bench_pipeline import read_tps
-    from ocr.bench_report import write_section
-    from ocr.bench_run import machine_line, run_benchmark, section_body
+    from ocr.bench_run import machine_line, run_benchmark
 
     def progress(case: Any, outcome: Any) -> None:
+        """Save the photo and print a line, when asked to."""
         if photos is not None:
             save_case(case, photos)
         if verbose:
@@ -67,15 +67,26 @@ def run_ocr_benchmark(
         "threshold": HIGH_CONFIDENCE,
         "figures": figures,
     }
+    _write_outputs(result, out, docs)
+    return result
+
+
+def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) -> None:
+    """The JSON figures and the docs section, each when asked for."""
+    from ocr.bench_report import write_section
+    from ocr.bench_run import section_body
+
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if docs is not None:
         body = section_body(
-            figures, command=command, machine=machine_line(), threshold=HIGH_CONFIDENCE
+            result["figures"],
+            command=result["command"],
+            machine=result["machine"],
+            threshold=result["threshold"],
         )
         write_section(docs, body)
-    return result
 
 
 @app.callback()
