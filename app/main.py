@@ -12,6 +12,7 @@ from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logging import configure_logging
+from app.schemas.errors import ERROR_RESPONSES
 from app.services.ratelimit import RateLimiter
 
 
@@ -38,7 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     for router in api_routers:
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(guard_api)])
+        app.include_router(
+            router, prefix=API_PREFIX, dependencies=[Depends(guard_api)], responses=ERROR_RESPONSES
+        )
     for router in root_routers:
         app.include_router(router)
     return app

@@ -175,3 +175,6 @@ TpsReaderDep = Annotated[Principal, Depends(_tps_reader)]
 ReaderDep = Annotated[Reader, Depends(_reader)]
 AdminDep = Annotated[Principal, Depends(_admin)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+# A row id in a path: bounded so an absurd number is a 422, not a database overflow (500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # PostgreSQL INTEGER

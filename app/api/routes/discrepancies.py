@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from app.api.deps import PrincipalDep, ReaderDep, SessionDep
+from app.api.deps import PrincipalDep, ReaderDep, RowId, SessionDep
 from app.schemas.discrepancies import (
     DiscrepancyDetail,
     DiscrepancyPage,
@@ -67,7 +67,7 @@ def read_csv(session: SessionDep, flt: FilterDep) -> Response:
 
 @router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail)
 def read_discrepancy(
-    discrepancy_id: int, session: SessionDep, reader: ReaderDep
+    discrepancy_id: RowId, session: SessionDep, reader: ReaderDep
 ) -> DiscrepancyDetail:
     """A discrepancy with its evidence and status history."""
     return get_discrepancy(session=session, discrepancy_id=discrepancy_id, check=reader.check)
@@ -75,7 +75,7 @@ def read_discrepancy(
 
 @router.patch("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail)
 def patch_discrepancy(
-    discrepancy_id: int, change: DiscrepancyPatch, session: SessionDep, principal: PrincipalDep
+    discrepancy_id: RowId, change: DiscrepancyPatch, session: SessionDep, principal: PrincipalDep
 ) -> DiscrepancyDetail:
     """An auditor's status change (acknowledged, dismissed with a note, escalated, open)."""
     return update_status(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
-from app.api.deps import ReaderDep, SessionDep, SettingsDep, TpsWriterDep
+from app.api.deps import ReaderDep, RowId, SessionDep, SettingsDep, TpsWriterDep
 from app.api.uploads import receive_upload
 from app.config import Settings
 from app.db import get_session
@@ -110,7 +110,7 @@ async def post_photo(
 
 
 @router.get("/photos/{photo_id}", response_model=PhotoRead)
-def read_photo(photo_id: int, session: SessionDep, reader: ReaderDep) -> PhotoRead:
+def read_photo(photo_id: RowId, session: SessionDep, reader: ReaderDep) -> PhotoRead:
     """A photo: status, reading (when read) and the discrepancies of its TPS and contest."""
     detail = get_photo_detail(session=session, photo_id=photo_id)
     reader.check(detail.tps_code)
@@ -119,7 +119,7 @@ def read_photo(photo_id: int, session: SessionDep, reader: ReaderDep) -> PhotoRe
 
 @router.get("/photos/{photo_id}/image")
 def read_photo_image(
-    photo_id: int,
+    photo_id: RowId,
     session: SessionDep,
     store: StoreDep,
     reader: ReaderDep,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import PrincipalDep, ReaderDep, SessionDep
+from app.api.deps import PrincipalDep, ReaderDep, RowId, SessionDep
 from app.api.routes.photos import StoreDep
 from app.schemas.photos import ReviewEntryCreate, ReviewItemRead
 from app.services.review import add_entry, crop_image, next_item
@@ -24,14 +24,14 @@ def get_next_item(
 
 @router.post("/{item_id}/entries", response_model=ReviewItemRead, status_code=201)
 def post_entry(
-    item_id: int, body: ReviewEntryCreate, session: SessionDep, principal: PrincipalDep
+    item_id: RowId, body: ReviewEntryCreate, session: SessionDep, principal: PrincipalDep
 ) -> ReviewItemRead:
     """One person's value; two different people who agree accept it, a third settles a dispute."""
     return add_entry(session=session, principal=principal, item_id=item_id, value=body.value)
 
 
 @router.get("/{item_id}/crop")
-def get_crop(item_id: int, session: SessionDep, store: StoreDep, reader: ReaderDep) -> Response:
+def get_crop(item_id: RowId, session: SessionDep, store: StoreDep, reader: ReaderDep) -> Response:
     """The crop of the field's boxes from the rectified page (PNG)."""
     data = crop_image(session=session, store=store, item_id=item_id, check=reader.check)
     return Response(content=data, media_type="image/png")
