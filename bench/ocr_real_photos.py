@@ -18,7 +18,8 @@ import cv2
 from ocr.bubbles import read_column
 from ocr.cells import crop_boxes
 from ocr.decode import decode_image
-from ocr.pipeline import _default_model, identify_page, read_page
+from ocr.identify import identify_page
+from ocr.pipeline import _default_model, read_page
 from ocr.rectify import rectify_page, register_page
 
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "ocr" / "fixtures" / "real"
@@ -35,7 +36,8 @@ def stages(data: bytes) -> dict[str, float]:
     """CPU seconds of each stage of one reading."""
     out: dict[str, float] = {}
     out["decode"], decoded = cpu(lambda: decode_image(data))
-    out["tag"], (form, page, tag) = cpu(lambda: identify_page(decoded.gray, form=None, page=None))
+    out["tag"], found = cpu(lambda: identify_page(decoded.gray, form=None, page=None))
+    page, tag = found.page, found.tag
     out["markers+fit"], reg = cpu(lambda: register_page(decoded.gray, page, tag))
     out["rectify"], rect = cpu(lambda: rectify_page(decoded.gray, reg, page))
     out["cells"], crops = cpu(lambda: crop_boxes(rect, page))

@@ -15,7 +15,7 @@ import numpy as np
 from ocr.bubbles import read_column
 from ocr.cells import BoxCrop, crop_boxes
 from ocr.decode import ImageInput, decode_image
-from ocr.errors import NotCForm, OcrError, WrongPage
+from ocr.errors import OcrError, WrongPage
 from ocr.fuse import (
     DISAGREE_CAP,
     Probs,
@@ -25,12 +25,12 @@ from ocr.fuse import (
     digits_text,
     fuse_box,
 )
-from ocr.locate import TagHit, detect_tags
+from ocr.identify import identify_page
+from ocr.locate import TagHit
 from ocr.reading import FieldReading, PageReading, failure
 from ocr.rectify import Registration, rectify_page, register_page
 from ocr.sums import decode_with_sums
 from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load_forms
-from ocr.verify import check_claimed_page
 
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
@@ -63,11 +63,14 @@ def read_page(
     a tag that says otherwise gives a ``wrong_page`` reading."""
     try:
         decoded = decode_image(image)
-        form_t, page_t, tag = identify_page(decoded.gray, form=form, page=page)
-        registration = register_page(decoded.gray, page_t, tag)
-        rectified = rectify_page(decoded.gray, registration, page_t)
-        if tag is None:
-            check_claimed_page(rectified, form_t, page_t)
+        found = identify_page(decoded.gray, form=form, page=page)
+        form_t, page_t, tag = found.form, found.page, found.tag
+        registration = found.registration or register_page(decoded.gray, page_t, tag)
+        rectified = (
+            found.rectified
+            if found.rectified is not None
+            else rectify_page(decoded.gray, registration, page_t)
+        )
     except WrongPage as exc:
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
@@ -84,42 +87,6 @@ def read_page(
         fields=evidence,
     )
     return apply_sums(reading, page_rules(form_t, page_t))
-
-
-class _Found:
-    """Lookup of known tags: id → (form, page)."""
-
-    def __init__(self) -> None:
-        self.forms = load_forms()
-        self.by_tag = {p.tag.id: (f, p) for f in self.forms.values() for p in f.pages}
-
-
-def _matches(form_id: str, hint: str | None) -> bool:
-    """True when the form id is the hinted form or belongs to the hinted family."""
-    return hint is None or form_id == hint or form_id.startswith(hint + "-")
-
-
-def identify_page(
-    gray: np.ndarray, *, form: str | None, page: int | None
-) -> tuple[FormTemplate, PageTemplate, TagHit | None]:
-    """The template this photo shows: by its tag, else by the hint; WrongPage on a mismatch."""
-    known = _Found()
-    tags = detect_tags(gray, tuple(sorted(known.by_tag)))
-    if tags:
-        tag = max(tags, key=lambda t: float(np.ptp(t.corners[:, 0]) * np.ptp(t.corners[:, 1])))
-        form_t, page_t = known.by_tag[tag.id]
-        if not _matches(form_t.form, form) or (page is not None and page != page_t.page):
-            raise WrongPage(
-                f"the photo shows {form_t.form} page {page_t.page} (tag {tag.id}), "
-                f"not {form or 'the form'} page {page if page is not None else page_t.page}",
-                found_form=form_t.form,
-                found_page=page_t.page,
-            )
-        return form_t, page_t, tag
-    hinted = [f for f in known.forms.values() if form is not None and f.form == form]
-    if hinted and page is not None and 1 <= page <= len(hinted[0].pages):
-        return hinted[0], hinted[0].page_template(page), None
-    raise NotCForm("no page tag of a known C.Hasil form found (give the form and page to try)")
 
 
 def _field_evidence(

@@ -49,7 +49,6 @@ def test_a_blank_page_reads_not_filled_never_zero() -> None:
 
 def test_a_page_without_tag_is_read_as_the_page_it_was_said_to_be() -> None:
     photo, _ = photograph(draw_page(FORM.page_template(2), hide_tag=True), rotate=2.0, tilt=0.02)
-    assert read_page(photo, model=Always(11)).status == "not_cform"
     reading = read_page(photo, form="ppwp-plano-2024", page=2, model=Always(11))
     assert (reading.status, reading.page, reading.registration["method"]) == ("read", 2, "markers")
 
@@ -96,3 +95,9 @@ def test_without_a_tag_the_printed_boxes_say_which_page_it_is() -> None:
     said_3 = read_page(photo, form="ppwp-plano-2024", page=3, model=Always(11))
     assert (said_3.status, said_3.page) == ("wrong_page", 1)
     assert read_page(photo, form="ppwp-plano-2024", page=1, model=Always(11)).status == "read"
+
+
+def test_without_tag_or_hint_the_printed_boxes_identify_the_page() -> None:
+    photo, _ = photograph(draw_page(FORM.page_template(1), hide_tag=True), rotate=2.0, tilt=0.02)
+    reading = read_page(photo, model=Always(11))
+    assert (reading.status, reading.form, reading.page) == ("read", "ppwp-plano-2024", 1)

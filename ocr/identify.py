@@ -1,0 +1,107 @@
+"""Which form and page is this photo? The AprilTag says; without it, the printed boxes do.
+
+With a tag: its id names the form and page; a hint (what the uploader said) that disagrees is a
+`WrongPage`. Without a tag, every candidate page (of the hinted form or family, else of every
+known form) is tried: the photo is registered once per page geometry (markers, else page
+outline, see `rectify`) and the page whose digit-box frames are found most clearly wins
+(`verify.frame_match`). A hinted page loses only to a page that matches clearly better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ocr.errors import MarkersNotFound, NotCForm, OcrError, WrongPage
+from ocr.locate import TagHit, detect_tags
+from ocr.rectify import Registration, rectify_page, register_page
+from ocr.templates import FormTemplate, PageTemplate, load_forms
+from ocr.verify import CLEARER, frame_match
+
+Gray = npt.NDArray[np.uint8]
+
+MIN_MATCH = 1.3  # frame clarity below which no known page is printed on the photo
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The template a photo shows, and (without a tag) its registration and rectified page."""
+
+    form: FormTemplate
+    page: PageTemplate
+    tag: TagHit | None = None
+    registration: Registration | None = None
+    rectified: Gray | None = None
+
+
+def matches(form_id: str, hint: str | None) -> bool:
+    """True when the form id is the hinted form or belongs to the hinted family."""
+    return hint is None or form_id == hint or form_id.startswith(hint + "-")
+
+
+def identify_page(gray: Gray, *, form: str | None, page: int | None) -> Identified:
+    """The template this photo shows (see the module docstring); WrongPage or NotCForm."""
+    forms = load_forms()
+    by_tag = {p.tag.id: (f, p) for f in forms.values() for p in f.pages}
+    tags = detect_tags(gray, tuple(sorted(by_tag)))
+    if not tags:
+        candidates = [f for f in forms.values() if matches(f.form, form)]
+        hinted = form is not None or page is not None
+        return _identify_without_tag(gray, candidates, page, hinted=hinted)
+    tag = max(tags, key=lambda t: float(np.ptp(t.corners[:, 0]) * np.ptp(t.corners[:, 1])))
+    form_t, page_t = by_tag[tag.id]
+    if not matches(form_t.form, form) or (page is not None and page != page_t.page):
+        said = f"{form or 'the form'} page {page if page is not None else page_t.page}"
+        raise WrongPage(
+            f"the photo shows {form_t.form} page {page_t.page} (tag {tag.id}), not {said}",
+            found_form=form_t.form,
+            found_page=page_t.page,
+        )
+    return Identified(form_t, page_t, tag)
+
+
+def _identify_without_tag(
+    gray: Gray, forms: list[FormTemplate], page: int | None, *, hinted: bool
+) -> Identified:
+    """The best-matching page among the candidates, by the clarity of its printed frames."""
+    scored: list[tuple[float, Identified]] = []
+    registered: dict[tuple[object, ...], tuple[Registration, Gray] | None] = {}
+    for form_t in forms:
+        for page_t in form_t.pages:
+            key = (page_t.width, page_t.height, tuple(page_t.markers))
+            if key not in registered:
+                registered[key] = _register(gray, page_t)
+            if registered[key] is None:
+                continue
+            registration, rectified = registered[key]  # type: ignore[misc]
+            found = Identified(form_t, page_t, None, registration, rectified)
+            scored.append((frame_match(rectified, page_t), found))
+    if not scored:
+        if hinted:  # the uploader says it is a C.Hasil page: its markers are what is missing
+            raise MarkersNotFound("no page tag, no corner markers and no page outline found")
+        raise NotCForm("no page tag, and no corner markers or page outline of a known form")
+    best_score, best = max(scored, key=lambda s: s[0])
+    if best_score < MIN_MATCH:
+        raise NotCForm("no page tag, and no known form's digit boxes are printed on the photo")
+    claimed = [(s, i) for s, i in scored if page is not None and i.page.page == page]
+    if not claimed or best.page.page == page:
+        return best
+    claimed_score, claimed_page = max(claimed, key=lambda s: s[0])
+    if best_score > CLEARER * max(claimed_score, 0.5):
+        raise WrongPage(
+            f"the printed boxes match {best.form.form} page {best.page.page}, not page {page}",
+            found_form=best.form.form,
+            found_page=best.page.page,
+        )
+    return claimed_page
+
+
+def _register(gray: Gray, page: PageTemplate) -> tuple[Registration, Gray] | None:
+    """Tag-less registration to one page geometry, and the rectified photo; None if it fails."""
+    try:
+        registration = register_page(gray, page, None)
+    except OcrError:
+        return None
+    return registration, rectify_page(gray, registration, page)
