@@ -116,7 +116,7 @@ def _review_item(session: Session) -> int:
         size=1000,
         width=100,
         height=100,
-        format="jpeg",
+        format="JPEG",
         uploaded_by="test-ppk",
     )
     session.add(photo)

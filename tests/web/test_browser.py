@@ -82,7 +82,7 @@ def _seed_review_item(session: Session, store: LocalStore, kecamatan: str) -> in
     photo = Photo(
         sha256=sha, tps_code=tps.code, contest_id="pkwkp-16", kecamatan_code=kecamatan,
         kabupaten_code=tps.kabupaten_code, page=2, status="needs_review", phash="0" * 64,
-        size=len(data), width=360, height=140, format="png", uploaded_by="demo-kpps",
+        size=len(data), width=360, height=140, format="PNG", uploaded_by="demo-kpps",
     )  # fmt: skip
     session.add(photo)
     session.flush()
@@ -248,4 +248,18 @@ def test_ppk_confirms_a_review_item_with_enter(console: Console, browser: object
             select(ReviewEntry).where(ReviewEntry.item_id == console.review_item)
         ).one()
     assert entry.value == 58 and entry.reviewer == f"user:{console.accounts['ppk'].username}"
+    assert page.errors == []
+
+
+def test_a_photo_opens_zoomed_on_the_tps_page(console: Console, browser: object) -> None:
+    with Session(console.engine) as session:
+        item = session.get_one(ReviewItem, console.review_item)
+    page = _page(browser, console, "ppk")
+    page.goto(f"{console.url}/tps/{item.tps_code}")
+    zoom = page.locator(f"#zoom-{item.photo_id}")
+    expect(zoom).to_be_hidden()
+    page.click(f"a[href='#zoom-{item.photo_id}']")
+    expect(zoom).to_be_visible()
+    assert zoom.locator("img").evaluate("img => img.naturalWidth") == 360
+    _shot(page, "11-tps-photo-zoom")
     assert page.errors == []

@@ -3,11 +3,14 @@ JavaScript, status changes with CSRF and notes, the review queue, language and h
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import Discrepancy, ReviewEntry
+from app.config import Settings
+from app.models import Discrepancy, Photo, ReviewEntry
+from app.services.storage import LocalStore, sha256_of
 from tests.web.conftest import (
     DESA_A,
     GUB,
@@ -231,3 +234,32 @@ def test_pages_send_a_csp_without_inline_scripts_or_styles(signed_in: SignedIn) 
         assert re.search(r"<script(?![^>]*\bsrc=)", resp.text) is None, path
         assert " style=" not in resp.text, path
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_admin_starts_at_the_nation(signed_in: SignedIn) -> None:
+    client = signed_in("t-admin")
+    page = client.get("/dashboard")
+    assert page.url.path == "/dashboard/0"
+    assert 'href="/dashboard/16' in page.text and "Gub Sumsel" in page.text
+
+
+def test_photos_show_on_the_tps_page_and_stay_in_scope(
+    signed_in: SignedIn, session: Session, settings: Settings
+) -> None:
+    data = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    sha = sha256_of(data)
+    LocalStore(Path(settings.storage_url.removeprefix("file://"))).put(sha, data)
+    photo = session.exec(select(Photo).where(Photo.tps_code == TPS_A2)).one()
+    photo.sha256, photo.format = sha, "PNG"
+    session.add(photo)
+    session.commit()
+    client = signed_in("t-ppk")
+    page = client.get(f"/tps/{TPS_A2}").text
+    assert f'src="/photos/{photo.id}/image"' in page
+    assert f"/photos/{photo.id}/image?variant=annotated" in page
+    image = client.get(f"/photos/{photo.id}/image")
+    assert image.status_code == 200 and image.content == data
+    assert image.headers["content-type"] == "image/png"
+    assert client.get(f"/photos/{photo.id}/image?variant=annotated").status_code == 404
+    other = signed_in("t-ppk-other")
+    assert other.get(f"/photos/{photo.id}/image").status_code == 403
