@@ -4,7 +4,9 @@ With a tag: its id names the form and page; a hint (what the uploader said) that
 `WrongPage`. Without a tag, every candidate page (of the hinted form or family, else of every
 known form) is tried: the photo is registered once per page geometry (markers, else page
 outline, see `rectify`) and the page whose digit-box frames are found most clearly wins
-(`verify.frame_match`). A hinted page loses only to a page that matches clearly better.
+(`verify.frame_match`), if it wins clearly; a hinted page that is not the winner is a
+`WrongPage`, and no clear winner is `NotCForm` (tag-less photos are the exception: every page
+carries its tag).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from ocr.errors import MarkersNotFound, NotCForm, OcrError, WrongPage
 from ocr.locate import TagHit, detect_tags
 from ocr.rectify import Registration, rectify_page, register_page
 from ocr.templates import FormTemplate, PageTemplate, load_forms
-from ocr.verify import CLEARER, frame_match
+from ocr.verify import frame_match
 
 Gray = npt.NDArray[np.uint8]
 
-MIN_MATCH = 1.3  # frame clarity below which no known page is printed on the photo
+# Frame clarity (verify.frame_match): about 1 where nothing is printed, 1.3-1.9 for a wrong
+# page or a wrong registration on real photos, 2-7 for the right page. Without a tag the
+# answer must be clear, or there is none (a wrong page would give wrong numbers).
+MIN_MATCH = 2.2
+MARGIN = 1.25  # the best page must beat every other page number by this factor
 
 
 @dataclass(frozen=True)
@@ -84,18 +90,17 @@ def _identify_without_tag(
         raise NotCForm("no page tag, and no corner markers or page outline of a known form")
     best_score, best = max(scored, key=lambda s: s[0])
     if best_score < MIN_MATCH:
-        raise NotCForm("no page tag, and no known form's digit boxes are printed on the photo")
-    claimed = [(s, i) for s, i in scored if page is not None and i.page.page == page]
-    if not claimed or best.page.page == page:
+        raise NotCForm("no page tag, and no known form's digit boxes are clear on the photo")
+    others = [s for s, i in scored if i.page.page != best.page.page]
+    if others and best_score < MARGIN * max(others):
+        raise NotCForm("no page tag, and the printed boxes do not tell the pages apart")
+    if page is None or best.page.page == page:
         return best
-    claimed_score, claimed_page = max(claimed, key=lambda s: s[0])
-    if best_score > CLEARER * max(claimed_score, 0.5):
-        raise WrongPage(
-            f"the printed boxes match {best.form.form} page {best.page.page}, not page {page}",
-            found_form=best.form.form,
-            found_page=best.page.page,
-        )
-    return claimed_page
+    raise WrongPage(
+        f"the printed boxes match {best.form.form} page {best.page.page}, not page {page}",
+        found_form=best.form.form,
+        found_page=best.page.page,
+    )
 
 
 def _register(gray: Gray, page: PageTemplate) -> tuple[Registration, Gray] | None:

@@ -11,8 +11,6 @@ from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
 
-CLEARER = 1.5  # how much better another page's frames must match to call the photo that page
-
 
 def frame_match(rectified: Gray, page: PageTemplate) -> float:
     """The median clarity of the page's field frames on the rectified photo (~1: none there)."""
