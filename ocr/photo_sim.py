@@ -1,14 +1,15 @@
 """Photograph a page in simulation: a phone shot of the plano on a table, as JPEG bytes.
 
 Normal photos: a 4:3 portrait frame of 8-12 MP; the page's bounding box spans 60-90% of the
-frame along its tighter axis; rotation up to 30 degrees either way and a mild perspective
-(corners moved by up to 4% of the page); Gaussian blur sigma 0.4-1.3 px; sensor noise sigma 2-6;
-uneven light (a gradient of up to 35% and a vignette); a soft shadow on half of them (15-40%
-darker); warm paper tint; JPEG quality 60-95.
+frame along its tighter axis; rotation up to 30 degrees either way; perspective from a pinhole
+camera 1.5-3 page heights away with the page tilted 0-20 degrees about a random axis, and each
+corner up to 1.5% off (a page that does not lie flat); Gaussian blur sigma 0.4-1.3 px; sensor
+noise sigma 2-6; uneven light (a gradient of up to 35% and a vignette); a soft shadow on half of
+them (15-40% darker); warm paper tint; JPEG quality 60-95.
 
-Hard photos add one severe effect each, in turn: ``blur`` (sigma 2.2-3.2 px), ``shadow`` (55-70%
-darker over part of the page) or ``angle`` (keystone: the far edge 62-75% of the near one, plus
-corners moved by up to 8%).
+Hard photos add one severe effect each, in turn per TPS: ``blur`` (sigma 2.2-3.2 px),
+``shadow`` (55-70% darker over part of the page) or ``angle`` (tilted 40-55 degrees, camera
+1-1.6 page heights away: strong keystone and foreshortening).
 """
 
 from __future__ import annotations
@@ -46,16 +47,30 @@ def _frame_size(rng: Rng) -> tuple[int, int]:
     return width, int(width * 4 / 3)
 
 
-def _page_quad(page_wh: tuple[int, int], frame: tuple[int, int], kind: str, rng: Rng) -> Field:
-    """Where the page's four corners land in the frame (rotation, perspective, scale, shift)."""
-    w, h = page_wh
-    quad = np.array(
-        [[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]], np.float32
+def _tilted(w: float, h: float, tilt_deg: float, axis_deg: float, distance: float) -> Field:
+    """The page's corners seen by a pinhole camera after tilting the page by `tilt_deg` about an
+    in-plane axis at `axis_deg`; the camera sits `distance` page heights from the page centre."""
+    corners = np.array(
+        [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]]
     )
-    if kind == "angle":  # seen from low: the top edge is shorter than the bottom one
-        quad[:2, 0] *= rng.uniform(0.62, 0.75)
-    jitter = 0.08 if kind == "angle" else 0.04
-    quad += rng.uniform(-jitter, jitter, quad.shape).astype(np.float32) * np.float32(min(w, h))
+    a, phi = math.radians(axis_deg), math.radians(tilt_deg)
+    k = np.array([math.cos(a), math.sin(a), 0.0])
+    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    rot = np.eye(3) + math.sin(phi) * cross + (1 - math.cos(phi)) * cross @ cross  # Rodrigues
+    p = corners @ rot.T
+    depth = distance * h + p[:, 2]
+    return np.asarray(p[:, :2] * (distance * h / depth)[:, None], dtype=np.float32)
+
+
+def _page_quad(page_wh: tuple[int, int], frame: tuple[int, int], kind: str, rng: Rng) -> Field:
+    """Where the page's four corners land in the frame (tilt, rotation, scale, shift)."""
+    w, h = page_wh
+    if kind == "angle":  # shot from low and close: strong keystone and foreshortening
+        quad = _tilted(w, h, rng.uniform(40, 55), rng.uniform(0, 360), rng.uniform(1.0, 1.6))
+    else:
+        quad = _tilted(w, h, rng.uniform(0, 20), rng.uniform(0, 360), rng.uniform(1.5, 3.0))
+    # a plano page never lies quite flat: each corner a little off the perfect projection
+    quad += rng.uniform(-0.015, 0.015, quad.shape).astype(np.float32) * np.float32(min(w, h))
     theta = math.radians(rng.uniform(-30.0, 30.0))
     rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
     quad = (quad @ rot.T).astype(np.float32)
