@@ -34,6 +34,7 @@ from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load
 
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
+FORCED_CAP = 0.85  # a value a sum chose over the boxes' own best is worth a look
 
 
 class DigitClassifier(Protocol):
@@ -152,7 +153,9 @@ def apply_sums(
     fields = {}
     for name, f in reading.fields.items():
         value = decoded.values.get(name, f.value)
-        p = dict(f.alternatives).get(value, 0.0)
+        p = decoded.confidence.get(name, dict(f.alternatives).get(value, 0.0))
+        if name in decoded.changed:
+            p = min(p, FORCED_CAP)
         confidence = _confidence(p, f.bubbles_agree, f.frame_score)
         fields[name] = FieldReading(
             **{

@@ -6,6 +6,8 @@ costs as much as choosing, for one field, a reading `BREACH_ODDS` times less pro
 best: an ambiguous box (a hundreds digit the model half-doubts) is corrected, while clear boxes
 that really break a sum (the real 123 + 274 + 32 = 429 ≠ 427) are left as read and the breach is
 reported. Every field the sums moved off its most probable reading is reported as changed.
+A field in an applicable sum gets as confidence its probability given the rest of the decoded
+page (`_conditional`): the sums that confirm a reading make it surer.
 
 Search: depth-first branch and bound over the fields that occur in a sum (alternatives tried
 best first, the bound being the best still reachable without further penalties), with a node
@@ -36,6 +38,7 @@ class Decoded:
     values: dict[str, Value]
     changed: frozenset[str]
     checks: list[SumCheck]
+    confidence: dict[str, float]  # for the fields in an applicable sum: see `_conditional`
 
 
 def rule_status(rule: SumRule, values: Mapping[str, Value]) -> CheckStatus:
@@ -62,7 +65,31 @@ def decode_with_sums(
     values = {**best, **chosen}
     changed = frozenset(n for n in order if values[n] != best[n])
     checks = [_check(rule, values, changed, rule.code in cross_page) for rule in rules]
-    return Decoded(values=values, changed=changed, checks=checks)
+    confidence = {n: _conditional(n, values, candidates, active, penalty) for n in order}
+    return Decoded(values=values, changed=changed, checks=checks, confidence=confidence)
+
+
+def _conditional(
+    name: str,
+    values: Mapping[str, Value],
+    candidates: Mapping[str, Candidates],
+    rules: Sequence[SumRule],
+    penalty: float,
+) -> float:
+    """P(field = its decoded value | every other field as decoded, the penalised sums).
+
+    A value the sums confirm (its alternatives would break them) becomes near certain; one in
+    a broken sum keeps its own probability. The mass outside the listed alternatives counts as
+    unpenalised, which keeps this from overstating.
+    """
+    own = [r for r in rules if name in r.names]
+    weights: dict[Value, float] = {}
+    for value, p in candidates[name]:
+        trial = {**values, name: value}
+        broken = sum(rule_status(r, trial) == "violated" for r in own)
+        weights[value] = p * math.exp(-penalty * broken)
+    unlisted = max(0.0, 1.0 - sum(p for _, p in candidates[name]))
+    return weights.get(values[name], 0.0) / max(sum(weights.values()) + unlisted, FLOOR)
 
 
 def _check(

@@ -64,7 +64,9 @@ def test_reading_json_and_annotation() -> None:
     reading = read_page(photo, model=Always(7))  # every box a 7: 777 everywhere
     data = json.loads(json.dumps(reading.to_dict()))
     field = data["fields"]["suara_sah"]
-    assert field["value"] == 777 and field["alternatives"][0] == [777, field["confidence"]]
+    assert field["value"] == 777 and field["alternatives"][0][0] == 777
+    # 777 + 777 != 777: a broken sum never makes a value surer than its boxes.
+    assert field["confidence"] <= field["alternatives"][0][1]
     assert len(field["boxes"]) == 3 and len(field["boxes"][0]) == 4
     check = data["checks"][0]
     assert (check["code"], check["satisfied"], check["lhs_total"]) == (

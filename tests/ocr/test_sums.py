@@ -75,6 +75,8 @@ def test_a_sum_picks_the_second_reading_of_an_ambiguous_box() -> None:
     decoded = decode_with_sums(candidates, [PASLON])
     assert decoded.values["suara_paslon_1"] == 123
     assert decoded.changed == {"suara_paslon_1"}
+    # Given the other fields, the sum leaves 123 as the only reading that fits.
+    assert decoded.confidence["suara_paslon_1"] > 0.95
     check = decoded.checks[0]
     assert check.status == "satisfied" and check.changed == ["suara_paslon_1"]
 
@@ -97,6 +99,7 @@ def test_a_clear_breach_is_reported_not_forced() -> None:
     assert decoded.changed == frozenset()
     check = decoded.checks[0]
     assert (check.status, check.lhs_total, check.rhs_value) == ("violated", 429, 427)
+    assert decoded.confidence["suara_sah"] <= 0.997
 
 
 def test_a_not_filled_number_makes_its_sums_not_applicable() -> None:
