@@ -95,3 +95,19 @@ def test_pages_read_together_flag_the_real_cross_page_breach(page2: PageReading)
     assert together[2].values() == page2.values()  # the clear boxes are not "fixed"
     valid = next(c for c in together[3].checks if c.code == "VALID_INVALID_SUM")
     assert valid.status == "satisfied"
+
+
+@pytest.mark.parametrize("orientation", [3, 6])
+def test_real_page_2_reads_the_same_whatever_the_exif_orientation(orientation: int) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    upright = Image.open(HAL2)
+    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90}[orientation]
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # viewers rotate the stored pixels back upright
+    buf = BytesIO()
+    upright.transpose(undo).save(buf, format="JPEG", quality=92, exif=exif)
+    reading = read_page(buf.getvalue())
+    assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
