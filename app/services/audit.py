@@ -153,3 +153,14 @@ def _check(record: AuditRecord, *, prev_hash: str, expected_seq: int) -> ChainFa
     if record_hash(record) != record.hash:
         return ChainFault(record.seq, f"{label} content does not match its hash")
     return None
+
+
+def check_checkpoint(*, session: Session, count: int, head_hash: str) -> ChainFault | None:
+    """Whether a checkpoint recorded earlier ({count, head_hash}) is still in the chain; with
+    verify_chain passing, that proves no record up to it changed since."""
+    record = session.get(AuditRecord, count)
+    if record is None:
+        return ChainFault(count, "the checkpoint's record is gone: the chain was truncated")
+    if record.hash != head_hash:
+        return ChainFault(count, f"hash is {record.hash}, the checkpoint says {head_hash}")
+    return None

@@ -106,6 +106,8 @@ def disable_user(*, session: Session, username: str, actor: str, remote: str | N
     user = get_user(session=session, username=username)
     if user is None:
         raise UserNotFound(f"no user '{username}'")
+    if user.disabled:
+        return user  # nothing changes, nothing to audit
     user.disabled = True
     session.add(user)
     session.flush()

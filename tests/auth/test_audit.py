@@ -1,16 +1,26 @@
 """The audit hash chain: appended by every user/key change, verified, and tampering caught."""
 
+import itertools
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.db import build_engine, session_scope
 from app.models.auth import AuditRecord
-from app.services.audit import GENESIS_HASH, append_audit, get_checkpoint, verify_chain
+from app.services.audit import (
+    GENESIS_HASH,
+    append_audit,
+    check_checkpoint,
+    get_checkpoint,
+    record_hash,
+    verify_chain,
+)
 from app.services.auth import create_device_key, create_user, disable_user, revoke_device_key
 from app.services.migrations import upgrade_database
 
@@ -59,8 +69,6 @@ def test_a_row_rehashed_by_the_forger_breaks_the_next_link(session):
     records = _append(session, 4)
     forged = records[1]
     forged.entity_id = "forged"
-    from app.services.audit import record_hash
-
     session.execute(
         text("UPDATE audit_record SET entity_id = 'forged', hash = :h WHERE seq = 2"),
         {"h": record_hash(forged)},
@@ -127,6 +135,11 @@ def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_datab
     ok = _rekap(url, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("ok: 3 records")
+    checkpoint = _rekap(url, "audit", "checkpoint").stdout.split()[0]
+    assert checkpoint.startswith("3:")
+    assert _rekap(url, "audit", "verify", "--checkpoint", checkpoint).returncode == 0
+    wrong = "3:" + "0" * 64
+    assert "the checkpoint says" in _rekap(url, "audit", "verify", "--checkpoint", wrong).stderr
     engine = build_engine(url)
     with session_scope(engine) as session:
         session.execute(text("UPDATE audit_record SET payload = '{}' WHERE seq = 1"))
@@ -134,3 +147,52 @@ def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_datab
     broken = _rekap(url, "audit", "verify")
     assert broken.returncode == 1
     assert "audit record 1" in broken.stderr and "user.create user ana" in broken.stderr
+
+
+def test_a_recorded_checkpoint_catches_truncation_and_a_rewritten_chain(session):
+    _append(session, 3)
+    cp = get_checkpoint(session=session)
+    _append(session, 2)
+    assert check_checkpoint(session=session, count=cp.count, head_hash=cp.head_hash) is None
+    # A forger rewrites record 2 and re-hashes everything after it: the chain itself is valid...
+    rows = list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))))
+    rows[1].entity_id = "forged"
+    for prev, row in itertools.pairwise(rows):
+        row.prev_hash = prev.hash
+        row.hash = record_hash(row)
+    session.flush()
+    session.expire_all()
+    assert verify_chain(session=session) is None
+    # ...but no longer passes through the checkpoint published before.
+    fault = check_checkpoint(session=session, count=cp.count, head_hash=cp.head_hash)
+    assert fault is not None and fault.seq == 3
+    session.execute(text("DELETE FROM audit_record WHERE seq >= 2"))
+    session.expire_all()
+    truncated = check_checkpoint(session=session, count=cp.count, head_hash=cp.head_hash)
+    assert truncated is not None and "truncated" in truncated.reason
+
+
+def test_concurrent_appenders_never_fork_the_chain(fresh_database):
+    url = fresh_database.create()
+    upgrade_database(url=url)
+    engine = build_engine(url)
+    outcomes: list[str] = []
+
+    def append_some(worker: int) -> None:
+        for i in range(5):
+            try:
+                with session_scope(engine) as s:
+                    append_audit(session=s, actor=f"w{worker}", action="t.x", entity="t",
+                                 entity_id=str(i))  # fmt: skip
+                outcomes.append("ok")
+            except OperationalError:
+                outcomes.append("busy")  # SQLite refuses a second concurrent writer
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(append_some, range(4)))
+    with session_scope(engine) as s:
+        assert verify_chain(session=s) is None
+        assert get_checkpoint(session=s).count == outcomes.count("ok")
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        assert outcomes.count("ok") == 20  # appenders queue on an advisory lock

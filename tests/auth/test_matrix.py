@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from app.api.routes.photos import get_enqueuer
 from app.config import Settings
 from app.main import create_app
-from app.models import Discrepancy, ReviewItem, User
+from app.models import AuditRecord, Discrepancy, ReviewItem, User
 from app.services.auth import _hasher, create_device_key, issue_token
 from tests.auth.conftest import (
     CONTEST,
@@ -66,7 +66,7 @@ class World:
     discrepancy: dict[str, int]
     photo: dict[str, int]
     review_item: dict[str, int]
-    revocable_key: str
+    spare_keys: list[str]  # one per request: a second revocation changes (and audits) nothing
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     def unique(self) -> int:
@@ -236,7 +236,7 @@ ENDPOINTS: list[Endpoint] = [
         f"{V1}/users/{{username}}/disable",
         "manage",
         200,
-        _static(f"{V1}/users/gone/disable"),
+        lambda w, x: Req(f"{V1}/users/gone{w.unique()}/disable"),
     ),
     Endpoint("GET", f"{V1}/keys", "manage", 200, _static(f"{V1}/keys")),
     Endpoint(
@@ -251,7 +251,7 @@ ENDPOINTS: list[Endpoint] = [
         f"{V1}/keys/{{key_id}}/revoke",
         "manage",
         200,
-        lambda w, x: Req(f"{V1}/keys/{w.revocable_key}/revoke"),
+        lambda w, x: Req(f"{V1}/keys/{w.spare_keys[w.unique()]}/revoke"),
     ),
 ]
 
@@ -290,21 +290,25 @@ def _seed_world(session: Session, client: TestClient) -> tuple[World, dict[str, 
         session.add(user)
         token = issue_token(user=user, settings=settings).access_token
         headers[role] = {"Authorization": f"Bearer {token}"}
-    session.add(User(username="gone", password_hash=_PASSWORD_HASH, role="admin", scopes=[]))
+    for n in range(len(ROLES) * 2):
+        session.add(User(username=f"gone{n}", password_hash=_PASSWORD_HASH, role="admin"))
     kpps = create_device_key(session=session, region_code=TPS_IN, label="kpps", actor="test")
     headers["kpps"] = {"X-API-Key": kpps.secret}
-    spare = create_device_key(session=session, region_code=TPS_OUT, label="spare", actor="test")
+    spares = [
+        create_device_key(session=session, region_code=TPS_OUT, label="spare", actor="t").key.key_id
+        for _ in range(len(ROLES) * 2)
+    ]
     discrepancy = {where: _discrepancy(session, TPS[where]) for where in ("in", "out")}
     session.commit()
     photo = {}
     for where in ("in", "out"):
-        form = _photo_form(World({}, {}, {}, ""))
+        form = _photo_form(World({}, {}, {}, []))
         resp = client.post(f"/api/v1/tps/{TPS[where]}/photos", headers=headers["admin"], **form)
         assert resp.status_code == 202, resp.text
         photo[where] = resp.json()["photo_id"]
     items = {where: _review_item(session, TPS[where], photo[where]) for where in ("in", "out")}
     session.commit()
-    return World(discrepancy, photo, items, spare.key.key_id), headers
+    return World(discrepancy, photo, items, spares), headers
 
 
 def _review_item(session: Session, tps: str, photo_id: int) -> int:
@@ -388,10 +392,18 @@ def test_matrix(ep: Endpoint, matrix_client: TestClient, session: Session):
     wrong = []
     for role, where in itertools.product(ROLES, ("in", "out")):
         req = ep.build(world, where)
+        before = _audit_count(session)
         resp = matrix_client.request(ep.method, req.url, headers=headers[role], **req.kwargs)
         want = expected_status(ep, role, where, public_read=public_read)
         if resp.status_code != want:
             wrong.append(f"{role}/{where}: {resp.status_code} (want {want}) {resp.text[:160]}")
         elif want in (401, 403):
             assert resp.json()["error"] in ("Unauthorized", "InvalidCredentials", "Forbidden")
+        audited = _audit_count(session) > before
+        if audited != (ep.kind in WRITERS and ep.method != "GET" and resp.status_code < 300):
+            wrong.append(f"{role}/{where}: {resp.status_code}, audit record appended: {audited}")
     assert wrong == []
+
+
+def _audit_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(AuditRecord)).one())
