@@ -78,8 +78,9 @@ def section_body(
         "",
         DESCRIPTION,
         "",
-        f"High-confidence threshold (a value at or above it is reported without review): "
-        f"{threshold}.",
+        f"Review threshold: {threshold} (the service's `ocr_min_confidence`: a value at or above "
+        "it, with boxes and bubbles agreeing, is accepted without review; below it the service "
+        "raises LOW_CONFIDENCE). A silent error is an accepted value that is wrong.",
         "",
         figures_table(figures),
     ]

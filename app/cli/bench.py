@@ -8,10 +8,17 @@ from typing import Any
 
 import typer
 
+from app.config import get_settings
+
 app = typer.Typer(help="Benchmarks (figures go to docs/benchmarks.md)", no_args_is_help=True)
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 2024
-HIGH_CONFIDENCE = 0.9  # a reported value at or above this is not sent to review
+
+
+def review_threshold() -> float:
+    """The service's own LOW_CONFIDENCE line (settings.ocr_min_confidence): at or above it, and
+    with boxes and bubbles agreeing, a value is accepted without a person looking."""
+    return get_settings().ocr_min_confidence
 
 
 def held_out_digits() -> Any:
@@ -58,13 +65,14 @@ def run_ocr_benchmark(
             )
 
     cases = generate_cases(pages - hard, hard, seed, held_out_digits())
-    figures = run_benchmark(cases, read_tps, HIGH_CONFIDENCE, progress)
+    threshold = review_threshold()
+    figures = run_benchmark(cases, read_tps, threshold, progress)
     command = f"rekap bench ocr --pages {pages} --hard {hard} --seed {seed}"
     result = {
         "command": command,
         "machine": machine_line(),
         "seed": seed,
-        "threshold": HIGH_CONFIDENCE,
+        "threshold": threshold,
         "figures": figures,
     }
     _write_outputs(result, out, docs)
