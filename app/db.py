@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+from starlette.requests import Request
 
 from app.config import get_settings
 
@@ -39,7 +40,10 @@ def build_engine(url: str) -> Engine:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write request begins IMMEDIATE: a deferred transaction that reads and then writes fails at
+    # once with "database is locked" when another writer got in between (no busy wait on upgrade).
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -59,9 +63,11 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """Request-scoped session: commits when the request succeeds, rolls back otherwise."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            session.connection(execution_options={"sqlite_immediate": True})
         try:
             yield session
             session.commit()

@@ -8,7 +8,14 @@ from typing import Final
 from app.domain.accepted import AcceptedValue, SubmissionValues, accepted_values
 from app.domain.cross import PHOTO_SOURCES, current_by_source
 from app.domain.findings import Finding, FormContext
-from app.domain.rules import DHasil, check_cross_contest, check_form, check_sources
+from app.domain.rules import (
+    DesaTally,
+    DHasil,
+    check_cross_contest,
+    check_form,
+    check_sources,
+    reconcile_tallies,
+)
 from app.domain.rules import reconcile_kecamatan as reconcile
 
 FORM_RULES: Final = frozenset(
@@ -168,4 +175,20 @@ def evaluate_kecamatan(
             dhasil=DHasil(desa=dhasil.desa, total=dhasil.total),
             ctx=ctx,
         )
+    ]
+
+
+def evaluate_tallies(
+    *,
+    kecamatan_code: str,
+    contest_id: str,
+    dhasil: DHasilData,
+    tallies: Mapping[str, DesaTally],
+    ctx: FormContext,
+) -> list[Located]:
+    """The same reconciliation from per-desa sums computed elsewhere (by the database)."""
+    evidence = [(DHASIL, dhasil.version_id)]
+    found = reconcile_tallies(tallies, DHasil(desa=dhasil.desa, total=dhasil.total), ctx)
+    return [
+        locate(f, contest_id=contest_id, unit_code=kecamatan_code, evidence=evidence) for f in found
     ]

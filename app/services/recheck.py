@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_, text
 from sqlmodel import Session, col, func, select
 
 from app.domain.accepted import AcceptedValue, SubmissionValues
@@ -16,18 +16,20 @@ from app.domain.evaluation import (
     DHasilData,
     TpsOutcome,
     evaluate_cross,
-    evaluate_kecamatan,
+    evaluate_tallies,
     evaluate_tps,
     form_context,
 )
-from app.domain.fields import ALL_FIELDS
+from app.domain.fields import ALL_FIELDS, fields_for_contest
 from app.domain.findings import FormContext
 from app.domain.regions import contains
+from app.domain.rules import DesaTally
 from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Submission, Tps, TpsResult
 from app.schemas.discrepancies import DiscrepancyRead
 from app.services.discrepancy_query import to_read
 from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
 
+RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
 TPS_COLUMNS = ("code", "desa_code", "kecamatan_code", "kabupaten_code", "provinsi_code")
 
 
@@ -76,20 +78,28 @@ def tps_dict(tps: Tps) -> dict[str, str]:
     return {name: getattr(tps, name) for name in TPS_COLUMNS}
 
 
+SUBMISSION_COLUMNS = tuple(
+    getattr(Submission, c)
+    for c in ("id", "source", "submitted_at", "values", "supersedes_id", "reason", "confidence")
+)
+RESULTS = TpsResult.__table__
+TPS_TABLE = Tps.__table__  # type: ignore[attr-defined]
+
+
 def _recheck_tps(
     session: Session, tps: Tps, contest_id: str, ctx: FormContext, resolved_by: int | None
 ) -> None:
+    """Accepted values, form rules and source disagreements of one TPS and contest."""
     stmt = (
-        select(Submission)
+        select(*SUBMISSION_COLUMNS)
         .where(Submission.tps_code == tps.code, Submission.contest_id == contest_id)
         .order_by(col(Submission.id))
     )
-    subs = [as_values(s) for s in session.exec(stmt)]
+    subs = [as_values(r) for r in session.execute(stmt)]
     outcome = evaluate_tps(tps_code=tps.code, contest_id=contest_id, ctx=ctx, submissions=subs)
-    stored = session.get(TpsResult, (tps.code, contest_id))
-    stored_sources = {(tps.code, contest_id): stored.sources} if stored is not None else {}
-    if stored is not None:
-        session.expunge(stored)
+    where = (RESULTS.c.tps_code == tps.code, RESULTS.c.contest_id == contest_id)
+    stored = session.execute(select(RESULTS.c.sources).where(*where)).first()
+    stored_sources = {(tps.code, contest_id): stored[0]} if stored is not None else {}
     write_results(session, [result_row(tps_dict(tps), contest_id, outcome)], stored_sources)
     existing = load_existing(
         session,
@@ -105,10 +115,9 @@ def _recheck_tps(
 def _recheck_cross(
     session: Session, tps: Tps, kinds: dict[str, str], resolved_by: int | None
 ) -> None:
-    rows = session.exec(select(TpsResult).where(TpsResult.tps_code == tps.code)).all()
+    """CROSS_CONTEST between the contests of one TPS."""
+    rows = session.execute(select(RESULTS).where(RESULTS.c.tps_code == tps.code)).all()
     accepted = {r.contest_id: outcome_from_result(r) for r in rows}
-    for r in rows:
-        session.expunge(r)
     found = evaluate_cross(tps_code=tps.code, accepted=accepted, kinds=kinds)
     existing = load_existing(
         session, col(Discrepancy.tps_code) == tps.code, col(Discrepancy.rule).in_(CROSS_RULES)
@@ -121,7 +130,8 @@ def latest_dhasil(session: Session, kecamatan_code: str, contest_id: str) -> DHa
     stmt = (
         select(DHasilVersion)
         .where(
-            DHasilVersion.kecamatan_code == kecamatan_code, DHasilVersion.contest_id == contest_id
+            DHasilVersion.kecamatan_code == kecamatan_code,
+            DHasilVersion.contest_id == contest_id,
         )
         .order_by(col(DHasilVersion.version).desc())
         .limit(1)
@@ -132,50 +142,85 @@ def latest_dhasil(session: Session, kecamatan_code: str, contest_id: str) -> DHa
     return DHasilData(version_id=ver.id or 0, desa=ver.desa, total=ver.total)
 
 
-def _kecamatan_inputs(
-    session: Session, kecamatan_code: str, contest: Contest
-) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
-    rows = session.exec(
-        select(TpsResult).where(
-            TpsResult.kecamatan_code == kecamatan_code, TpsResult.contest_id == contest.id
+def desa_tallies(
+    session: Session, kecamatan_code: str, contest_id: str, fields: Sequence[str]
+) -> dict[str, DesaTally]:
+    """Σ accepted values per desa of a kecamatan, computed by the database (see tally_desa)."""
+    joined = TPS_TABLE.outerjoin(
+        RESULTS, and_(RESULTS.c.tps_code == TPS_TABLE.c.code, RESULTS.c.contest_id == contest_id)
+    )
+    aggregates = [agg(RESULTS.c[f]) for f in fields for agg in (func.sum, func.count)]
+    stmt = (
+        select(TPS_TABLE.c.desa_code, func.count(), func.count(RESULTS.c.tps_code), *aggregates)
+        .select_from(joined)
+        .where(TPS_TABLE.c.kecamatan_code == kecamatan_code)
+        .group_by(TPS_TABLE.c.desa_code)
+    )
+    missing: dict[str, list[str]] = {}
+    gaps = (
+        select(TPS_TABLE.c.code, TPS_TABLE.c.desa_code)
+        .select_from(joined)
+        .where(TPS_TABLE.c.kecamatan_code == kecamatan_code, RESULTS.c.tps_code.is_(None))
+    )
+    for code, desa in session.execute(gaps):
+        missing.setdefault(desa, []).append(code)
+    tallies = {}
+    for desa, n_tps, n_res, *agg in session.execute(stmt):
+        sums = {
+            f: int(agg[2 * i])
+            for i, f in enumerate(fields)
+            if agg[2 * i + 1] == n_res and n_res > 0
+        }
+        tallies[desa] = DesaTally(int(n_tps), sums, tuple(sorted(missing.get(desa, []))))
+    return tallies
+
+
+def _reconcile(
+    session: Session,
+    kecamatan_code: str,
+    context: tuple[Contest, FormContext],
+    resolved_by: int | None,
+) -> None:
+    contest, ctx = context
+    dhasil = latest_dhasil(session, kecamatan_code, contest.id)
+    if dhasil is None or not contains(contest.region_code, kecamatan_code):
+        return
+    fields = fields_for_contest(ctx.paslon_count)
+    tallies = desa_tallies(session, kecamatan_code, contest.id, fields)
+    found = evaluate_tallies(
+        kecamatan_code=kecamatan_code,
+        contest_id=contest.id,
+        dhasil=dhasil,
+        tallies=tallies,
+        ctx=ctx,
+    )
+    existing = load_existing(
+        session,
+        col(Discrepancy.kecamatan_code) == kecamatan_code,
+        col(Discrepancy.contest_id) == contest.id,
+        col(Discrepancy.rule).in_(KECAMATAN_RULES),
+    )
+    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
+
+
+def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
+    """Serialise rechecks of one kecamatan on PostgreSQL (SQLite writers are serial already), so
+    two concurrent writes never evaluate it from snapshots that miss each other."""
+    if session.get_bind().dialect.name == "postgresql" and kecamatan_code.isdigit():
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"),
+            {"a": RECHECK_LOCK, "b": int(kecamatan_code)},
         )
-    ).all()
-    values = {r.tps_code: outcome_from_result(r).values for r in rows}
-    for r in rows:
-        session.expunge(r)
-    by_desa: dict[str, list[str]] = {}
-    for code, desa in session.exec(
-        select(Tps.code, Tps.desa_code).where(Tps.kecamatan_code == kecamatan_code)
-    ):
-        if contains(contest.region_code, code):
-            by_desa.setdefault(desa, []).append(code)
-    return values, by_desa
 
 
 def recheck_kecamatan(
     *, session: Session, kecamatan_code: str, contest_id: str, resolved_by: int | None = None
 ) -> list[DiscrepancyRead]:
     """Reconcile one kecamatan and contest; returns its open reconciliation discrepancies."""
-    dhasil = latest_dhasil(session, kecamatan_code, contest_id)
-    contest = session.get(Contest, contest_id)
-    if dhasil is not None and contest is not None:
-        values, by_desa = _kecamatan_inputs(session, kecamatan_code, contest)
-        ctx = contest_contexts(session)[contest_id][1]
-        found = evaluate_kecamatan(
-            kecamatan_code=kecamatan_code,
-            contest_id=contest_id,
-            dhasil=dhasil,
-            tps_values=values,
-            tps_by_desa=by_desa,
-            ctx=ctx,
-        )
-        existing = load_existing(
-            session,
-            col(Discrepancy.kecamatan_code) == kecamatan_code,
-            col(Discrepancy.contest_id) == contest_id,
-            col(Discrepancy.rule).in_(KECAMATAN_RULES),
-        )
-        apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
+    lock_kecamatan(session, kecamatan_code)
+    contexts = contest_contexts(session)
+    if contest_id in contexts:
+        _reconcile(session, kecamatan_code, contexts[contest_id], resolved_by)
     return open_discrepancies(
         session,
         col(Discrepancy.kecamatan_code) == kecamatan_code,
@@ -188,17 +233,13 @@ def recheck_submission(*, session: Session, submission: Submission) -> list[Disc
     """Re-evaluate everything a new submission can change; returns its TPS's open findings."""
     tps = session.get(Tps, submission.tps_code)
     assert tps is not None and submission.id is not None
+    lock_kecamatan(session, tps.kecamatan_code)
     contexts = contest_contexts(session)
-    _, ctx = contexts[submission.contest_id]
-    _recheck_tps(session, tps, submission.contest_id, ctx, submission.id)
+    context = contexts[submission.contest_id]
+    _recheck_tps(session, tps, submission.contest_id, context[1], submission.id)
     kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
     _recheck_cross(session, tps, kinds, submission.id)
-    recheck_kecamatan(
-        session=session,
-        kecamatan_code=tps.kecamatan_code,
-        contest_id=submission.contest_id,
-        resolved_by=submission.id,
-    )
+    _reconcile(session, tps.kecamatan_code, context, submission.id)
     return open_discrepancies(
         session,
         col(Discrepancy.tps_code) == tps.code,

@@ -1,0 +1,75 @@
+"""Shared set-up of the verification benchmarks: throwaway databases and the loaded demo."""
+
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from app.db import build_engine, session_scope
+from app.services.auth import create_user
+from app.services.demo import load_demo
+from app.services.migrations import upgrade_database
+from app.services.recheck_bulk import recheck_all
+
+PG_ADMIN = os.environ.get("REKAP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_PASSWORD = "bench password 123"
+
+
+def new_database(backend: str, tag: str) -> str:
+    """A new empty database URL (SQLite file under /tmp or a PostgreSQL database)."""
+    name = f"rekap_bench_{tag}_{uuid.uuid4().hex[:6]}"
+    if backend == "sqlite":
+        return f"sqlite:////tmp/{name}.db"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str) -> None:
+    """Remove a database made by new_database."""
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def demo_database(backend: str, tag: str) -> str:
+    """A migrated database with the Sumsel demo loaded, rechecked, and a bench admin user."""
+    url = new_database(backend, tag)
+    upgrade_database(url=url)
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        load_demo(session=session, seed=20241127)
+    with session_scope(engine) as session:
+        recheck_all(session=session)
+        create_user(
+            session=session,
+            username="bench",
+            password=BENCH_PASSWORD,
+            role="admin",
+            scopes=(),
+            actor="bench",
+        )
+    engine.dispose()
+    return url
+
+
+def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run fn, print and return (seconds, result)."""
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    seconds = time.perf_counter() - started
+    print(f"{label}: {seconds:.2f} s")
+    return seconds, result
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu} cores, {os.uname().sysname} {os.uname().release}"
