@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.models import OcrJob, Photo
 from app.models.evidence import utcnow
+from app.services.locking import lock_for_write
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def record_failure(
     *, session: Session, job_id: int, owner: str, error: str, max_attempts: int
 ) -> str:
     """An attempt failed: back to queued, or failed after max_attempts. Returns the new status."""
+    lock_for_write(session)
     job = session.get(OcrJob, job_id)
     if job is None or job.status != "running" or job.lease_owner != owner:
         return "lost-lease"
@@ -121,6 +123,7 @@ def sweep_jobs(
 ) -> SweepReport:
     """Expired leases → queued (or failed after max_attempts); stale queued jobs → enqueue again."""
     now = now or utcnow()
+    lock_for_write(session)
     expired = session.exec(
         select(OcrJob).where(OcrJob.status == "running", col(OcrJob.lease_expires_at) < now)
     ).all()

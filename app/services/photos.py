@@ -1,8 +1,10 @@
 """Photo intake: validate, store the bytes durably, insert the photo and its reading job."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -10,6 +12,7 @@ from app.errors import InvalidInput, TpsNotFound
 from app.models import Contest, OcrJob, Photo, Tps
 from app.services.audit import append_audit
 from app.services.images import ImageFacts, inspect_image
+from app.services.locking import lock_for_write
 from app.services.photo_checks import flag_duplicates, flag_metadata
 from app.services.storage import PhotoStore
 
@@ -58,12 +61,13 @@ def intake_photo(
     limits: IntakeLimits,
 ) -> IntakeOutcome:
     """Check every input, store the bytes, then add Photo + OcrJob (flushed, not committed)."""
+    check_page(page)
+    facts = inspect_image(staged.path, max_pixels=limits.max_pixels)  # before any lock is held
+    lock_for_write(session)
     tps = session.get(Tps, tps_code)
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
     contest = check_contest(session=session, contest_id=contest_id, tps=tps)
-    check_page(page)
-    facts = inspect_image(staged.path, max_pixels=limits.max_pixels)
     known = find_photo(session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256)
     if known is not None:
         return IntakeOutcome(photo=known, job_id=None)
@@ -190,3 +194,12 @@ def parse_page(text: str | None) -> int | None:
     if not text.strip().isdigit():
         raise InvalidInput(f"page {text!r} is not a number", fields={"page": "must be 1, 2 or 3"})
     return int(text)
+
+
+def enqueue_after_commit(*, session: Session, job_id: int, enqueue: Callable[[int], None]) -> None:
+    """Hand the job to the queue when (and only if) the session's transaction commits."""
+
+    def _after_commit(_: Session) -> None:
+        enqueue(job_id)
+
+    event.listen(session, "after_commit", _after_commit, once=True)

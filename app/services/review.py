@@ -11,6 +11,7 @@ from app.models import OcrResult, Photo, ReviewEntry, ReviewItem, Submission, Tp
 from app.schemas.photos import ReviewEntryRead, ReviewItemRead
 from app.services.access import Principal, authorize_tps_review
 from app.services.audit import append_audit
+from app.services.locking import lock_for_write
 from app.services.recheck import recheck_submission
 from app.services.storage import PhotoStore
 
@@ -69,6 +70,7 @@ def add_entry(
     *, session: Session, principal: Principal, item_id: int, value: int | None
 ) -> ReviewItemRead:
     """Record one person's value; two that agree (or a third's decision) accept it."""
+    lock_for_write(session)
     item = session.get(ReviewItem, item_id)
     if item is None:
         raise ReviewItemNotFound(f"No review item has id {item_id}")

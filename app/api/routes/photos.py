@@ -3,24 +3,18 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import Session
 
 from app.api.deps import ReaderDep, RowId, SessionDep, SettingsDep, TpsWriterDep
 from app.api.uploads import receive_upload
 from app.config import Settings
-from app.db import get_session
 from app.schemas.photos import PhotoAccepted, PhotoRead
 from app.services.photo_views import get_photo_detail, load_photo, photo_image
-from app.services.photos import IntakeLimits, upload_photo
+from app.services.photos import IntakeLimits, enqueue_after_commit, upload_photo
 from app.services.storage import PhotoStore, store_for
 
 router = APIRouter(tags=["photos"])
-
-# Function scope: the session commits when the route returns, BEFORE the response is sent, so a
-# 202 always means the photo and its job are committed, and the background enqueue sees them.
-CommittedSessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_store(settings: SettingsDep) -> PhotoStore:
@@ -72,10 +66,9 @@ async def post_photo(
     request: Request,
     response: Response,
     principal: TpsWriterDep,
-    session: CommittedSessionDep,
+    session: SessionDep,
     settings: SettingsDep,
     store: StoreDep,
-    background: BackgroundTasks,
     enqueue: EnqueueDep,
 ) -> PhotoAccepted:
     """Upload a photo of a C.Hasil page: 202 once stored and queued, 200 for the same bytes."""
@@ -103,7 +96,8 @@ async def post_photo(
         if staged is not None:
             staged.path.unlink(missing_ok=True)
     if outcome.job_id is not None:
-        background.add_task(enqueue, outcome.job_id)
+        # The job id goes to the queue only once the request's transaction has committed.
+        enqueue_after_commit(session=session, job_id=outcome.job_id, enqueue=enqueue)
     response.status_code = 202 if outcome.created else 200
     photo = outcome.photo
     return PhotoAccepted(photo_id=photo.id or 0, sha256=photo.sha256, status=photo.status)
