@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SessionDep, SettingsDep, get_rate_limiter
 from app.config import Settings
 from app.domain.access import Action, Verdict, decide
 from app.errors import CsrfRejected, InvalidCredentials, SignInRequired
@@ -53,6 +53,9 @@ def get_console_user(request: Request, session: SessionDep, settings: SettingsDe
     principal = cookie_principal(request, session, settings)
     if principal is None:
         raise SignInRequired("sign in to use the console")
+    if request.method not in ("GET", "HEAD"):
+        limiter = get_rate_limiter(request)
+        limiter.hit(limit=settings.rate_limit_write, key=principal.actor, what="writes")
     request.state.console_user = principal
     return principal
 
