@@ -1,5 +1,6 @@
 """Rate limits (429 with Retry-After), slowed failed sign-ins, and body limits (413)."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -95,3 +96,14 @@ def test_limiter_counts_per_key_and_reports_retry_after():
     with pytest.raises(RateLimited) as caught:
         limiter.hit(limit="1/hour", key="a", what="writes")
     assert 3000 < caught.value.retry_after <= 3600
+
+
+def test_failed_sign_in_is_logged_with_user_and_address(session, settings, make_user, caplog):
+    make_user("ana", "admin")
+    with caplog.at_level(logging.INFO), pytest.raises(InvalidCredentials):
+        sign_in(session=session, settings=settings, limiter=RateLimiter("memory://"),
+                username="ana", password="wrong-password", remote="10.0.0.7")  # fmt: skip
+    events = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    failed = [e for e in events if e.get("event") == "signin.failed"]
+    assert failed and failed[0]["username"] == "ana" and failed[0]["remote"] == "10.0.0.7"
+    assert "wrong-password" not in str(events)
