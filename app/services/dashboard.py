@@ -172,6 +172,7 @@ class DashboardView:
     contest: ContestRead | None
     nomor_urut: int
     tally: Tally | None
+    tallies: list[tuple[ContestRead, Tally]]  # every contest of the region, for the overview
     children: list[ChildCoverage]
     summary: DiscrepancySummary
     points: list[FingerprintPoint]
@@ -202,13 +203,15 @@ def dashboard_view(
     numbers = [p.nomor_urut for p in contest.paslon] if contest else []
     number = nomor_urut if nomor_urut in numbers else (numbers[0] if numbers else 1)
     flt = DiscrepancyFilter(region=code, contest=contest.id if contest else None)
+    tallies = [(c, region_tally(session=session, code=code, contest_id=c.id)) for c in contests]
     return DashboardView(
         region=region,
         trail=region_trail(session=session, code=code),
         contests=contests,
         contest=contest,
         nomor_urut=number,
-        tally=region_tally(session=session, code=code, contest_id=contest.id) if contest else None,
+        tally=next((t for c, t in tallies if contest and c.id == contest.id), None),
+        tallies=tallies,
         children=coverage_by_child(session=session, region=region, contest=contest)
         if contest
         else [],

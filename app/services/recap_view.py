@@ -9,9 +9,10 @@ from sqlmodel import Session
 from app.domain.fields import fields_for_contest
 from app.domain.regions import level_of
 from app.errors import InvalidInput
-from app.schemas.discrepancies import DiscrepancyRead
+from app.schemas.discrepancies import DiscrepancyDetail
 from app.schemas.regions import ContestRead, RegionRead
 from app.services.dashboard import contests_for_region, region_trail
+from app.services.discrepancies import get_discrepancy
 from app.services.discrepancy_query import DiscrepancyFilter
 from app.services.discrepancy_table import discrepancy_table
 from app.services.recheck import latest_dhasil
@@ -68,7 +69,7 @@ class RecapView:
     version_id: int | None
     desa: list[RecapRow]
     total: RecapRow | None
-    discrepancies: list[DiscrepancyRead]
+    discrepancies: list[DiscrepancyDetail]
 
 
 def _per_tps(session: Session, tps_codes: list[str], contest_id: str) -> dict[str, dict[str, int]]:
@@ -125,7 +126,7 @@ def recap_view(*, session: Session, kecamatan_code: str, contest_id: str | None)
     dhasil = latest_dhasil(session, kecamatan_code, contest.id) if contest else None
     desa_rows: list[RecapRow] = []
     total = None
-    found: list[DiscrepancyRead] = []
+    found: list[DiscrepancyDetail] = []
     if contest is not None and dhasil is not None:
         names = fields_for_contest(len(contest.paslon))
         entries = dhasil.desa
@@ -136,7 +137,11 @@ def recap_view(*, session: Session, kecamatan_code: str, contest_id: str | None)
     if contest is not None:
         flt = DiscrepancyFilter(region=kecamatan_code, contest=contest.id)
         page = discrepancy_table(session=session, flt=flt, sort="rule", limit=200, cursor=None)
-        found = [d for d in page.items if d.tps_code is None]
+        found = [
+            get_discrepancy(session=session, discrepancy_id=d.id)
+            for d in page.items
+            if d.tps_code is None
+        ]
     return RecapView(
         region=region,
         trail=region_trail(session=session, code=kecamatan_code),

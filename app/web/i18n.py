@@ -50,6 +50,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "by_severity": ("Menurut tingkat", "By severity"),
     "by_status": ("Menurut status", "By status"),
     "tally": ("Rekapitulasi suara", "Vote tally"),
+    "tally_per_contest": ("Per pemilihan", "Per contest"),
     "contest": ("Pemilihan", "Contest"),
     "field": ("Isian", "Field"),
     "value": ("Nilai", "Value"),

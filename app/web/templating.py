@@ -25,10 +25,11 @@ def request_lang(request: Request) -> str:
     return i18n.normalize_lang(request.cookies.get(LANG_COOKIE)) or i18n.DEFAULT_LANG
 
 
-def _number(value: Any) -> str:
-    """Thousands with a thin space: readable in both languages."""
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
+def format_number(value: Any, lang: str = "id") -> str:
+    """An integer with the language's thousands separator (id 1.234, en 1,234)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:,}"
+        return text if lang == "en" else text.replace(",", ".")
     return "" if value is None else str(value)
 
 
@@ -41,7 +42,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "t": partial(i18n.translate, lang),
         "field_label": partial(i18n.field_label, lang),
         "rule_description": partial(i18n.rule_description, lang),
-        "num": _number,
+        "num": partial(format_number, lang=lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),
         "switch_url": str(request.url.include_query_params(lang=other).path)

@@ -10,9 +10,11 @@ from fastapi.responses import Response
 from app.api.deps import SessionDep
 from app.api.routes.photos import StoreDep
 from app.domain.fields import fields_for_contest
+from app.schemas.discrepancies import DiscrepancyDetail
 from app.schemas.regions import ContestRead
 from app.schemas.results import SubmissionRead, TpsContestView
 from app.services.dashboard import region_trail
+from app.services.discrepancies import get_discrepancy
 from app.services.photo_views import load_photo, photo_image, photo_summaries
 from app.services.regions import list_contests
 from app.services.tally import tps_view
@@ -73,11 +75,12 @@ class ContestSection:
     view: TpsContestView
     submissions: list[SubmissionRead]
     rows: list[FieldRow]
+    discrepancies: list[DiscrepancyDetail]
 
     @property
     def flagged(self) -> set[str]:
         """Fields a discrepancy of this contest names (their rows are marked)."""
-        return {d.field for d in self.view.discrepancies if d.field}
+        return {d.field for d in self.discrepancies if d.field}
 
 
 @router.get("/tps/{code}")
@@ -90,7 +93,9 @@ def tps_page(request: Request, code: str, user: ConsoleUserDep, session: Session
     for view in tps.contests:
         contest = contests.get(view.contest_id)
         count = len(contest.paslon) if contest else 0
-        sections.append(ContestSection(contest, view, view.submissions, field_rows(view, count)))
+        found = [get_discrepancy(session=session, discrepancy_id=d.id) for d in view.discrepancies]
+        rows = field_rows(view, count)
+        sections.append(ContestSection(contest, view, view.submissions, rows, found))
     sections.sort(key=lambda s: (not s.view.discrepancies, s.view.contest_id))
     context = {
         "tps": tps,

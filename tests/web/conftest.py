@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Contest, DHasilVersion, Paslon, Photo, Region, ReviewItem, Submission, Tps
-from app.services.auth import create_user
+from app.services.auth import create_user, get_user
 from app.services.recheck_bulk import recheck_all
 from app.web.security import CSRF_COOKIE
 from tests.domain.forms import BASE, form
@@ -137,30 +137,39 @@ def _review_item(session: Session) -> int:
     return item.id or 0
 
 
+USERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "t-admin": ("admin", ()),
+    "t-ppk": ("ppk", (KEC,)),
+    "t-ppk2": ("ppk", (KEC,)),
+    "t-ppk-other": ("ppk", (KEC2,)),
+    "t-bawaslu": ("bawaslu", ("16",)),
+}
+
+
 def seed_console_world(session: Session) -> World:
-    """Regions, submissions, D.Hasil, rechecked discrepancies, a review item and users."""
+    """Regions, submissions, D.Hasil, rechecked discrepancies and a review item."""
     _regions(session)
     _submissions(session)
     recheck_all(session=session)
     item = _review_item(session)
-    users = [
-        ("t-admin", "admin", ()),
-        ("t-ppk", "ppk", (KEC,)),
-        ("t-ppk2", "ppk", (KEC,)),
-        ("t-ppk-other", "ppk", (KEC2,)),
-        ("t-bawaslu", "bawaslu", ("16",)),
-    ]
-    for username, role, scopes in users:
-        create_user(
-            session=session,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            scopes=scopes,
-            actor="test",
-        )
     session.commit()
     return World("t-admin", "t-ppk", "t-ppk-other", "t-bawaslu", item)
+
+
+def ensure_user(session: Session, username: str) -> None:
+    """Create one of USERS when a test first signs in as it (Argon2 hashing is slow)."""
+    if get_user(session=session, username=username) is not None:
+        return
+    role, scopes = USERS[username]
+    create_user(
+        session=session,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        scopes=scopes,
+        actor="test",
+    )
+    session.commit()
 
 
 @pytest.fixture
@@ -183,10 +192,11 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
 
 
 @pytest.fixture
-def signed_in(client: TestClient, world: World) -> Callable[[str], TestClient]:
-    """sign_in(username) on the shared client; returns the client."""
+def signed_in(client: TestClient, world: World, session: Session) -> Callable[[str], TestClient]:
+    """sign_in(username) on the shared client (creating the user); returns the client."""
 
     def _as(username: str) -> TestClient:
+        ensure_user(session, username)
         sign_in(client, username)
         return client
 

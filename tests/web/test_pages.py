@@ -22,6 +22,7 @@ from tests.web.conftest import (
     TPS_OTHER,
     World,
     csrf,
+    ensure_user,
 )
 
 SignedIn = Callable[[str], TestClient]
@@ -44,8 +45,9 @@ def test_anonymous_pages_send_the_browser_to_sign_in(client: TestClient, world: 
 
 
 def test_sign_in_sets_an_httponly_lax_cookie_and_lands_on_the_scope(
-    client: TestClient, world: World
+    client: TestClient, world: World, session: Session
 ) -> None:
+    ensure_user(session, world.bawaslu)
     client.get("/signin")
     token = client.cookies.get("rekap_csrf")
     resp = client.post(
@@ -61,7 +63,10 @@ def test_sign_in_sets_an_httponly_lax_cookie_and_lands_on_the_scope(
     assert "SUMATERA SELATAN" in page.text and "KOTA PALEMBANG" in page.text
 
 
-def test_wrong_password_and_missing_csrf_are_refused(client: TestClient, world: World) -> None:
+def test_wrong_password_and_missing_csrf_are_refused(
+    client: TestClient, world: World, session: Session
+) -> None:
+    ensure_user(session, world.bawaslu)
     client.get("/signin")
     token = client.cookies.get("rekap_csrf")
     wrong = client.post(
