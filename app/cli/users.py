@@ -28,7 +28,14 @@ def fail(exc: AppError) -> typer.Exit:
 @app.command("create")
 def create(
     username: str = typer.Option(..., "--username"),
-    password: str = typer.Option(..., "--password", help="at least 8 characters"),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="at least 8 characters; asked for (hidden) when left out",
+    ),
     role: str = typer.Option(..., "--role", help="admin, ppk or bawaslu"),
     scope: list[str] = typer.Option(
         [], "--scope", help="kecamatan code (ppk) or region prefix (bawaslu); repeatable"

@@ -95,3 +95,14 @@ def test_keys_create_refuses_a_code_that_is_not_a_tps_or_kecamatan():
 def test_keys_revoke_unknown_is_an_error():
     result = rekap_run("keys", "revoke", "k_00000000")
     assert result.exit_code == 1 and "no device key" in result.output
+
+
+def test_users_create_asks_for_the_password_when_it_is_not_given(session):
+    result = runner.invoke(
+        rekap,
+        ["users", "create", "--username", "ana", "--role", "admin"],
+        input="password1\npassword1\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "password1" not in result.output  # hidden input
+    assert authenticate(session=session, username="ana", password="password1") is not None
