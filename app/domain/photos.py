@@ -41,7 +41,7 @@ def capture_window(contest_code: str) -> tuple[datetime, datetime] | None:
     day = ELECTION_DAYS.get(contest_code)
     if day is None:
         return None
-    # WIB is the earliest of Indonesia's three zones, so start in WIB-1h covers WITA/WIT photos.
+    # Opening two hours early covers WITA/WIT clocks (+1h/+2h) and phones set to the wrong zone.
     opens = datetime.combine(day, WINDOW_OPENS, tzinfo=WIB) - timedelta(hours=2)
     closes = datetime.combine(day + timedelta(days=WINDOW_DAYS), time(0, 0), tzinfo=WIB)
     return opens, closes
