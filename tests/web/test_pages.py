@@ -268,3 +268,15 @@ def test_photos_show_on_the_tps_page_and_stay_in_scope(
     assert client.get(f"/photos/{photo.id}/image?variant=annotated").status_code == 404
     other = signed_in("t-ppk-other")
     assert other.get(f"/photos/{photo.id}/image").status_code == 403
+
+
+def test_bad_codes_and_filters_answer_with_html_error_pages(signed_in: SignedIn) -> None:
+    client = signed_in("t-admin")
+    missing = client.get("/dashboard/99")
+    assert missing.status_code == 404 and "<html" in missing.text
+    assert "tidak ditemukan" in missing.text
+    assert client.get("/recap/1671").status_code == 422  # a kabupaten is not a kecamatan
+    bad_date = client.get("/discrepancies?since=yesterday")
+    assert bad_date.status_code == 422 and "since" in bad_date.text
+    future = client.get("/discrepancies?since=2999-01-01").text
+    assert 'id="row-' not in future
