@@ -16,6 +16,8 @@ from app.web.templating import render
 
 def _signin_redirect(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"  # a form posted with an expired session: start again from the dashboard
     url = "/signin?next=" + quote(target, safe="")
     if request.headers.get("hx-request"):
         # htmx follows HX-Redirect with a full page load instead of swapping the sign-in page in.
