@@ -7,7 +7,7 @@ corner up to 1.5% off (a page that does not lie flat); Gaussian blur sigma 0.4-1
 noise sigma 2-6; uneven light (a gradient of up to 35% and a vignette); a soft shadow on half of
 them (15-40% darker); warm paper tint; JPEG quality 60-95.
 
-Hard photos add one severe effect each, in turn per TPS: ``blur`` (sigma 2.2-3.2 px),
+Hard photos add one severe effect each, in turn per TPS: ``blur`` (sigma 3.5-5 px),
 ``shadow`` (55-70% darker over part of the page) or ``angle`` (tilted 40-55 degrees, camera
 1-1.6 page heights away: strong keystone and foreshortening).
 """
@@ -132,7 +132,7 @@ def photograph(page: Bgr, rng: Rng, kind: str = "normal") -> Shot:
     cv2.warpPerspective(
         page, matrix, frame, dst=shot, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_TRANSPARENT
     )
-    sigma = rng.uniform(2.2, 3.2) if kind == "blur" else rng.uniform(0.4, 1.3)
+    sigma = rng.uniform(3.5, 5.0) if kind == "blur" else rng.uniform(0.4, 1.3)
     shot = np.asarray(cv2.GaussianBlur(shot, (0, 0), sigma), dtype=np.uint8)
     tint = np.array([rng.uniform(0.86, 0.97), rng.uniform(0.93, 1.0), 1.0], np.float32)
     lit = shot.astype(np.float32) * (_light(frame, kind, rng)[:, :, None] * tint)
