@@ -62,10 +62,11 @@ def demo_database(backend: str, tag: str) -> str:
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Run fn, print and return (seconds, result)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = fn(*args, **kwargs)
-    seconds = time.perf_counter() - started
-    print(f"{label}: {seconds:.2f} s")
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    load = os.getloadavg()[0]
+    print(f"{label}: {seconds:.2f} s wall, {cpu:.2f} s CPU of this process, load {load:.1f}")
     return seconds, result
 
 

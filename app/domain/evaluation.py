@@ -100,7 +100,7 @@ def _input_evidence(found: Finding, sources: Mapping[str, int]) -> list[tuple[st
 
 
 def _source_findings(
-    submissions: Sequence[SubmissionValues], ctx: FormContext
+    submissions: Sequence[SubmissionValues], ctx: FormContext, accepted: Mapping[str, int]
 ) -> list[tuple[Finding, list[tuple[str, int]]]]:
     """Form rules on each source's current values (newest per field, after corrections)."""
     merged: dict[str, dict[str, int]] = {}
@@ -112,6 +112,8 @@ def _source_findings(
         supplied.setdefault(sub.source, {}).update(dict.fromkeys(values, sub.submission_id))
     out = []
     for source in sorted(merged):
+        if merged[source] == accepted:
+            continue  # the same values as the accepted ones: the same findings
         for found in check_form(merged[source], ctx):
             out.append((found, _input_evidence(found, supplied[source])))
     return out
@@ -127,7 +129,7 @@ def evaluate_tps(
     found: dict[str, Located] = {}
     pairs = [(f, _input_evidence(f, sources)) for f in check_form(outcome.values, ctx)]
     if len(submissions) > 1:
-        pairs += _source_findings(submissions, ctx)
+        pairs += _source_findings(submissions, ctx, outcome.values)
         for f in check_sources(submissions):
             ev = [(SUBMISSION, x.submission_id) for x in submissions if f.field in x.values]
             pairs.append((f, ev))

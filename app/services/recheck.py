@@ -88,8 +88,9 @@ TPS_TABLE = Tps.__table__  # type: ignore[attr-defined]
 
 def _recheck_tps(
     session: Session, tps: Tps, contest_id: str, ctx: FormContext, resolved_by: int | None
-) -> None:
-    """Accepted values, form rules and source disagreements of one TPS and contest."""
+) -> bool:
+    """Accepted values, form rules and source disagreements of one TPS and contest; True when
+    the accepted values changed (only then can the cross-contest and kecamatan checks change)."""
     stmt = (
         select(*SUBMISSION_COLUMNS)
         .where(Submission.tps_code == tps.code, Submission.contest_id == contest_id)
@@ -100,7 +101,9 @@ def _recheck_tps(
     where = (RESULTS.c.tps_code == tps.code, RESULTS.c.contest_id == contest_id)
     stored = session.execute(select(RESULTS.c.sources).where(*where)).first()
     stored_sources = {(tps.code, contest_id): stored[0]} if stored is not None else {}
-    write_results(session, [result_row(tps_dict(tps), contest_id, outcome)], stored_sources)
+    changed = write_results(
+        session, [result_row(tps_dict(tps), contest_id, outcome)], stored_sources
+    )
     existing = load_existing(
         session,
         col(Discrepancy.tps_code) == tps.code,
@@ -110,6 +113,7 @@ def _recheck_tps(
     apply_findings(
         session=session, found=outcome.findings, existing=existing, resolved_by=resolved_by
     )
+    return changed > 0
 
 
 def _recheck_cross(
@@ -236,10 +240,10 @@ def recheck_submission(*, session: Session, submission: Submission) -> list[Disc
     lock_kecamatan(session, tps.kecamatan_code)
     contexts = contest_contexts(session)
     context = contexts[submission.contest_id]
-    _recheck_tps(session, tps, submission.contest_id, context[1], submission.id)
-    kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
-    _recheck_cross(session, tps, kinds, submission.id)
-    _reconcile(session, tps.kecamatan_code, context, submission.id)
+    if _recheck_tps(session, tps, submission.contest_id, context[1], submission.id):
+        kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
+        _recheck_cross(session, tps, kinds, submission.id)
+        _reconcile(session, tps.kecamatan_code, context, submission.id)
     return open_discrepancies(
         session,
         col(Discrepancy.tps_code) == tps.code,
