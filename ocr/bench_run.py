@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ocr.bench_cases import BenchCase
@@ -59,8 +61,21 @@ def run_benchmark(
 
 
 def machine_line() -> str:
-    """The machine the figures come from, as one line."""
-    return f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    """The machine the figures come from, as one line (OS, cores, CPU, Python)."""
+    system = platform.system()
+    release = Path("/etc/debian_version")
+    if release.exists():
+        system = f"Debian {release.read_text().strip()}"
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
+        platform.machine(),
+    )
+    return f"{system}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def _cpuinfo() -> list[str]:
+    path = Path("/proc/cpuinfo")
+    return path.read_text().splitlines() if path.exists() else []
 
 
 def section_body(
