@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -84,6 +85,7 @@ def discrepancy_list(
         "statuses": STATUSES,
         "contests": list_contests(session=session),
         "evidence_url": evidence_url,
+        "sort_url": lambda key: "/discrepancies?" + urlencode(params | {"sort": key}),
         "next_url": request.url.include_query_params(cursor=page.next_cursor)
         if page.next_cursor
         else None,

@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -280,3 +281,19 @@ def test_bad_codes_and_filters_answer_with_html_error_pages(signed_in: SignedIn)
     assert bad_date.status_code == 422 and "since" in bad_date.text
     future = client.get("/discrepancies?since=2999-01-01").text
     assert 'id="row-' not in future
+
+
+def test_list_headers_sort_and_pages_follow_the_cursor(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.web.discrepancies.PAGE_SIZE", 2)
+    client = signed_in("t-bawaslu")
+    first = client.get("/discrepancies?status=open&sort=rule").text
+    assert 'href="/discrepancies?status=open&amp;sort=severity"' in first
+    seen = re.findall(r'data-rule="(\w+)"', first)
+    url = re.search(r'href="([^"]+)" rel="next"', first)
+    while url:
+        page = client.get(url.group(1).replace("&amp;", "&")).text
+        seen += re.findall(r'data-rule="(\w+)"', page)
+        url = re.search(r'href="([^"]+)" rel="next"', page)
+    assert len(seen) > 4 and seen == sorted(seen)
