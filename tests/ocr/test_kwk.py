@@ -103,3 +103,10 @@ def test_pdf_has_three_pages(tmp_path: Path) -> None:
     assert count == 3
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 3
+
+
+def test_renderer_is_data_driven_it_draws_the_ppwp_template_too() -> None:
+    form = load_form("ppwp-plano-2024")
+    img = render_page(form, 2, dpi=DPI)
+    ids, _ = _detect_tags(img)
+    assert ids == [102]
