@@ -73,24 +73,32 @@ def intake_photo(
         return IntakeOutcome(photo=known, job_id=None)
     store.put(staged.sha256, staged.path)
     photo = _new_photo(tps, contest, page, staged, facts, uploaded_by)
-    try:
-        with session.begin_nested():
-            session.add(photo)
-            session.flush()
-    except IntegrityError:
-        # A concurrent upload of the same bytes for the same TPS and contest won the insert.
-        known = find_photo(
-            session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256
-        )
-        if known is None:
-            raise
-        return IntakeOutcome(photo=known, job_id=None)
+    winner = _insert_photo(session, photo)
+    if winner is not photo:
+        return IntakeOutcome(photo=winner, job_id=None)
     job = OcrJob(photo_id=photo.id or 0)
     session.add(job)
     session.flush()
     flag_duplicates(session=session, photo=photo, tps=tps, max_distance=limits.phash_max_distance)
     flag_metadata(session=session, photo=photo, tps=tps, contest=contest)
     return IntakeOutcome(photo=photo, job_id=job.id)
+
+
+def _insert_photo(session: Session, photo: Photo) -> Photo:
+    """Insert the photo; if a concurrent upload of the same bytes for the same TPS and contest
+    won the race, return that one instead."""
+    try:
+        with session.begin_nested():
+            session.add(photo)
+            session.flush()
+    except IntegrityError:
+        known = find_photo(
+            session=session, tps_code=photo.tps_code, contest_id=photo.contest_id, sha=photo.sha256
+        )
+        if known is None:
+            raise
+        return known
+    return photo
 
 
 def check_contest(*, session: Session, contest_id: str | None, tps: Tps) -> Contest:

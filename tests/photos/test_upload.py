@@ -215,3 +215,15 @@ def test_webp_and_png_are_accepted(photo_env: PhotoEnv) -> None:
         assert resp.status_code == 202, resp.text
         photo = photo_env.session.get(Photo, resp.json()["photo_id"])
         assert photo is not None and photo.format == fmt
+
+
+def test_a_lost_insert_race_returns_the_winning_photo(photo_env: PhotoEnv) -> None:
+    # Two uploads of the same bytes that both passed the look-up: the second insert hits
+    # UNIQUE(tps_code, contest_id, sha256) and must answer with the first photo, not a 500.
+    from app.services.photos import _insert_photo
+
+    first = photo_env.upload(TPS_A, make_jpeg(13)).json()
+    winner = photo_env.session.get_one(Photo, first["photo_id"])
+    loser = Photo(**winner.model_dump(exclude={"id"}))
+    assert _insert_photo(photo_env.session, loser) is winner
+    assert photo_env.counts() == (1, 1)
