@@ -104,7 +104,7 @@ def coverage_by_child(
         .where(col(TpsResult.contest_id) == contest.id, *_under(TpsResult, level, region.code))
         .group_by(res_col),
     )
-    errors, warnings = _open_by_child(session, region.code, level, contest.id)
+    errors, warnings = _open_by_child(session, region.code, level)
     return [
         ChildCoverage(
             code=child.code,
@@ -119,13 +119,19 @@ def coverage_by_child(
     ]
 
 
-def _open_by_child(
-    session: Session, code: str, level: str, contest_id: str
-) -> tuple[dict[str, int], dict[str, int]]:
-    child = func.substr(col(Discrepancy.region_code), 1, CHILD_LENGTH[level])
-    where = [col(Discrepancy.contest_id) == contest_id, col(Discrepancy.status).in_(UNSETTLED)]
+def _unsettled_under(code: str) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [col(Discrepancy.status).in_(UNSETTLED)]
     if code != "0":
         where.append(col(Discrepancy.region_code).startswith(code))
+    return where
+
+
+def _open_by_child(
+    session: Session, code: str, level: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Unsettled discrepancies of every contest per child region: (errors, warnings)."""
+    child = func.substr(col(Discrepancy.region_code), 1, CHILD_LENGTH[level])
+    where = _unsettled_under(code)
     stmt = (
         select(child, Discrepancy.severity, func.count())
         .where(*where)
@@ -137,6 +143,19 @@ def _open_by_child(
         target = errors if severity == "error" else warnings
         target[str(region_code)] = target.get(str(region_code), 0) + int(n)
     return errors, warnings
+
+
+def open_counts(*, session: Session, code: str) -> dict[str, int]:
+    """Unsettled (open, acknowledged, escalated) discrepancies of every contest under a region,
+    by severity."""
+    stmt = (
+        select(Discrepancy.severity, func.count())
+        .where(*_unsettled_under(code))
+        .group_by(col(Discrepancy.severity))
+    )
+    counts = {"error": 0, "warning": 0}
+    counts.update({str(k): int(n) for k, n in session.execute(stmt)})
+    return counts
 
 
 def fingerprint_points(
@@ -174,7 +193,8 @@ class DashboardView:
     tally: Tally | None
     tallies: list[tuple[ContestRead, Tally]]  # every contest of the region, for the overview
     children: list[ChildCoverage]
-    summary: DiscrepancySummary
+    summary: DiscrepancySummary  # every contest, every status
+    open_counts: dict[str, int]  # every contest, unsettled, by severity
     points: list[FingerprintPoint]
 
 
@@ -202,7 +222,7 @@ def dashboard_view(
     contest = next((c for c in contests if c.id == contest_id), contests[0] if contests else None)
     numbers = [p.nomor_urut for p in contest.paslon] if contest else []
     number = nomor_urut if nomor_urut in numbers else (numbers[0] if numbers else 1)
-    flt = DiscrepancyFilter(region=code, contest=contest.id if contest else None)
+    flt = DiscrepancyFilter(region=code)
     tallies = [(c, region_tally(session=session, code=code, contest_id=c.id)) for c in contests]
     return DashboardView(
         region=region,
@@ -216,6 +236,7 @@ def dashboard_view(
         if contest
         else [],
         summary=summarize(session=session, flt=flt),
+        open_counts=open_counts(session=session, code=code),
         points=fingerprint_points(
             session=session, code=code, contest_id=contest.id, nomor_urut=number
         )

@@ -80,9 +80,13 @@ def test_wrong_password_and_missing_csrf_are_refused(
     assert forged.status_code == 403 and "rekap_session" not in forged.headers.get("set-cookie", "")
 
 
-def test_dashboard_shows_coverage_counts_tally_and_charts(signed_in: SignedIn) -> None:
+def test_dashboard_shows_coverage_counts_tally_and_charts(
+    signed_in: SignedIn, session: Session
+) -> None:
     client = signed_in("t-bawaslu")
     page = client.get("/dashboard/1671").text
+    errors = session.exec(select(Discrepancy).where(Discrepancy.severity == "error")).all()
+    assert f'severity=error&amp;status=open">{len(errors)}</a>' in page
     # 4 TPS, all reported: per child kecamatan 3/3 and 1/1
     assert re.search(r"KEC 167101.*?3 / 3", page, re.S)
     assert re.search(r"KEC 167102.*?1 / 1", page, re.S)
