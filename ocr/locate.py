@@ -6,7 +6,7 @@ a keyboard in it; over a few dozen ids it costs 10-30 ms). Its corners are refin
 image. The tag then says roughly where each corner marker is (`find_markers_with_tag`).
 
 Without a tag (torn, covered or blurred), `find_markers_global` looks for the four step-shaped
-markers anywhere, and `find_page_quad` for the page outline: both assume the photo is upright
+markers anywhere (and `ocr.outline` for the page outline): both assume the photo is upright
 (after EXIF), since neither can tell 0° from 180°.
 """
 
@@ -27,8 +27,7 @@ Points = npt.NDArray[np.float32]
 Point = tuple[float, float]
 
 DETECT_SIDE = 1000
-# A marker is two solid squares touching at a corner: about half of its bounding box is ink.
-MARKER_FILL = (0.3, 0.72)
+# A marker is two solid squares touching at a corner.
 MARKER_SOLIDITY = (0.5, 0.9)  # area / convex hull area: 0.67 for two crisp squares, ~0.8 blurred
 MARKER_RADIUS_PT = 700.0  # how far (template px) from the tag's affine guess a marker may be
 BLOB_SIDE = 24.0  # px: markers larger than this are searched on a reduced copy
@@ -91,30 +90,45 @@ def project(h: npt.NDArray[np.floating[Any]], pts: npt.ArrayLike) -> Points:
     return np.asarray(cv2.perspectiveTransform(arr, h), dtype=np.float32).reshape(-1, 2)
 
 
-def find_markers_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> dict[str, Point]:
-    """The corner markers consistent with the tag: each marker's centre in working px.
-
-    A homography from the tag's 4 close corners extrapolates badly to the far corners of the
-    page, so the tag only gives an affine guess; every marker-shaped blob of the photo is mapped
-    back to template px with it, each marker keeps its few nearest blobs, and the combination
-    (a marker may be missing) whose joint homography with the tag fits best wins.
-    """
+def marker_candidates(gray: Gray, page: PageTemplate, tag: TagHit) -> list[Point]:
+    """Every step-shaped blob of the photo, at the marker size the tag's size predicts."""
+    if not page.markers:
+        return []
     template_tag = np.asarray(page.tag.corners, dtype=np.float32)
-    affine, _ = cv2.estimateAffine2D(tag.corners, template_tag, method=cv2.LMEDS)
-    if affine is None or not page.markers:
-        return {}
     tag_side = float(np.linalg.norm(tag.corners[0] - tag.corners[2])) / np.sqrt(2)
     template_side = float(np.linalg.norm(template_tag[0] - template_tag[2])) / np.sqrt(2)
     side = tag_side * float(np.mean([m.w for m in page.markers])) / template_side
-    blobs = marker_blobs(gray, side, spread=(0.4, 2.5))
-    if not blobs:
+    return marker_blobs(gray, side, spread=(0.4, 2.5))
+
+
+def find_markers_with_tag(
+    page: PageTemplate,
+    tag: TagHit,
+    blobs: list[Point],
+    guess: npt.NDArray[np.float64] | None = None,
+) -> dict[str, Point]:
+    """The corner markers among `blobs` consistent with the tag: each marker's centre.
+
+    A homography from the tag's 4 close corners extrapolates badly to the far corners of the
+    page, so the tag only gives an affine guess (unless a better image→template `guess` is
+    given, e.g. from the page outline); every blob is mapped back to template px with it, each
+    marker keeps its few nearest blobs, and the combination (a marker may be missing) whose
+    joint homography with the tag fits best wins.
+    """
+    template_tag = np.asarray(page.tag.corners, dtype=np.float32)
+    affine, _ = cv2.estimateAffine2D(tag.corners, template_tag, method=cv2.LMEDS)
+    if affine is None or not page.markers or not blobs:
         return {}
+    radius = MARKER_RADIUS_PT if guess is None else MARKER_RADIUS_PT / 3
     image_pts = np.asarray(blobs, dtype=np.float32)
-    in_template = cv2.transform(image_pts.reshape(-1, 1, 2), affine).reshape(-1, 2)
+    if guess is None:
+        in_template = cv2.transform(image_pts.reshape(-1, 1, 2), affine).reshape(-1, 2)
+    else:
+        in_template = project(guess, image_pts)
     options: list[list[int | None]] = []
     for marker in page.markers:
         dist = np.linalg.norm(in_template - np.asarray(marker.center, dtype=np.float32), axis=1)
-        near = [int(i) for i in np.argsort(dist)[:MARKER_CHOICES] if dist[i] < MARKER_RADIUS_PT]
+        near = [int(i) for i in np.argsort(dist)[:MARKER_CHOICES] if dist[i] < radius]
         options.append([*near, None])
     best = _best_combination(page, tag, image_pts, options)
     found: dict[str, Point] = {}
@@ -199,14 +213,18 @@ def marker_blobs(gray: Gray, side: float, spread: tuple[float, float] = (0.55, 1
     dark = cv2.adaptiveThreshold(
         small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 5), 12
     )
-    # A blurred marker's two squares meet in a grey point: close it so they stay one blob.
-    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    # The two squares touch in one point, which blur or a tilted shot turn into a grey gap of a
+    # few px: close it (in proportion to the marker) so they stay one blob.
+    k = max(3, int(round(side / 6)) | 1)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
     out = []
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
-        size_ok = spread[0] * side < max(w, h) < spread[1] * side and 0.6 < w / h < 1.66
-        if not (size_ok and MARKER_FILL[0] < area / float(w * h) < MARKER_FILL[1]):
+        # Rotation-free tests: two squares of side/2 cover side²/2; the bounding box is no test
+        # (a marker turned 45° is twice as tall as wide).
+        typical = np.sqrt(2.0 * area) / side
+        if not (spread[0] < typical < spread[1] and max(w, h) < 2 * spread[1] * side):
             continue
         if _is_step_shaped(labels[y : y + h, x : x + w] == k, area):
             cx, cy = centroids[k]
@@ -250,28 +268,3 @@ def find_markers_global(gray: Gray, page: PageTemplate) -> dict[str, tuple[float
         best = int(np.argmin((arr[:, 0] - gx) ** 2 + (arr[:, 1] - gy) ** 2))
         found[marker.name] = (float(arr[best, 0]), float(arr[best, 1]))
     return found if len(set(found.values())) == len(found) else {}
-
-
-def find_page_quad(gray: Gray) -> Points | None:
-    """Tag- and marker-less fallback: the page outline as 4 corners TL, TR, BR, BL, or None."""
-    factor = 500.0 / max(gray.shape)
-    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
-    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None
-    outline = max(contours, key=cv2.contourArea)
-    if cv2.contourArea(outline) < 0.15 * small.shape[0] * small.shape[1]:
-        return None
-    quad = cv2.approxPolyDP(outline, 0.02 * cv2.arcLength(outline, True), True).reshape(-1, 2)
-    if len(quad) != 4:
-        return None
-    h, w = small.shape
-    x, y = quad[:, 0], quad[:, 1]
-    if x.min() <= 2 and y.min() <= 2 and x.max() >= w - 3 and y.max() >= h - 3:
-        return None  # the image frame itself: no page edge is visible
-    s, d = quad.sum(axis=1), np.diff(quad, axis=1).ravel()
-    ordered = [quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]]
-    corners: Points = (np.asarray(ordered, dtype=np.float32) + 0.5) / factor - 0.5
-    return corners

@@ -4,13 +4,16 @@ Registration, in order of preference (the fallback chain is part of the contract
 
 1. ``tag+markers``: the tag's 4 corners plus at least 3 corner markers consistent with them,
    a homography fitted with RANSAC (8 points when all markers are found);
-2. ``tag+markers-affine`` / ``tag-affine``: fewer than 3 markers: a least-squares *affine* map
-   from the tag's corners and the markers found (a homography from 4 close tag corners, or from
-   them and 2 markers, extrapolates wildly; an affine map stays within the reach of the per-box
-   frame search of `cells` on a photo taken roughly square-on);
-3. ``markers``: no tag, but the four step markers found anywhere (assumes the photo upright);
-4. ``page_outline``: no tag, no markers: the page's outer contour (assumes the photo upright);
-5. otherwise `MarkersNotFound`.
+   Markers are searched with the tag's affine guess and with the page outline's homography;
+2. ``tag+page-outline``: fewer than 3 markers either way: the homography from the page's
+   outline (its corners named by the tag's orientation) and the tag;
+3. ``tag+markers-affine`` / ``tag-affine``: fewer than 3 markers and no usable outline: a
+   least-squares *affine* map from the tag's corners and the markers found (a homography from 4
+   close tag corners, or from them and 2 markers, extrapolates wildly; an affine map stays
+   within the reach of the per-box frame search of `cells` on a photo taken roughly square-on);
+4. ``markers``: no tag, but the four step markers found anywhere (assumes the photo upright);
+5. ``page_outline``: no tag, no markers: the page's outer contour (assumes the photo upright);
+6. otherwise `MarkersNotFound`.
 
 The rectified page is in template px: a template coordinate is a pixel of the rectified image.
 """
@@ -28,9 +31,10 @@ from ocr.locate import (
     TagHit,
     find_markers_global,
     find_markers_with_tag,
-    find_page_quad,
+    marker_candidates,
     project,
 )
+from ocr.outline import find_page_quad
 from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
@@ -39,6 +43,7 @@ Points = npt.NDArray[np.float64]
 
 RANSAC_THRESHOLD = 6.0  # template px (72 dpi: about 2 mm)
 MIN_MARKERS_FOR_HOMOGRAPHY = 3
+OUTLINE_TAG_RMS = 8.0  # template px: the outline's homography must put the tag where it is
 WIDE_TRIANGLE = 0.2  # share of the page area: 2 markers + tag this spread fix a homography
 
 
@@ -68,15 +73,55 @@ def register_page(gray: Gray, page: PageTemplate, tag: TagHit | None) -> Registr
 
 
 def _register_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> Registration:
-    """The tag's corners plus the markers consistent with them, in one robust fit."""
-    markers = find_markers_with_tag(gray, page, tag)
-    if len(markers) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, markers):
-        registration = _fit(page, markers, tag, "tag+markers")
-        kept = {n: markers[n] for n in registration.markers_found}
-        if len(kept) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, kept):
-            return registration
-        markers = {n: markers[n] for n in registration.markers_found}
-    return _fit_affine(page, markers, tag)
+    """The tag's corners plus the markers consistent with them, in one robust fit.
+
+    Markers are looked for twice: with the tag's affine guess, and with the page outline's
+    homography (strong perspective defeats the first); the fit keeping more markers wins.
+    """
+    blobs = marker_candidates(gray, page, tag)
+    outline = outline_guess(gray, page, tag)
+    guesses = [None] if outline is None else [None, outline]
+    sets = [find_markers_with_tag(page, tag, blobs, guess) for guess in guesses]
+    fits = []
+    for markers in sets:
+        if len(markers) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, markers):
+            fit = _fit(page, markers, tag, "tag+markers")
+            kept = {n: markers[n] for n in fit.markers_found}
+            if len(kept) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, kept):
+                fits.append(fit)
+    if fits:
+        return max(fits, key=lambda f: (len(f.markers_found), -f.rms_error))
+    if outline is not None:
+        src, dst = _points(page, {}, tag)
+        rms = float(np.sqrt(np.mean(np.sum((project(outline, src) - dst) ** 2, axis=1))))
+        return Registration(outline, "tag+page-outline", (), rms)
+    return _fit_affine(page, max(sets, key=len), tag)
+
+
+def outline_guess(gray: Gray, page: PageTemplate, tag: TagHit) -> Matrix | None:
+    """image→template homography from the page's outline, its corners named with the tag's
+    help (which image corner is the page's top left); None when the outline and the tag
+    disagree by more than OUTLINE_TAG_RMS template px."""
+    quad = find_page_quad(gray)
+    if quad is None:
+        return None
+    template_tag = np.asarray(page.tag.corners, dtype=np.float64)
+    affine, _ = cv2.estimateAffine2D(tag.corners, template_tag.astype(np.float32))
+    if affine is None:
+        return None
+    corners = np.asarray(
+        [(0.0, 0.0), (page.width, 0.0), (page.width, page.height), (0.0, page.height)]
+    )
+    seen = cv2.transform(quad.reshape(-1, 1, 2), affine).reshape(-1, 2).astype(np.float64)
+    shift = min(range(4), key=lambda r: float(np.sum((np.roll(seen, -r, axis=0) - corners) ** 2)))
+    src = np.vstack([np.roll(quad, -shift, axis=0), tag.corners]).astype(np.float64)
+    dst = np.vstack([corners, template_tag])
+    h, _ = cv2.findHomography(src, dst, 0)
+    if h is None:
+        return None
+    matrix: Matrix = np.asarray(h, dtype=np.float64)
+    error = np.linalg.norm(project(matrix, tag.corners) - template_tag, axis=1)
+    return matrix if float(np.sqrt(np.mean(error**2))) < OUTLINE_TAG_RMS else None
 
 
 def _spread_out(page: PageTemplate, markers: dict[str, tuple[float, float]]) -> bool:

@@ -65,9 +65,15 @@ def _draw_tag(img: Gray, page: PageTemplate) -> None:
 
 
 def photograph(
-    page_img: Gray, *, rotate: float = 8.0, tilt: float = 0.08, size: tuple[int, int] = (1500, 2000)
+    page_img: Gray,
+    *,
+    rotate: float = 8.0,
+    tilt: float = 0.08,
+    size: tuple[int, int] = (1500, 2000),
+    table: int = 40,
 ) -> tuple[Gray, Matrix]:
-    """A perspective 'photo' of the page on a dark table, and the true template→photo matrix."""
+    """A perspective 'photo' of the page on a table (dark by default: the page's outline shows;
+    white: it does not), and the true template→photo matrix."""
     w, h = page_img.shape[1], page_img.shape[0]
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     scale = 0.8 * min(size[0] / w, size[1] / h)
@@ -79,7 +85,7 @@ def photograph(
     moved[1] *= 1 - tilt
     dst = np.float32(moved + [size[0] / 2, size[1] / 2])
     truth = cv2.getPerspectiveTransform(corners, dst).astype(np.float64)
-    photo = cv2.warpPerspective(page_img, truth, size, flags=cv2.INTER_AREA, borderValue=40)
+    photo = cv2.warpPerspective(page_img, truth, size, flags=cv2.INTER_AREA, borderValue=table)
     noise = np.random.default_rng(7).normal(0, 3, photo.shape)
     return np.clip(photo + noise, 0, 255).astype(np.uint8), truth
 

@@ -10,7 +10,8 @@ from ocr.bubbles import read_column
 from ocr.cells import crop_boxes
 from ocr.decode import decode_image
 from ocr.errors import MarkersNotFound, Unreadable
-from ocr.locate import detect_tags, find_page_quad
+from ocr.locate import detect_tags
+from ocr.outline import find_page_quad
 from ocr.rectify import rectify_page, register_page
 from ocr.templates import load_form
 from tests.ocr.pages import draw_page, photograph, registration_error
@@ -46,13 +47,23 @@ def test_two_spread_markers_and_the_tag_still_fix_a_homography() -> None:
     assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 3.0
 
 
-@pytest.mark.parametrize(
-    "hidden", [("top_left", "bottom_right"), tuple(m.name for m in PAGE2.markers)]
-)
-def test_few_markers_fall_back_to_an_affine_fit_and_the_frames_fix_the_rest(
+HIDDEN = [("top_left", "bottom_right"), tuple(m.name for m in PAGE2.markers)]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_few_markers_on_a_dark_table_use_the_page_outline(hidden: tuple[str, ...]) -> None:
+    photo, truth = photograph(draw_page(PAGE2, hide_markers=hidden), rotate=-20.0, tilt=0.1)
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    assert registration.method == "tag+page-outline"
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 4.0
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_few_markers_and_no_outline_fall_back_to_an_affine_fit_and_the_frames_fix_the_rest(
     hidden: tuple[str, ...],
 ) -> None:
-    photo, truth = photograph(draw_page(PAGE2, hide_markers=hidden), rotate=8.0, tilt=0.0)
+    drawn = draw_page(PAGE2, hide_markers=hidden)
+    photo, truth = photograph(drawn, rotate=8.0, tilt=0.0, table=255)
     registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
     assert registration.method in ("tag+markers-affine", "tag-affine")
     assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 20.0
