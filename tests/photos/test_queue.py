@@ -1,0 +1,35 @@
+"""The queue is chosen by one URL; `rekap ocr reread` queues a job per photo not yet read."""
+
+from pathlib import Path
+
+import pytest
+from huey import PostgresHuey, RedisHuey, SqliteHuey
+from sqlmodel import Session, select
+
+from app.cli.worker import _photos_to_reread
+from app.models import OcrJob, Photo
+from app.services.ocr_jobs import queue_reread
+from app.worker.queue import build_huey
+from tests.photos.conftest import TPS_A, PhotoEnv, make_jpeg
+
+
+def test_queue_backend_follows_the_url(tmp_path: Path) -> None:
+    assert isinstance(build_huey(f"sqlite:///{tmp_path / 'q.db'}"), SqliteHuey)
+    assert isinstance(build_huey("redis://127.0.0.1:6379/0"), RedisHuey)
+    assert isinstance(build_huey("postgresql://postgres@127.0.0.1:5432/postgres"), PostgresHuey)
+    with pytest.raises(ValueError, match="REKAP_QUEUE_URL"):
+        build_huey("amqp://localhost")
+
+
+def test_reread_queues_photos_not_read_by_the_engine(photo_env: PhotoEnv) -> None:
+    ids = [photo_env.upload(TPS_A, make_jpeg(500 + i)).json()["photo_id"] for i in range(3)]
+    session: Session = photo_env.session
+    old = session.get_one(Photo, ids[0])
+    old.engine_version = "digits-v2"
+    session.add(old)
+    session.flush()
+    todo = _photos_to_reread(session, "digits-v2")
+    assert todo == ids[1:]
+    job_ids = queue_reread(session=session, photo_ids=todo)
+    jobs = session.exec(select(OcrJob).where(OcrJob.id.in_(job_ids))).all()  # type: ignore[union-attr]
+    assert sorted((j.photo_id, j.status) for j in jobs) == [(i, "queued") for i in ids[1:]]
