@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from ocr.errors import Unreadable
 
@@ -47,7 +47,10 @@ def decode_image(data: ImageInput, *, max_side: int = MAX_WORK_SIDE) -> DecodedI
             size = _upright_size(image)
             image.draft("L", _draft_target(image.size, max_side))
             upright = ImageOps.exif_transpose(image).convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning) as exc:
+    except Unreadable:
+        raise
+    except Exception as exc:  # any failure to decode untrusted bytes means "unreadable"
+        # (PIL raises OSError, ValueError, SyntaxError, DecompressionBombError, struct.error ...)
         raise Unreadable(f"not a decodable image: {exc}") from exc
     gray = np.asarray(upright, dtype=np.uint8)
     return _bounded(gray, size, max_side)

@@ -11,6 +11,7 @@ carries its tag).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,9 +48,16 @@ def matches(form_id: str, hint: str | None) -> bool:
     return hint is None or form_id == hint or form_id.startswith(hint + "-")
 
 
-def identify_page(gray: Gray, *, form: str | None, page: int | None) -> Identified:
-    """The template this photo shows (see the module docstring); WrongPage or NotCForm."""
-    forms = load_forms()
+def identify_page(
+    gray: Gray,
+    *,
+    form: str | None,
+    page: int | None,
+    forms: Mapping[str, FormTemplate] | None = None,
+) -> Identified:
+    """The template this photo shows (see the module docstring); WrongPage or NotCForm.
+    `forms` is the template registry (default: the shipped templates)."""
+    forms = load_forms() if forms is None else forms
     by_tag = {p.tag.id: (f, p) for f in forms.values() for p in f.pages}
     tags = detect_tags(gray, tuple(sorted(by_tag)))
     if not tags:

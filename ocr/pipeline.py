@@ -7,7 +7,7 @@ says what went wrong (unreadable, not_cform, markers_not_found, wrong_page) and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -58,13 +58,15 @@ def read_page(
     form: str | None = None,
     page: int | None = None,
     model: DigitClassifier | None = None,
+    forms: Mapping[str, FormTemplate] | None = None,
 ) -> PageReading:
     """Read one photo of a C.Hasil page. `form` (a form id or its family prefix, e.g.
     ``ppwp-plano-2024`` or ``kwk-plano-2024``) and `page` are what the uploader said it is:
-    a tag that says otherwise gives a ``wrong_page`` reading."""
+    a tag that says otherwise gives a ``wrong_page`` reading. `forms` replaces the shipped
+    template registry (``ocr.templates.load_forms(directory)`` for forms kept elsewhere)."""
     try:
         decoded = decode_image(image)
-        found = identify_page(decoded.gray, form=form, page=page)
+        found = identify_page(decoded.gray, form=form, page=page, forms=forms)
         form_t, page_t, tag = found.form, found.page, found.tag
         registration = found.registration or register_page(decoded.gray, page_t, tag)
         rectified = (
@@ -169,19 +171,25 @@ def apply_sums(
 
 
 def read_pages(
-    images: Sequence[ImageInput], *, form: str | None = None, model: DigitClassifier | None = None
+    images: Sequence[ImageInput],
+    *,
+    form: str | None = None,
+    model: DigitClassifier | None = None,
+    forms: Mapping[str, FormTemplate] | None = None,
 ) -> list[PageReading]:
     """Read the pages of one TPS (each identified by its tag) and apply cross-page sums."""
-    readings = [read_page(image, form=form, model=model) for image in images]
-    return combine_pages(readings)
+    readings = [read_page(image, form=form, model=model, forms=forms) for image in images]
+    return combine_pages(readings, forms)
 
 
-def combine_pages(readings: Sequence[PageReading]) -> list[PageReading]:
+def combine_pages(
+    readings: Sequence[PageReading], forms: Mapping[str, FormTemplate] | None = None
+) -> list[PageReading]:
     """Re-decode the read pages of one form together: page sums plus sums across pages."""
     read = [r for r in readings if r.ok and r.form is not None]
     if not read:
         return list(readings)
-    form = load_forms()[str(read[0].form)]
+    form = (load_forms() if forms is None else forms)[str(read[0].form)]
     merged = PageReading(
         status="read", form=form.form, fields={n: f for r in read for n, f in r.fields.items()}
     )

@@ -32,6 +32,11 @@ class Always:
 
 def test_bad_images_are_failure_values_not_exceptions() -> None:
     assert read_page(b"\x00garbage").status == "unreadable"
+    jpeg = cv2.imencode(".jpg", np.full((900, 600), 200, np.uint8))[1].tobytes()
+    assert read_page(jpeg[: len(jpeg) // 3]).status in ("unreadable", "not_cform")
+    png = bytearray(cv2.imencode(".png", np.full((900, 600), 200, np.uint8))[1].tobytes())
+    png[40:60] = b"\xff" * 20  # a broken chunk
+    assert read_page(bytes(png)).status == "unreadable"
     blank = cv2.imencode(".jpg", np.full((1600, 1200), 230, np.uint8))[1].tobytes()
     reading = read_page(blank, model=Always(11))
     assert reading.status == "not_cform" and reading.reason
