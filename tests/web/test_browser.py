@@ -43,6 +43,7 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SEED = 20241127
+expect.set_options(timeout=15_000)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def _page(browser: object, console: Console, role: str, width: int = 1280) -> ob
     """A new page signed in through the form as the demo account of a role; console errors
     (a CSP violation, a failed request) are collected on page.errors."""
     page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.set_default_timeout(30_000)  # a loaded CI machine; expectations wait, never sleep
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(console.url + "/")
