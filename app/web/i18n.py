@@ -135,6 +135,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "acknowledge": ("Akui", "Acknowledge"),
     "dismiss": ("Tolak", "Dismiss"),
     "escalate": ("Teruskan", "Escalate"),
+    "reopen": ("Buka lagi", "Reopen"),
     "saved": ("Tersimpan.", "Saved."),
     "dpt": ("DPT", "Voter roll (DPT)"),
     "desa": ("Desa/kelurahan", "Desa/kelurahan"),
