@@ -40,6 +40,13 @@ def tps_code(i: int) -> str:
     return f"{DESA}{i % 999 + 1:03d}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its reaped children."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
     """A one-line description of this machine and its load."""
     cpu = os.cpu_count()  # not `nproc`: it obeys OMP_THREAD_LIMIT

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.db import build_engine
 from app.models import OcrJob
-from bench.photo_common import BenchSite, machine, photo_bytes, upload
+from bench.photo_common import BenchSite, cpu_seconds, machine, photo_bytes, upload
 
 
 def main() -> None:
@@ -38,10 +38,13 @@ def main() -> None:
                 status = upload(client, base, headers, i).status_code
                 return status, time.perf_counter() - started
 
+        server_pid = site.procs[0].pid
+        cpu_before = cpu_seconds(server_pid)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             results = list(pool.map(one, range(args.uploads)))
         elapsed = time.perf_counter() - started
+        server_cpu = (cpu_seconds(server_pid) - cpu_before) / args.uploads
         engine = build_engine(site.env["REKAP_DATABASE_URL"])
         with engine.connect() as conn:
             jobs = conn.execute(select(func.count()).select_from(OcrJob)).scalar_one()
@@ -49,12 +52,15 @@ def main() -> None:
         latencies = sorted(t for _, t in results)
         mb = len(photo_bytes(0)) / 1e6
         print(f"machine: {machine()}")
-        print(f"{args.uploads} uploads of {mb:.1f} MB, {args.clients} clients, "
-              f"{args.server_workers} server process(es): {elapsed:.1f} s, "
-              f"{args.uploads / elapsed:.1f} uploads/s ({args.uploads * mb / elapsed:.0f} MB/s); "
-              f"statuses {statuses}; job rows committed: {jobs - 1}; "
-              f"latency median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-              f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms")  # fmt: skip
+        print(
+            f"{args.uploads} uploads of {mb:.1f} MB, {args.clients} clients, "
+            f"{args.server_workers} server process(es): {elapsed:.1f} s, "
+            f"{args.uploads / elapsed:.1f} uploads/s ({args.uploads * mb / elapsed:.0f} MB/s); "
+            f"statuses {statuses}; job rows committed: {jobs - 1}; "
+            f"latency median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+            f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms; server CPU "
+            f"{server_cpu * 1000:.0f} ms/upload = {1 / server_cpu:.1f} uploads/s per core"
+        )
     finally:
         site.stop()
 

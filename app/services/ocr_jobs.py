@@ -99,8 +99,7 @@ def record_failure(
     job.lease_owner, job.lease_expires_at = None, None
     job.updated_at = job.enqueued_at = utcnow()
     session.add(job)
-    if job.status == "failed":
-        _set_photo_status(session, job.photo_id, "failed")
+    _set_photo_status(session, job.photo_id, job.status)  # queued again, or failed
     return job.status
 
 
@@ -137,6 +136,7 @@ def sweep_jobs(
         else:
             job.status, job.enqueued_at = "queued", now
             job.last_error = f"lease expired (attempt {job.attempts})"
+            _set_photo_status(session, job.photo_id, "queued")
             requeue.append(job.id or 0)
         session.add(job)
     stale = session.exec(

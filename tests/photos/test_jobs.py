@@ -127,6 +127,8 @@ def test_sweep_requeues_an_expired_lease(worker: Worker, tmp_path: Path) -> None
     assert job_id in report.requeue
     requeued = job(worker.engine, job_id)
     assert (requeued.status, requeued.lease_owner) == ("queued", None)
+    with Session(worker.engine) as session:
+        assert session.get_one(Photo, requeued.photo_id).status == "queued"
     assert process_job(worker, job_id) == "done"
     assert job(worker.engine, job_id).attempts == 2
 
