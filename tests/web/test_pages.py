@@ -212,6 +212,7 @@ def test_review_queue_enter_confirms_and_loads_the_next(
     )
     assert resp.status_code == 200
     assert 'id="review-item"' in resp.text and "Antrean kosong" in resp.text
+    assert "menunggu entri kedua" in resp.text  # one entry so far: double entry needs two
     entry = session.exec(select(ReviewEntry).where(ReviewEntry.item_id == world.review_item)).one()
     assert entry.value == 60 and entry.reviewer == "user:t-ppk"
     second = signed_in("t-ppk2")
