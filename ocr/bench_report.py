@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,41 @@ def write_section(path: Path, body: str, title: str = SECTION) -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(replace_section(old, title, body), encoding="utf-8")
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return {True: "met", False: "NOT met", None: "not measured"}[ok]
+
+
+def target_lines(normal: dict[str, Any], load: float | None = None) -> str:
+    """Issue 3's targets on normal photos, each with the figure reached and met / NOT met."""
+    acc, silent = normal.get("field_accuracy_after_sums"), normal.get("silent_error_rate")
+    cpu, cpu95 = normal.get("cpu_seconds_median"), normal.get("cpu_seconds_p95")
+    wall, wall95 = normal.get("seconds_median"), normal.get("seconds_p95")
+    lines = [
+        "Targets on normal photos:",
+        f"- field accuracy after fusion and sums >= 99.5%: {_pct(acc)}, "
+        f"{_verdict(None if acc is None else acc >= 0.995)};",
+        f"- silent errors <= 0.1%: {_pct(silent)}, "
+        f"{_verdict(None if silent is None else silent <= 0.001)};",
+        f"- <= 0.3 s per 12 MP page on one core: CPU time median {cpu} s, p95 {cpu95} s, "
+        f"{_verdict(None if cpu95 is None else cpu95 <= 0.3)} (judged on CPU time); wall clock "
+        f"median {wall} s, p95 {wall95} s.",
+    ]
+    fields = normal.get("fields") or 0
+    if normal.get("silent_errors") == 0 and fields:
+        lines.append(
+            f"No silent error in {fields} fields bounds the rate below {3 / fields:.2%} "
+            "(95%, rule of three): more photos are needed to show 0.1%."
+        )
+    if load is not None and load > (os.cpu_count() or 1):
+        lines.append(
+            f"The wall clock is inflated by other jobs sharing the machine (load average "
+            f"{load:.1f} on {os.cpu_count()} cores at the end of the run); CPU time is the "
+            "reader's own work on its one thread."
+        )
+    return "\n".join(lines)

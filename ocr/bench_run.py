@@ -84,12 +84,15 @@ def section_body(
     command: str,
     machine: str,
     threshold: float,
+    model: str = "",
     notes: str = "",
 ) -> str:
     """The markdown of the OCR section: how it was run, what is simulated, the figures."""
     parts = [
         f"Command: `{command}`  ",
-        f"Machine: {machine}; one core for reading (`cv2.setNumThreads(1)`, `OMP_THREAD_LIMIT=1`).",
+        f"Machine: {machine}; one core for reading "
+        "(`cv2.setNumThreads(1)`, `OMP_THREAD_LIMIT=1`).  ",
+        f"Digit model: `{model}` (`ocr/models/MODEL_CARD.md`).",
         "",
         DESCRIPTION,
         "",

@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def run_ocr_benchmark(
     from ocr.bench_cases import generate_cases, save_case
     from ocr.bench_pipeline import read_tps
     from ocr.bench_run import machine_line, run_benchmark
+    from ocr.readers import default_digit_model
 
     def progress(case: Any, outcome: Any) -> None:
         """Save the photo and print a line, when asked to."""
@@ -73,6 +75,9 @@ def run_ocr_benchmark(
         "machine": machine_line(),
         "seed": seed,
         "threshold": threshold,
+        "model": default_digit_model().engine_version,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average": round(os.getloadavg()[0], 2),
         "figures": figures,
     }
     _write_outputs(result, out, docs)
@@ -81,7 +86,7 @@ def run_ocr_benchmark(
 
 def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) -> None:
     """The JSON figures and the docs section, each when asked for."""
-    from ocr.bench_report import write_section
+    from ocr.bench_report import target_lines, write_section
     from ocr.bench_run import section_body
 
     if out is not None:
@@ -93,6 +98,8 @@ def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) 
             command=result["command"],
             machine=result["machine"],
             threshold=result["threshold"],
+            model=f"{result['model']}, run {result['date']}",
+            notes=target_lines(result["figures"].get("normal", {}), result["load_average"]),
         )
         write_section(docs, body)
 

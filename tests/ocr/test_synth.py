@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr.bench_report import figures_table, replace_section
+from ocr.bench_report import figures_table, replace_section, target_lines
 from ocr.bench_score import FieldOutcome, PageOutcome, Tally, add_case, summarize
 from ocr.kwk import kwk_form
 from ocr.photo_sim import photograph
@@ -93,9 +93,27 @@ def test_scores_count_silent_errors_only_when_confident() -> None:
 
 
 def test_report_replaces_only_its_section() -> None:
-    text = "# Benchmarks\n\n## API\n\nkeep me\n\n## OCR\n\nstale figures\n\n## Storage\n\nkeep too\n"
+    text = (
+        "# Benchmarks\n\n## API\n\nkeep me\n\n## OCR\n\nstale figures\n\n## Storage\n\nkeep too\n"
+    )
     table = figures_table({"normal": {"pages": 3, "silent_error_rate": None}})
     new = replace_section(text, "OCR", table)
     assert "keep me" in new and "keep too" in new and "stale figures" not in new
     assert "| photos | 3 |" in new and "| silent error rate | n/a |" in new
     assert replace_section("", "OCR", "x").startswith("# Benchmarks\n\n## OCR\n\nx")
+
+
+def test_target_lines_say_met_or_not_met_with_the_figure() -> None:
+    normal = {
+        "field_accuracy_after_sums": 0.99,
+        "silent_error_rate": 0.0,
+        "silent_errors": 0,
+        "fields": 600,
+        "cpu_seconds_median": 0.1,
+        "cpu_seconds_p95": 0.35,
+    }
+    text = target_lines(normal, load=9.0)
+    assert "99.00%, NOT met" in text
+    assert "silent errors <= 0.1%: 0.00%, met" in text
+    assert "p95 0.35 s, NOT met" in text
+    assert "below 0.50%" in text and "load average 9.0" in text
