@@ -130,11 +130,8 @@ async def receive_upload(
     """Parse a multipart body: (the staged `file` or None, the other fields). Nothing is left on
     disk when this raises; the caller deletes the staged file when done with it."""
     boundary = _boundary(content_type)
-    if (
-        content_length
-        and content_length.isdigit()
-        and int(content_length) > max_bytes + FORM_OVERHEAD
-    ):
+    declared = content_length.strip() if content_length else ""
+    if declared.isascii() and declared.isdecimal() and int(declared) > max_bytes + FORM_OVERHEAD:
         raise ImageTooLarge(
             f"The request body is over the {max_bytes}-byte limit",
             fields={"file": f"larger than {max_bytes} bytes"},

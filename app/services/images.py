@@ -9,7 +9,7 @@ from typing import Any
 from PIL import Image
 
 from app.domain.photos import WIB, dhash_hex
-from app.errors import ImageTooLarge, PhotoUnreadable, UnsupportedImage
+from app.errors import AppError, ImageTooLarge, PhotoUnreadable, UnsupportedImage
 
 FILE_FIELD = "file"
 
@@ -68,9 +68,11 @@ def _check_header(path: Path, *, sniffed: str, max_pixels: int) -> tuple[int, in
             f"The image declares an absurd pixel count (decompression bomb): {exc}",
             fields={FILE_FIELD: f"more than {max_pixels} pixels"},
         ) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except AppError:
+        raise
+    except Exception as exc:  # any failure of a decoder on untrusted bytes is the file's fault
         raise PhotoUnreadable(
-            f"The {sniffed} file is corrupt or truncated", fields={FILE_FIELD: str(exc)}
+            f"The {sniffed} file is corrupt or truncated", fields={FILE_FIELD: str(exc)[:200]}
         ) from exc
     return width, height
 
@@ -94,9 +96,13 @@ def _decode(path: Path, *, fmt: str, width: int, height: int) -> ImageFacts:
                     img.draft("L", (max(width // 8, 17), max(height // 8, 16)))
                 img.load()
                 grey = img.convert("L").resize((17, 16), Image.Resampling.BOX)
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(
+            f"Decompression bomb: {exc}", fields={FILE_FIELD: "too many pixels"}
+        ) from exc
+    except Exception as exc:  # any failure of a decoder on untrusted bytes is the file's fault
         raise PhotoUnreadable(
-            f"The {fmt} file is corrupt or truncated", fields={FILE_FIELD: str(exc)}
+            f"The {fmt} file is corrupt or truncated", fields={FILE_FIELD: str(exc)[:200]}
         ) from exc
     pixels = list(grey.tobytes())
     rows = [pixels[r * 17 : (r + 1) * 17] for r in range(16)]

@@ -199,7 +199,7 @@ def parse_page(text: str | None) -> int | None:
     """The optional page form field as an integer; 422 when it is not one."""
     if text is None or text.strip() == "":
         return None
-    if not text.strip().isdigit():
+    if not (text.strip().isascii() and text.strip().isdecimal()):
         raise InvalidInput(f"page {text!r} is not a number", fields={"page": "must be 1, 2 or 3"})
     return int(text)
 

@@ -172,7 +172,7 @@ def test_contest_not_held_at_the_tps_is_422(photo_env: PhotoEnv) -> None:
     assert_nothing_stored(photo_env)
 
 
-@pytest.mark.parametrize("page", ["0", "4", "two"])
+@pytest.mark.parametrize("page", ["0", "4", "two", "²", "-1", "9" * 500])
 def test_bad_page_is_422(photo_env: PhotoEnv, page: str) -> None:
     resp = photo_env.upload(TPS_A, make_jpeg(10), page=page)
     assert resp.status_code == 422, resp.text
@@ -227,3 +227,18 @@ def test_a_lost_insert_race_returns_the_winning_photo(photo_env: PhotoEnv) -> No
     loser = Photo(**winner.model_dump(exclude={"id"}))
     assert _insert_photo(photo_env.session, loser) is winner
     assert photo_env.counts() == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xd8\xff\xe0" + b"\x00" * 200,  # JPEG magic, then nothing sensible
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,  # PNG magic, no IHDR
+        b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x01" * 32,  # WebP magic, broken chunk
+    ],
+)
+def test_magic_bytes_without_an_image_are_422(photo_env: PhotoEnv, data: bytes) -> None:
+    resp = photo_env.upload(TPS_A, data)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"] == "PhotoUnreadable"
+    assert_nothing_stored(photo_env)
