@@ -6,7 +6,7 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 from app.domain.review import Decision, Entry, decide
-from app.errors import PhotoNotFound, ReviewEntryRejected, ReviewItemNotFound
+from app.errors import InvalidInput, PhotoNotFound, ReviewEntryRejected, ReviewItemNotFound
 from app.models import OcrResult, Photo, ReviewEntry, ReviewItem, Submission, Tps
 from app.schemas.photos import ReviewEntryRead, ReviewItemRead
 from app.services.access import Principal, authorize_tps_review
@@ -84,7 +84,7 @@ def add_entry(
             fields={"reviewer": "already entered a value for this item"},
         )
     if value is not None and not 0 <= value <= 999:
-        raise ReviewEntryRejected("A value is 0 to 999", fields={"value": "must be 0..999"})
+        raise InvalidInput("A value is 0 to 999", fields={"value": "must be 0..999"})
     entry = ReviewEntry(item_id=item_id, reviewer=principal.actor, value=value)
     session.add(entry)
     session.flush()

@@ -114,3 +114,14 @@ def test_an_empty_queue_is_404(photo_env: PhotoEnv, login: Login) -> None:
     resp = next_item(photo_env, login("ani", KEC_A))
     assert resp.status_code == 404  # type: ignore[attr-defined]
     assert resp.json()["error"] == "ReviewItemNotFound"  # type: ignore[attr-defined]
+
+
+def test_a_value_outside_0_999_is_422_and_not_recorded(photo_env: PhotoEnv, login: Login) -> None:
+    unsure_photo(photo_env)
+    ani = login("ani", KEC_A)
+    item_id = next_item(photo_env, ani).json()["item_id"]  # type: ignore[attr-defined]
+    for bad in (1000, -1):
+        resp = enter(photo_env, item_id, bad, ani)
+        assert resp.status_code == 422  # type: ignore[attr-defined]
+        assert resp.json()["fields"] == {"value": "must be 0..999"}  # type: ignore[attr-defined]
+    assert next_item(photo_env, ani).json()["entries"] == []  # type: ignore[attr-defined]
