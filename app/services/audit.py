@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Row, func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models.auth import AuditRecord
@@ -62,7 +63,7 @@ def _iso(at: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_json(record: AuditRecord) -> str:
+def canonical_json(record: AuditRecord | Row[Any]) -> str:
     """The record's content (everything but the hashes) as canonical JSON."""
     content = {
         "seq": record.seq,
@@ -77,7 +78,7 @@ def canonical_json(record: AuditRecord) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def record_hash(record: AuditRecord) -> str:
+def record_hash(record: AuditRecord | Row[Any]) -> str:
     """sha256(prev_hash + canonical JSON) of a record, hex."""
     data = (record.prev_hash + canonical_json(record)).encode()
     return hashlib.sha256(data).hexdigest()
@@ -135,8 +136,10 @@ def get_checkpoint(*, session: Session) -> Checkpoint:
 def verify_chain(*, session: Session) -> ChainFault | None:
     """Recompute the chain from the first record; the first fault found, or None when intact."""
     prev_hash, expected_seq = GENESIS_HASH, 1
-    stmt = select(AuditRecord).order_by(col(AuditRecord.seq)).execution_options(yield_per=1000)
-    for record in session.exec(stmt):
+    # Plain rows, not ORM objects: about twice as fast over a long chain.
+    table = AuditRecord.__table__  # type: ignore[attr-defined]
+    stmt = sa_select(table).order_by(table.c.seq).execution_options(yield_per=1000)
+    for record in session.connection().execute(stmt):
         fault = _check(record, prev_hash=prev_hash, expected_seq=expected_seq)
         if fault is not None:
             return fault
@@ -144,7 +147,7 @@ def verify_chain(*, session: Session) -> ChainFault | None:
     return None
 
 
-def _check(record: AuditRecord, *, prev_hash: str, expected_seq: int) -> ChainFault | None:
+def _check(record: Row[Any], *, prev_hash: str, expected_seq: int) -> ChainFault | None:
     label = f"({record.action} {record.entity} {record.entity_id})"
     if record.seq != expected_seq:
         return ChainFault(record.seq, f"expected record {expected_seq} here; records are missing")
