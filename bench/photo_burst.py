@@ -57,8 +57,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    site = BenchSite()
+    site = BenchSite(backend=args.backend)
     try:
         site.create()
         base = site.start_server()
@@ -78,15 +79,17 @@ def main() -> None:
         drained = time.perf_counter() - started
         seconds, _, _ = latencies(engine)
         with engine.connect() as conn:
-            by_status = dict(
-                conn.execute(select(Photo.status, func.count()).group_by(Photo.status)).all()
-            )  # type: ignore[arg-type]
+            counts = select(Photo.status, func.count()).group_by(Photo.status)  # type: ignore[arg-type]
+            by_status = dict(conn.execute(counts).all())
         print(f"machine: {machine()}")
-        print(f"{args.photos} photos, {args.clients} clients, {args.workers} worker processes: "
-              f"uploads took {uploaded:.0f} s (statuses {sorted(set(statuses))}), all read after "
-              f"{drained:.0f} s = {args.photos / drained:.2f} pages/s; upload→reading median "
-              f"{percentile(seconds, 0.5):.0f} s, p95 {percentile(seconds, 0.95):.0f} s, "
-              f"max {max(seconds):.0f} s; photo statuses {by_status}")  # fmt: skip
+        print(
+            f"{args.backend}: {args.photos} photos, {args.clients} clients, "
+            f"{args.workers} workers: "
+            f"uploads took {uploaded:.0f} s (statuses {sorted(set(statuses))}), all read after "
+            f"{drained:.0f} s = {args.photos / drained:.2f} pages/s; upload→reading median "
+            f"{percentile(seconds, 0.5):.0f} s, p95 {percentile(seconds, 0.95):.0f} s, "
+            f"max {max(seconds):.0f} s; photo statuses {by_status}"
+        )
     finally:
         site.stop()
 

@@ -13,10 +13,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from app.db import build_engine, session_scope
 from app.models import Contest, Paslon, Region, Tps
@@ -28,6 +30,7 @@ PHOTO = ROOT / "tests/ocr/fixtures/real/ppwp-2024-hal2-photo-a.jpg"
 PASSWORD = "bench password 123"
 CONTEST = "ppwp-0"
 DESA = "1671011001"
+PG_ADMIN = os.environ.get("REKAP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def photo_bytes(i: int) -> bytes:
@@ -66,13 +69,26 @@ class BenchSite:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rekap-photo-bench-")))
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     port: int = 0
+    backend: str = "sqlite"
+    pg_name: str = ""
+
+    @property
+    def database_url(self) -> str:
+        """SQLite file in the site's directory, or a throwaway PostgreSQL database."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.root / 'rekap.db'}"
+        if not self.pg_name:
+            self.pg_name = f"rekap_photo_bench_{uuid.uuid4().hex[:6]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+        return PG_ADMIN.rsplit("/", 1)[0] + "/" + self.pg_name
 
     @property
     def env(self) -> dict[str, str]:
         """The settings every process of the site runs with."""
         return {
             **os.environ,
-            "REKAP_DATABASE_URL": f"sqlite:///{self.root / 'rekap.db'}",
+            "REKAP_DATABASE_URL": self.database_url,
             "REKAP_QUEUE_URL": f"sqlite:///{self.root / 'queue.db'}",
             "REKAP_STORAGE_URL": f"file://{self.root / 'photos'}",
             "REKAP_DATA_DIR": str(self.root),
@@ -180,6 +196,9 @@ class BenchSite:
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.pg_name:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
 
 def upload(client: httpx.Client, base: str, headers: dict[str, str], i: int) -> httpx.Response:

@@ -21,8 +21,9 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--server-workers", type=int, default=1)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    site = BenchSite()
+    site = BenchSite(backend=args.backend)
     try:
         site.create()
         base = site.start_server(args.server_workers)
@@ -53,7 +54,7 @@ def main() -> None:
         mb = len(photo_bytes(0)) / 1e6
         print(f"machine: {machine()}")
         print(
-            f"{args.uploads} uploads of {mb:.1f} MB, {args.clients} clients, "
+            f"{args.backend}: {args.uploads} uploads of {mb:.1f} MB, {args.clients} clients, "
             f"{args.server_workers} server process(es): {elapsed:.1f} s, "
             f"{args.uploads / elapsed:.1f} uploads/s ({args.uploads * mb / elapsed:.0f} MB/s); "
             f"statuses {statuses}; job rows committed: {jobs - 1}; "
