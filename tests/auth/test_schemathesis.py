@@ -1,5 +1,6 @@
-"""Schemathesis against the app's own OpenAPI document, in process, signed in as an admin:
-no 5xx, and every documented response matches its schema. Bounded: a few cases per operation."""
+"""Schemathesis against the app's own OpenAPI document, in process, with real credentials:
+no 5xx, and every documented response matches its schema. Bounded: a few cases per operation,
+as an admin and as a KPPS device."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -15,10 +16,10 @@ from app.config import Settings, get_settings
 from app.db import get_session
 from app.main import create_app
 from app.models import User
-from app.services.auth import issue_token
-from tests.auth.conftest import seed_regions
+from app.services.auth import create_device_key, issue_token
+from tests.auth.conftest import TPS_IN, seed_regions
 
-MAX_EXAMPLES = 10  # 25 also finds nothing (≈ 50 s here); 10 keeps the suite quick
+MAX_EXAMPLES = 6  # × 2 identities; 25 with an admin also finds nothing (≈ 50 s here)
 # The app is built once (schemathesis reads its schema at collection); each test plugs its
 # rolled-back session and settings in through these overrides.
 _wired: dict[str, Any] = {}
@@ -41,16 +42,21 @@ app.dependency_overrides[get_enqueuer] = lambda: lambda _job_id: None
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-@pytest.fixture
-def admin_headers(session: Session, settings: Settings) -> Iterator[dict[str, str]]:
-    """Wire the app to this test's session; a bearer token of an admin (every operation is
-    reachable), with a few regions to find."""
+@pytest.fixture(params=["admin", "kpps"])
+def admin_headers(request, session: Session, settings: Settings) -> Iterator[dict[str, str]]:
+    """Wire the app to this test's session, with a few regions to find; the credentials of an
+    admin (every operation is reachable) or of a KPPS device key (most answers are 403)."""
     _wired.update(session=session, settings=settings)
     seed_regions(session)
-    user = User(username="fuzz-admin", password_hash="x", role="admin", scopes=[])
-    session.add(user)
-    session.commit()
-    yield {"Authorization": f"Bearer {issue_token(user=user, settings=settings).access_token}"}
+    if request.param == "kpps":
+        key = create_device_key(session=session, region_code=TPS_IN, label="fuzz", actor="t")
+        session.commit()
+        yield {"X-API-Key": key.secret}
+    else:
+        user = User(username="fuzz-admin", password_hash="x", role="admin", scopes=[])
+        session.add(user)
+        session.commit()
+        yield {"Authorization": f"Bearer {issue_token(user=user, settings=settings).access_token}"}
     _wired.clear()
 
 
@@ -63,7 +69,7 @@ def admin_headers(session: Session, settings: Settings) -> Iterator[dict[str, st
     derandomize=True,
 )
 def test_api_conforms_and_never_fails(case, admin_headers):
-    # The generated credentials are junk (they are the security schemes' own fuzz); use the admin's.
+    # The generated credentials are junk (the security schemes' own fuzz); use the fixture's.
     for name in [h for h in (case.headers or {}) if h.lower() in ("authorization", "x-api-key")]:
         del case.headers[name]
     case.call_and_validate(
