@@ -107,3 +107,22 @@ def test_failed_sign_in_is_logged_with_user_and_address(session, settings, make_
     failed = [e for e in events if e.get("event") == "signin.failed"]
     assert failed and failed[0]["username"] == "ana" and failed[0]["remote"] == "10.0.0.7"
     assert "wrong-password" not in str(events)
+
+
+def test_photo_uploads_get_the_upload_limit_not_the_json_one(strict_client, make_user):
+    make_user("ana", "admin")
+    ana = {"Authorization": f"Bearer {token_for(strict_client, 'ana')}"}
+    big = b"\xff\xd8" + b"\0" * 8000  # over the 2 KB JSON limit, far under the upload limit
+    photo = strict_client.post(
+        "/api/v1/tps/1671011001001/photos",
+        data={"contest_id": "pkwkp-16"},
+        files={"file": ("c1.jpg", big, "image/jpeg")},
+        headers=ana,
+    )
+    assert photo.status_code == 415, photo.text  # past the body limit, refused for its bytes
+    results = strict_client.post(
+        "/api/v1/tps/1671011001001/results",
+        content=big,
+        headers={**ana, "content-type": "application/json"},
+    )
+    assert results.status_code == 413
