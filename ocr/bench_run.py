@@ -85,11 +85,12 @@ def section_body(
     machine: str,
     threshold: float,
     model: str = "",
+    run_at: str = "",
     notes: str = "",
 ) -> str:
     """The markdown of the OCR section: how it was run, what is simulated, the figures."""
     parts = [
-        f"Command: `{command}`  ",
+        f"Command: `{command}` (run {run_at})  ",
         f"Machine: {machine}; one core for reading "
         "(`cv2.setNumThreads(1)`, `OMP_THREAD_LIMIT=1`).  ",
         f"Digit model: `{model}` (`ocr/models/MODEL_CARD.md`).",

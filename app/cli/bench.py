@@ -98,7 +98,8 @@ def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) 
             command=result["command"],
             machine=result["machine"],
             threshold=result["threshold"],
-            model=f"{result['model']}, run {result['date']}",
+            model=result["model"],
+            run_at=result["date"],
             notes=target_lines(result["figures"].get("normal", {}), result["load_average"]),
         )
         write_section(docs, body)
