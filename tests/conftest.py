@@ -9,6 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -48,6 +50,19 @@ class FreshDatabase:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
             for name in self.created:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with the smallest cost in tests: the production cost (~0.3 s a hash) would make every
+    sign-in fixture slow. Still Argon2id, still verified for real."""
+    import app.services.auth as auth
+
+    saved = auth._hasher, auth._DUMMY_HASH
+    auth._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password")
+    yield
+    auth._hasher, auth._DUMMY_HASH = saved
 
 
 @pytest.fixture(scope="session")
