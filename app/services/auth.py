@@ -24,7 +24,8 @@ from app.services.audit import append_audit
 
 _hasher = PasswordHash.recommended()
 # Verified against when the username is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Made on first use: hashing at import would add ~0.4 s to every `rekap` command.
+_DUMMY_HASH: str | None = None
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 _ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 8
@@ -122,11 +123,18 @@ def disable_user(*, session: Session, username: str, actor: str, remote: str | N
     return user
 
 
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    return _DUMMY_HASH
+
+
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The enabled user whose password matches, or None (same cost whether or not they exist)."""
     user = get_user(session=session, username=username)
     if user is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         return None
     if not _hasher.verify(password, user.password_hash) or user.disabled:
         return None
