@@ -25,7 +25,7 @@ NONE = 10  # index of "no bubble blackened" in a column's probabilities
 FILLED_MARGIN = 0.2  # darkness above the column median at which "filled" and "none" tie
 TEMPERATURE = 0.04
 INNER = 0.6  # share of the radius that is sampled (stays inside the printed ring)
-SEARCH = 10  # px each way around the digit box's offset
+SEARCH = 10  # px each way around the digit box's offset (at most 0.4 pitch)
 PITCH_SCALES = (0.97, 1.0, 1.03)
 
 
@@ -84,10 +84,14 @@ def locate_column(gray: Gray, column: BubbleColumn, start: tuple[int, int]) -> C
     """The ten bubble centres near where the template (shifted by `start`) puts them.
 
     A page that does not lie flat stretches the column a little: the pitch is searched too.
+    The shift is searched less than half a pitch each way: a column of rings matches itself
+    one bubble up or down almost as well, and `start` (the digit box's own offset) is close.
     """
     template = np.asarray(column.centers, dtype=np.float64) + start
+    pitch = float(np.median(np.diff(template[:, 1])))
+    search = max(2, min(SEARCH, int(0.4 * pitch)))
     stretch = (template[-1][1] - template[0][1]) * (max(PITCH_SCALES) - 1.0)
-    margin = int(column.radius + 4 + SEARCH + stretch)
+    margin = int(column.radius + 4 + search + stretch)
     x0, y0 = int(template[:, 0].min()) - margin, int(template[:, 1].min()) - margin
     x1, y1 = int(template[:, 0].max()) + margin, int(template[:, 1].max()) + margin
     if x0 < 0 or y0 < 0 or x1 > gray.shape[1] or y1 > gray.shape[0]:
@@ -96,18 +100,13 @@ def locate_column(gray: Gray, column: BubbleColumn, start: tuple[int, int]) -> C
     best: tuple[float, Centers] = (-1.0, template)
     for scale in PITCH_SCALES:
         rings, anchor = _rings(column, scale)
-        # Keep the search centred on the template's first bubble, ±SEARCH each way.
-        sx = int(template[0][0]) - anchor[0] - SEARCH - x0
-        sy = int(template[0][1]) - anchor[1] - SEARCH - y0
+        # Keep the search centred on the template's first bubble, ±search each way.
+        sx = int(template[0][0]) - anchor[0] - search - x0
+        sy = int(template[0][1]) - anchor[1] - search - y0
         h, w = rings.shape
-        if (
-            sx < 0
-            or sy < 0
-            or sx + w + 2 * SEARCH > ink.shape[1]
-            or sy + h + 2 * SEARCH > ink.shape[0]
-        ):
+        region = ink[max(sy, 0) : sy + h + 2 * search, max(sx, 0) : sx + w + 2 * search]
+        if sx < 0 or sy < 0 or region.shape != (h + 2 * search, w + 2 * search):
             continue
-        region = ink[sy : sy + h + 2 * SEARCH, sx : sx + w + 2 * SEARCH]
         _, score, _, loc = cv2.minMaxLoc(cv2.matchTemplate(region, rings, cv2.TM_CCORR))
         if score > best[0]:
             first = (x0 + sx + loc[0] + anchor[0], y0 + sy + loc[1] + anchor[1])

@@ -22,6 +22,8 @@ Ink = npt.NDArray[np.float32]
 FIELD_SEARCH = 26  # template px each way, for a field's three frames together
 BOX_SEARCH = 4  # then for each box alone
 SEARCH = FIELD_SEARCH
+CLEAR_FRAME = 1.42  # frame clarity above which the best match is trusted wherever it is
+PRIOR_SIGMA = 10.0  # px: below it, how far from the registration a frame may pull a field
 FRAME = 3  # printed frame thickness, template px (about 1 mm at 72 dpi)
 INSET = 3  # px kept away from the frame's inner edge
 
@@ -75,8 +77,18 @@ def frames_offset(
     if y0 + height + 2 * search > gray.shape[0]:
         return start, 0.0
     region = ink_image(gray[y0 : y0 + height + 2 * search, x0 : x0 + width + 2 * search])
-    _, peak, _, best = cv2.minMaxLoc(cv2.matchTemplate(region, outline, cv2.TM_CCORR))
+    scores = cv2.matchTemplate(region, outline, cv2.TM_CCORR)
+    _, peak, _, best = cv2.minMaxLoc(scores)
     score = (peak / float(outline.sum())) / (float(region.mean()) + 1.0)
+    if score < CLEAR_FRAME:
+        # Faded frames (a blurred photo): the handwriting can outweigh them, so stay near the
+        # registration, which is usually right to a few px, unless a frame clearly says not.
+        span = np.arange(-search, search + 1, dtype=np.float32) ** 2
+        prior = np.exp(-(span[:, None] + span[None, :]) / (2 * PRIOR_SIGMA**2))
+        _, _, _, best = cv2.minMaxLoc(scores * prior)
+        score = (float(scores[best[1], best[0]]) / float(outline.sum())) / (
+            float(region.mean()) + 1.0
+        )
     return (start[0] + best[0] - search, start[1] + best[1] - search), score
 
 
