@@ -224,10 +224,12 @@ def test_auditor_reads_the_recap_and_english_pages(console: Console, browser: ob
     expect(page.locator("nav.main-nav")).to_contain_text("Discrepancies")
     _shot(page, "07-dashboard-english")
     phone = _page(browser, console, "bawaslu", width=390)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 400, "dashboard too wide"
+    _shot(phone, "08-dashboard-phone")
     phone.goto(f"{console.url}/tps/{_planted(console, 'SOURCES_DISAGREE').tps_code}")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the TPS page scrolls sideways on a phone ({width}px)"
-    _shot(phone, "08-tps-phone")
+    _shot(phone, "09-tps-phone")
     assert page.errors == [] and phone.errors == []
 
 
@@ -237,14 +239,14 @@ def test_ppk_confirms_a_review_item_with_enter(console: Console, browser: object
     item = page.locator(f"[data-item='{console.review_item}']")
     expect(item).to_be_visible()
     expect(item.locator(".reading")).to_have_text("58")
-    _shot(page, "09-review-queue")
+    _shot(page, "10-review-queue")
     field = page.locator("input.entry[name=value]")
     expect(field).to_be_focused()
     url_before = page.url
     field.press("Enter")
     expect(page.locator(".queue-empty")).to_be_visible()
     assert page.url == url_before  # swapped in by htmx, no page load
-    _shot(page, "10-review-done")
+    _shot(page, "11-review-done")
     with Session(console.engine) as session:
         entry = session.exec(
             select(ReviewEntry).where(ReviewEntry.item_id == console.review_item)
@@ -263,5 +265,5 @@ def test_a_photo_opens_zoomed_on_the_tps_page(console: Console, browser: object)
     page.click(f"a[href='#zoom-{item.photo_id}']")
     expect(zoom).to_be_visible()
     assert zoom.locator("img").evaluate("img => img.naturalWidth") == 360
-    _shot(page, "11-tps-photo-zoom")
+    _shot(page, "12-tps-photo-zoom")
     assert page.errors == []
