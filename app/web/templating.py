@@ -36,7 +36,7 @@ def format_number(value: Any, lang: str = "id") -> str:
 def base_context(request: Request) -> dict[str, Any]:
     """What every page needs: language helpers, the user, the CSRF token, the switch link."""
     lang = request_lang(request)
-    other = "en" if lang == "id" else "id"
+    switched = request.url.include_query_params(lang="en" if lang == "id" else "id")
     return {
         "lang": lang,
         "t": partial(i18n.translate, lang),
@@ -45,9 +45,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "num": partial(format_number, lang=lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),
-        "switch_url": str(request.url.include_query_params(lang=other).path)
-        + "?"
-        + str(request.url.include_query_params(lang=other).query),
+        "switch_url": f"{switched.path}?{switched.query}",
     }
 
 
