@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.domain.fields import fields_for_contest
 from app.domain.regions import level_of
 from app.errors import InvalidInput
+from app.models import DHasilVersion
 from app.schemas.discrepancies import DiscrepancyDetail
 from app.schemas.regions import ContestRead, RegionRead
 from app.services.dashboard import contests_for_region, region_trail
@@ -67,6 +68,7 @@ class RecapView:
     contests: list[ContestRead]
     contest: ContestRead | None
     version_id: int | None
+    version: DHasilVersion | None  # number, who entered it, when and why
     desa: list[RecapRow]
     total: RecapRow | None
     discrepancies: list[DiscrepancyDetail]
@@ -148,6 +150,7 @@ def recap_view(*, session: Session, kecamatan_code: str, contest_id: str | None)
         contests=contests,
         contest=contest,
         version_id=dhasil.version_id if dhasil else None,
+        version=session.get(DHasilVersion, dhasil.version_id) if dhasil else None,
         desa=desa_rows,
         total=total,
         discrepancies=found,

@@ -197,6 +197,7 @@ def test_recap_page_shows_the_desa_difference_and_its_tps(signed_in: SignedIn) -
     assert "+15" in section and "-15" in section
     assert f'href="/tps/{TPS_A1}"' in section and f'href="/tps/{TPS_A2}"' in section
     assert "DESA_VS_DHASIL" in page
+    assert re.search(r'id="dhasil-version">Versi D.Hasil 1 \(#\d+\) · test-ppk', page)
 
 
 def test_review_queue_enter_confirms_and_loads_the_next(
