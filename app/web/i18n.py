@@ -141,6 +141,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "desa": ("Desa/kelurahan", "Desa/kelurahan"),
     "kecamatan": ("Kecamatan", "Kecamatan"),
     "submitted_by": ("oleh", "by"),
+    "corrects": ("mengoreksi #{id}", "corrects #{id}"),
     "src_app": ("Aplikasi", "App"),
     "src_ocr": ("Bacaan foto", "Photo reading"),
     "src_ppk": ("PPK", "PPK"),
