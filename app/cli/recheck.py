@@ -6,7 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.db import session_scope
-from app.services.recheck_bulk import recheck_all
+from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch
 
 
 def register(app: typer.Typer) -> None:
@@ -16,21 +16,21 @@ def register(app: typer.Typer) -> None:
     def recheck(
         region: str = typer.Option(None, help="only this region (code prefix); default: all"),
     ) -> None:
-        """Re-derive every accepted value and discrepancy (under a region), with a progress bar."""
+        """Re-derive every accepted value and discrepancy (under a region), with a progress bar.
+
+        Each batch of kecamatan is its own transaction, holding those kecamatan's locks, so the
+        API keeps serving writes elsewhere while a national recheck runs."""
         started = time.perf_counter()
-        columns = (
-            TextColumn("kecamatan"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns) as bar, session_scope() as session:
-            task = bar.add_task("recheck", total=None)
-
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            stats = recheck_all(session=session, region=region, progress=step)
+        with session_scope() as session:
+            batches = plan_batches(session=session, region=region)
+        columns = (TextColumn("kecamatan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        stats = RecheckStats()
+        with Progress(*columns) as bar:
+            task = bar.add_task("recheck", total=sum(len(b) for b in batches))
+            for codes in batches:
+                with session_scope() as session:
+                    stats.add(recheck_batch(session=session, codes=codes, lock=True))
+                bar.update(task, completed=stats.kecamatan)
         elapsed = time.perf_counter() - started
         typer.echo(
             f"rechecked {stats.tps} TPS in {stats.kecamatan} kecamatan in {elapsed:.1f} s: "

@@ -24,7 +24,7 @@ from app.domain.findings import FormContext
 from app.domain.regions import contains, level_of
 from app.errors import InvalidInput
 from app.models import Contest, DHasilVersion, Discrepancy, Submission, Tps, TpsResult
-from app.services.recheck import as_values, contest_contexts
+from app.services.recheck import as_values, contest_contexts, lock_kecamatan
 from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
 
 Progress = Callable[[int, int], None]
@@ -47,6 +47,13 @@ class RecheckStats:
     tps: int = 0
     results_written: int = 0
     findings: int = 0
+
+    def add(self, other: "RecheckStats") -> None:
+        """Accumulate another batch's figures."""
+        self.kecamatan += other.kecamatan
+        self.tps += other.tps
+        self.results_written += other.results_written
+        self.findings += other.findings
 
 
 @dataclass
@@ -187,26 +194,42 @@ def recheck_kecamatan_codes(*, session: Session, codes: Sequence[str]) -> Rechec
     return recheck_sizes(session=session, sizes=sizes)
 
 
+def plan_batches(*, session: Session, region: str | None = None) -> list[list[str]]:
+    """The kecamatan codes under a region, grouped in batches of about BATCH_TPS TPS."""
+    return _batches(kecamatan_sizes(session, region))
+
+
+def recheck_batch(
+    *,
+    session: Session,
+    codes: Sequence[str],
+    contexts: dict[str, tuple[Contest, FormContext]] | None = None,
+    lock: bool = False,
+) -> RecheckStats:
+    """Recheck one batch of kecamatan. lock=True takes each kecamatan's advisory lock first
+    (PostgreSQL), so API writes in them wait; use it when each batch is its own transaction."""
+    if lock:
+        for code in codes:
+            lock_kecamatan(session, code)
+    batch = load_batch(session, codes)
+    rows, found = evaluate_batch(batch, contexts or contest_contexts(session))
+    written = write_results(session, rows, batch.stored_sources)
+    existing = load_existing(
+        session, col(Discrepancy.kecamatan_code).in_(codes), col(Discrepancy.rule).in_(ALL_RULES)
+    )
+    apply_findings(session=session, found=found, existing=existing)
+    session.flush()
+    return RecheckStats(len(codes), len(batch.tps), written, len(found))
+
+
 def recheck_sizes(
     *, session: Session, sizes: list[tuple[str, int]], progress: Progress | None = None
 ) -> RecheckStats:
     """Recheck the listed kecamatan (code, TPS count) in batches of about BATCH_TPS TPS."""
     contexts = contest_contexts(session)
     stats = RecheckStats()
-    for batch_codes in _batches(sizes):
-        batch = load_batch(session, batch_codes)
-        rows, found = evaluate_batch(batch, contexts)
-        stats.results_written += write_results(session, rows, batch.stored_sources)
-        existing = load_existing(
-            session,
-            col(Discrepancy.kecamatan_code).in_(batch_codes),
-            col(Discrepancy.rule).in_(ALL_RULES),
-        )
-        apply_findings(session=session, found=found, existing=existing)
-        stats.kecamatan += len(batch_codes)
-        stats.tps += len(batch.tps)
-        stats.findings += len(found)
+    for codes in _batches(sizes):
+        stats.add(recheck_batch(session=session, codes=codes, contexts=contexts))
         if progress is not None:
             progress(stats.kecamatan, len(sizes))
-    session.flush()
     return stats
