@@ -117,8 +117,10 @@ def submit_result(
 
 def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> None:
     """422 naming every desa outside the kecamatan and every bad value."""
-    _, allowed = contest_fields(session, body.contest_id)
+    contest, allowed = contest_fields(session, body.contest_id)
     errors = values_errors(body.total, allowed=allowed, prefix="total", max_value=None)
+    if not contains(contest.region_code, kecamatan):
+        errors["contest_id"] = f"contest {contest.id} does not cover kecamatan {kecamatan}"
     known = set(
         session.exec(
             select(Region.code).where(Region.parent_code == kecamatan, Region.level == "desa")

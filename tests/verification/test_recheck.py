@@ -186,3 +186,20 @@ def test_rules_run_on_each_source_too(post: Any, world: World) -> None:
     assert (paslon["expected"], paslon["actual"]) == (318, 310)
     assert paslon["evidence"] == [{"kind": "submission", "id": app["submission_id"]}]
     assert _one(app, "SOURCES_DISAGREE")["field"] == "suara_paslon_1"
+
+
+def test_dhasil_contest_must_cover_the_kecamatan(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from app.models import Contest
+
+    session.add(
+        Contest(id="pkwkk-1601", code="pkwkk", kind="bupati", region_code="1601", name="Bupati OKU")
+    )
+    session.commit()
+    body = {"contest_id": "pkwkk-1601", "desa": {}, "total": {"suara_sah": -1}}
+    resp = client.put(f"/api/v1/kecamatan/{KEC}/dhasil", json=body, headers=world.admin)
+    assert resp.status_code == 422
+    assert set(resp.json()["fields"]) == {"contest_id", "total.suara_sah"}
+    unknown = client.put("/api/v1/kecamatan/169999/dhasil", json=body, headers=world.admin)
+    assert unknown.status_code == 404
