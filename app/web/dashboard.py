@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.api.deps import SessionDep
 from app.services.access import Principal
 from app.services.dashboard import dashboard_view
 from app.web.charts import fingerprint, turnout_histogram
 from app.web.routing import ConsoleRoute
-from app.web.security import ConsoleUserDep, check_scope, may_see
+from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_scope, may_see
 from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -32,7 +31,7 @@ def dashboard_page(
     request: Request,
     code: str,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     contest: Annotated[str | None, Query(max_length=20)] = None,
     paslon: Annotated[int | None, Query(ge=1, le=6)] = None,
 ) -> Response:

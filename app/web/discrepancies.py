@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.api.deps import SessionDep
 from app.domain.catalogue import RULES
 from app.errors import InvalidInput
 from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
@@ -17,7 +16,14 @@ from app.services.discrepancy_query import DiscrepancyFilter
 from app.services.discrepancy_table import SORTS, discrepancy_table
 from app.services.regions import list_contests
 from app.web.routing import ConsoleRoute
-from app.web.security import ConsoleUserDep, check_csrf, check_scope, finish, safe_next
+from app.web.security import (
+    ConsoleSessionDep,
+    ConsoleUserDep,
+    check_csrf,
+    check_scope,
+    finish,
+    safe_next,
+)
 from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -68,7 +74,7 @@ def _filter(user: Principal, request: Request) -> DiscrepancyFilter:
 def discrepancy_list(
     request: Request,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     sort: Annotated[str, Query(max_length=20)] = "newest",
     cursor: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Response:
@@ -95,7 +101,7 @@ def discrepancy_list(
 
 @router.get("/discrepancies/{discrepancy_id}")
 def discrepancy_evidence(
-    discrepancy_id: int, user: ConsoleUserDep, session: SessionDep
+    discrepancy_id: int, user: ConsoleUserDep, session: ConsoleSessionDep
 ) -> Response:
     """A discrepancy's evidence page (its TPS or its kecamatan recap)."""
     found = get_discrepancy(
@@ -109,7 +115,7 @@ def discrepancy_status(
     request: Request,
     discrepancy_id: int,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     status: Annotated[str, Form(max_length=15)],
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",

@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import SessionDep
 from app.services.recap_view import recap_view
 from app.web.discrepancies import may_update
 from app.web.routing import ConsoleRoute
-from app.web.security import ConsoleUserDep, check_scope, may_see
+from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_scope, may_see
 from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -20,7 +19,7 @@ def recap_page(
     request: Request,
     code: str,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     contest: Annotated[str | None, Query(max_length=20)] = None,
     show: Annotated[str, Query(pattern="^(diff|all)$")] = "diff",
 ) -> Response:

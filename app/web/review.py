@@ -7,14 +7,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.api.deps import SessionDep
 from app.api.routes.photos import StoreDep
 from app.errors import InvalidInput, ReviewItemNotFound
 from app.services.access import Principal
 from app.services.review import add_entry, crop_image, next_item
 from app.services.review_console import review_item_tps
 from app.web.routing import ConsoleRoute
-from app.web.security import ConsoleUserDep, check_csrf, check_scope, finish
+from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_csrf, check_scope, finish
 from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -40,7 +39,7 @@ def _item_context(session: Session, user: Principal, kecamatan: str | None) -> d
 def review_page(
     request: Request,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     kecamatan: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
 ) -> Response:
     """The next item of the reviewer's kecamatan (an admin picks the kecamatan)."""
@@ -63,7 +62,7 @@ def review_entry(
     request: Request,
     item_id: int,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     kecamatan: Annotated[str, Form(pattern=r"^\d{6}$")],
     value: Annotated[str, Form(max_length=4)] = "",
     read_value: Annotated[str, Form(max_length=4)] = "",
@@ -82,7 +81,11 @@ def review_entry(
 
 @router.get("/review/{item_id}/crop")
 def review_crop(
-    request: Request, item_id: int, user: ConsoleUserDep, session: SessionDep, store: StoreDep
+    request: Request,
+    item_id: int,
+    user: ConsoleUserDep,
+    session: ConsoleSessionDep,
+    store: StoreDep,
 ) -> Response:
     """The crop of the field's boxes (PNG), for reviewers of its TPS."""
     check_scope(user, review_item_tps(session=session, item_id=item_id))

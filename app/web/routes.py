@@ -6,12 +6,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.api.deps import RateLimiterDep, SessionDep, SettingsDep
+from app.api.deps import RateLimiterDep, SettingsDep
 from app.errors import InvalidCredentials
 from app.services.signin import sign_in
 from app.web import dashboard, discrepancies, recap, review, tps
 from app.web.routing import ConsoleRoute
 from app.web.security import (
+    ConsoleSessionDep,
     ConsoleUserDep,
     check_csrf,
     clear_session,
@@ -42,7 +43,7 @@ def signin_page(
 @router.post("/signin")
 def signin_submit(
     request: Request,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
     username: Annotated[str, Form(max_length=100)],

@@ -9,12 +9,18 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.api.deps import SessionDep, SettingsDep, get_rate_limiter
+from app.api.deps import SettingsDep, get_rate_limiter
 from app.config import Settings
+from app.db import get_session
 from app.domain.access import Action, Verdict, decide
 from app.errors import CsrfRejected, InvalidCredentials, SignInRequired
 from app.services.access import Principal, authorize_read
 from app.services.auth import user_from_token
+
+# Function scope: the session commits when the route returns, BEFORE the response is sent, so
+# the page a form redirects to (or the next click) always sees the change. Every console route
+# and dependency uses this one session (two would deadlock on SQLite's write lock).
+ConsoleSessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 SESSION_COOKIE = "rekap_session"
 CSRF_COOKIE = "rekap_csrf"
@@ -48,7 +54,9 @@ def cookie_principal(request: Request, session: Session, settings: Settings) -> 
     return Principal("user", user.username, user.role, tuple(user.scopes), remote)
 
 
-def get_console_user(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+def get_console_user(
+    request: Request, session: ConsoleSessionDep, settings: SettingsDep
+) -> Principal:
     """Dependency: the signed-in user (SignInRequired sends the browser to the sign-in page)."""
     principal = cookie_principal(request, session, settings)
     if principal is None:

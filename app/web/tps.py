@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import SessionDep
 from app.api.routes.photos import StoreDep
 from app.domain.fields import fields_for_contest
 from app.schemas.discrepancies import DiscrepancyDetail
@@ -20,7 +19,7 @@ from app.services.regions import list_contests
 from app.services.tally import tps_view
 from app.web.discrepancies import may_update
 from app.web.routing import ConsoleRoute
-from app.web.security import ConsoleUserDep, check_scope, finish, may_see
+from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_scope, finish, may_see
 from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -84,7 +83,9 @@ class ContestSection:
 
 
 @router.get("/tps/{code}")
-def tps_page(request: Request, code: str, user: ConsoleUserDep, session: SessionDep) -> Response:
+def tps_page(
+    request: Request, code: str, user: ConsoleUserDep, session: ConsoleSessionDep
+) -> Response:
     """Everything known about one TPS, per contest."""
     check_scope(user, code)
     tps = tps_view(session=session, tps_code=code)
@@ -115,7 +116,7 @@ def photo_file(
     request: Request,
     photo_id: int,
     user: ConsoleUserDep,
-    session: SessionDep,
+    session: ConsoleSessionDep,
     store: StoreDep,
     variant: Annotated[str, Query(max_length=10)] = "original",
 ) -> Response:
