@@ -185,6 +185,7 @@ def write_results(
         {**r, "b_tps": r["tps_code"], "b_contest": r["contest_id"]}
         for r in rows
         if (key := (r["tps_code"], r["contest_id"])) in stored_sources
+        and stored_sources[key] != r["sources"]
         and _norm(stored_sources[key]) != _norm(r["sources"])
     ]
     if new:
