@@ -146,6 +146,8 @@ def console(fresh_database: object, tmp_path_factory: pytest.TempPathFactory) ->
 def browser(console: Console) -> Iterator[object]:
     """Debian's chromium through Playwright (never `playwright install`)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):  # the folder shows the last run only
+        old.unlink()
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
