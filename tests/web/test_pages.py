@@ -1,5 +1,5 @@
 """The console's pages through TestClient: sign-in, scope, every page's content without
-JavaScript, status changes with CSRF and notes, the review queue, language and headers."""
+JavaScript, status changes with CSRF and notes, photos, language and headers."""
 
 import re
 from collections.abc import Callable
@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import Discrepancy, Photo, ReviewEntry
+from app.models import Discrepancy, Photo
 from app.services.storage import LocalStore, sha256_of
 from tests.web.conftest import (
     DESA_A,
@@ -198,33 +198,6 @@ def test_recap_page_shows_the_desa_difference_and_its_tps(signed_in: SignedIn) -
     assert f'href="/tps/{TPS_A1}"' in section and f'href="/tps/{TPS_A2}"' in section
     assert "DESA_VS_DHASIL" in page
     assert re.search(r'id="dhasil-version">Versi D.Hasil 1 \(#\d+\) · test-ppk', page)
-
-
-def test_review_queue_enter_confirms_and_loads_the_next(
-    signed_in: SignedIn, session: Session, world: World
-) -> None:
-    client = signed_in("t-ppk")
-    page = client.get("/review").text
-    assert f'data-item="{world.review_item}"' in page and "60" in page and "68" in page
-    resp = client.post(
-        f"/review/{world.review_item}/entries",
-        data={"kecamatan": KEC, "value": "", "read_value": "60", "csrf_token": csrf(client)},
-        headers=HX,
-    )
-    assert resp.status_code == 200
-    assert 'id="review-item"' in resp.text and "Antrean kosong" in resp.text
-    assert "menunggu entri kedua" in resp.text  # one entry so far: double entry needs two
-    entry = session.exec(select(ReviewEntry).where(ReviewEntry.item_id == world.review_item)).one()
-    assert entry.value == 60 and entry.reviewer == "user:t-ppk"
-    second = signed_in("t-ppk2")
-    assert f'data-item="{world.review_item}"' in second.get("/review").text
-    typed = second.post(
-        f"/review/{world.review_item}/entries",
-        data={"kecamatan": KEC, "value": "68", "read_value": "60", "csrf_token": csrf(second)},
-        follow_redirects=False,
-    )
-    assert typed.status_code == 303  # without JavaScript: back to the queue
-    assert TPS_A2 in client.get(f"/tps/{TPS_A2}").text
 
 
 def test_english_switch_is_remembered(signed_in: SignedIn) -> None:
