@@ -27,7 +27,7 @@ BUBBLE_NONE = 10
 # writing); the disagreement itself is reported (bubbles_agree) and caps the confidence.
 BUBBLE_FLOOR = 0.001  # about the error rate of OMR on a clearly blackened column
 DISAGREE_CAP = 0.6  # the most confidence a number gets when its boxes and bubbles disagree
-MAX_ALTERNATIVES = 6
+MAX_ALTERNATIVES = 10  # kept per number: the candidates the sums choose among
 MIN_ALTERNATIVE = 1e-7
 CLASS_TEXT = "0123456789X_"
 

@@ -24,6 +24,7 @@ from ocr.fuse import (
     bubbles_text,
     digits_text,
     fuse_box,
+    value_masses,
 )
 from ocr.identify import identify_page
 from ocr.locate import TagHit
@@ -34,6 +35,7 @@ from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load
 
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
+IMPLIED_MIN = 1e-9  # a sum-implied value with less probability than this is not a candidate
 FORCED_CAP = 0.85  # a value a sum chose over the boxes' own best is worth a look
 
 
@@ -107,6 +109,7 @@ def _field_evidence(
     per_box: list[Probs | None] = list(columns) if columns else [None] * len(rows)
     fused = np.stack([fuse_box(b, c) for b, c in zip(boxes, per_box, strict=True)])
     alts = alternatives(fused)
+    masses, _ = value_masses(fused)
     agree = bubbles_agree(boxes, columns) if columns else None
     frame = min(crops[i].frame_score for i in rows)
     return FieldReading(
@@ -119,6 +122,7 @@ def _field_evidence(
         bubbles=bubbles_text(columns) if columns else None,
         bubbles_agree=agree,
         frame_score=frame,
+        masses=masses,
     )
 
 
@@ -150,7 +154,7 @@ def apply_sums(
     reading: PageReading, rules: Sequence[SumRule], cross: frozenset[str] = frozenset()
 ) -> PageReading:
     """Decode the reading's fields under the sums; values, confidences and checks updated."""
-    candidates = {name: f.alternatives for name, f in reading.fields.items()}
+    candidates = implied_candidates(reading.fields, rules)
     decoded = decode_with_sums(candidates, rules, cross_page=cross)
     fields = {}
     for name, f in reading.fields.items():
@@ -168,6 +172,32 @@ def apply_sums(
             }
         )
     return PageReading(**{**reading.__dict__, "fields": fields, "checks": decoded.checks})
+
+
+def implied_candidates(
+    fields: Mapping[str, FieldReading], rules: Sequence[SumRule]
+) -> dict[str, list[tuple[int | None, float]]]:
+    """Each field's alternatives, plus the value a broken sum implies for it when the boxes
+    give that value some probability (a digit the model half-missed, not in the top few)."""
+    out = {name: list(f.alternatives) for name, f in fields.items()}
+    best = {name: f.alternatives[0][0] if f.alternatives else None for name, f in fields.items()}
+    for rule in rules:
+        found = [best.get(n) for n in rule.names]
+        parts = [v for v in found if v is not None]
+        if len(parts) < len(found) or sum(parts[:-1]) == parts[-1]:
+            continue
+        for k, name in enumerate(rule.names):
+            # The value that would make the sum hold, the other fields as read.
+            if k == len(parts) - 1:
+                implied = sum(parts[:-1])
+            else:
+                implied = parts[-1] - (sum(parts[:-1]) - parts[k])
+            masses = fields[name].masses
+            known = {v for v, _ in out[name]}
+            if masses is not None and 0 <= implied <= 999 and implied not in known:
+                if masses[implied] >= IMPLIED_MIN:
+                    out[name].append((implied, float(masses[implied])))
+    return out
 
 
 def read_pages(

@@ -33,6 +33,9 @@ class FieldReading:
     bubbles_agree: bool | None = None
     forced: bool = False  # a sum made the decoder choose other than the most probable value
     frame_score: float = float("inf")  # how clearly the printed frames were found (cells)
+    # P(value) for every value 0..999 (index = value), for the sums to reach beyond the
+    # alternatives; not serialised.
+    masses: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: value, confidence, alternatives, and where it was read."""
