@@ -114,8 +114,10 @@ def test_sigkill_mid_job_loses_nothing(crash_env: tuple[Env, Engine], tmp_path: 
     time.sleep(3.5)  # the dead worker's lease (3 s) expires
     with session_scope(engine) as session:
         report = sweep_jobs(session=session, max_attempts=3, requeue_after_seconds=600)
-    assert report.requeue == [job_id]
-    env.enqueue(job_id)
+    # The worker's own periodic sweep (every minute) may have got there first; either way once.
+    assert report.requeue in ([job_id], [])
+    if report.requeue:
+        env.enqueue(job_id)
     wait_for("the job to be done", lambda: job_status(engine, job_id) == "done")
 
     with Session(engine) as session:
