@@ -163,6 +163,8 @@ def _page(browser: object, console: Console, role: str, width: int = 1280) -> ob
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.goto(console.url + "/")
     assert "/signin" in page.url
+    if role == "bawaslu" and width > 1000:
+        _shot(page, "00-signin")
     account = console.accounts[role]
     page.fill("input[name=username]", account.username)
     page.fill("input[name=password]", account.password)
@@ -255,6 +257,11 @@ def test_ppk_confirms_a_review_item_with_enter(console: Console, browser: object
         ).one()
     assert entry.value == 58 and entry.reviewer == f"user:{console.accounts['ppk'].username}"
     assert page.errors == []
+    other = _planted(console, "PASLON_SUM").tps_code  # outside the PPK's kecamatan
+    response = page.goto(f"{console.url}/tps/{other}")
+    assert response is not None and response.status == 403
+    expect(page.locator(".alert")).to_contain_text("tidak berwenang")
+    _shot(page, "13-forbidden")
 
 
 def test_a_photo_opens_zoomed_on_the_tps_page(console: Console, browser: object) -> None:
