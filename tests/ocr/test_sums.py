@@ -126,3 +126,32 @@ def test_chained_sums_are_decoded_jointly() -> None:
     decoded = decode_with_sums(candidates, [PASLON, VALID])
     assert (decoded.values["suara_sah"], decoded.values["suara_total"]) == (427, 430)
     assert [c.status for c in decoded.checks] == ["satisfied", "satisfied"]
+
+
+def test_a_sum_reaches_a_value_beyond_the_alternatives_when_the_boxes_allow_it() -> None:
+    from ocr.pipeline import apply_sums
+    from ocr.reading import FieldReading, PageReading
+
+    def field(name: str, value: int, masses: dict[int, float]) -> FieldReading:
+        table = np.zeros(1000)
+        for v, p in masses.items():
+            table[v] = p
+        return FieldReading(name, value, masses[value], [(value, masses[value])], masses=table)
+
+    gender = SumRule(code="GENDER_SUM", lhs=["x_l", "x_p"], rhs="x_j")
+    reading = PageReading(
+        status="read",
+        fields={
+            "x_l": field("x_l", 31, {31: 0.95}),
+            "x_p": field("x_p", 231, {231: 0.95}),
+            # The units box looked like a 0; a 2 kept a little probability, outside the top few.
+            "x_j": field("x_j", 260, {260: 0.8, 262: 4e-3}),
+        },
+    )
+    decoded = apply_sums(reading, [gender])
+    assert decoded.values() == {"x_l": 31, "x_p": 231, "x_j": 262}
+    assert decoded.fields["x_j"].forced and decoded.checks[0].changed == ["x_j"]
+    assert decoded.fields["x_j"].confidence < 0.5  # a person should look
+    # Without that probability the breach stays a breach.
+    reading.fields["x_j"].masses[262] = 0.0  # type: ignore[index]
+    assert apply_sums(reading, [gender]).checks[0].status == "violated"
