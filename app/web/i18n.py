@@ -24,7 +24,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Untuk Bawaslu, PPK dan admin. Akun demo dicetak oleh perintah `rekap demo`.",
         "For Bawaslu, PPK and admins. Demo accounts are printed by `rekap demo`.",
     ),
-    "signed_in_as": ("Masuk sebagai", "Signed in as"),
     "scope": ("Wilayah tugas", "Scope"),
     "language": ("Bahasa", "Language"),
     "switch_lang": ("English", "Bahasa Indonesia"),
@@ -32,10 +31,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error_403": ("Anda tidak berwenang melihat halaman ini.", "You may not see this page."),
     "error_404": ("Halaman atau data tidak ditemukan.", "Page or data not found."),
     "error_422": ("Isian tidak valid.", "Invalid input."),
-    "error_csrf": (
-        "Formulir kedaluwarsa; muat ulang halaman dan coba lagi.",
-        "The form expired; reload the page and try again.",
-    ),
     "back_home": ("Kembali ke dasbor", "Back to the dashboard"),
     # dashboard
     "coverage": ("Cakupan TPS", "TPS coverage"),
@@ -98,7 +93,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "expected": ("Seharusnya", "Expected"),
     "actual": ("Tertulis", "Actual"),
     "suggestion": ("Saran", "Suggestion"),
-    "csv_export": ("Unduh CSV", "Download CSV"),
     # severities and statuses
     "sev_error": ("galat", "error"),
     "sev_warning": ("peringatan", "warning"),
@@ -180,10 +174,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "queue_empty": ("Antrean kosong. Terima kasih!", "The queue is empty. Thank you!"),
     "crop": ("Potongan kotak", "Box crop"),
     "reason": ("Sebab", "Reason"),
-    "review_unavailable": (
-        "Antrean tinjauan belum tersedia di server ini.",
-        "The review queue is not available on this server yet.",
-    ),
 }
 
 
