@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from app.domain.cross import check_reading
 from app.domain.intake import MAX_FORM_VALUE
 from app.models import Discrepancy, OcrResult, Photo, ReviewItem, Submission, Tps
+from app.services.audit import append_audit
 from app.services.intake import contest_fields
 from app.services.photo_findings import PhotoFinding, record_finding
 from app.services.reader import ReadOutcome
@@ -98,6 +99,15 @@ def _submit(
     )
     session.add(sub)
     session.flush()
+    append_audit(
+        session=session,
+        actor=sub.submitted_by,
+        action="submission.create",
+        entity="submission",
+        entity_id=str(sub.id),
+        payload={"tps_code": tps.code, "contest_id": photo.contest_id, "photo_id": photo.id,
+                 "values": values},
+    )  # fmt: skip
     return sub
 
 

@@ -1,5 +1,6 @@
 """`rekap import sirekap PATH`: Sirekap per-TPS result records as submissions of source sirekap."""
 
+import hashlib
 import json
 import zipfile
 from collections import Counter
@@ -21,6 +22,7 @@ from app.domain.sirekap import (
 )
 from app.errors import InvalidInput
 from app.models import Discrepancy, Region, Submission
+from app.services.audit import append_audit
 from app.services.importers import RegionRow, ensure_contest, insert_tps, upsert_paslon
 from app.services.importers import upsert_regions as add_regions
 from app.services.recheck_bulk import recheck_kecamatan_codes
@@ -125,6 +127,23 @@ def _submission(code: str, record: SirekapRecord, actor: str) -> dict[str, Any]:
     return row
 
 
+def _audit_import(
+    session: Session, *, path: Path, rows: list[dict[str, Any]], report: "SirekapReport", actor: str
+) -> None:
+    """One audit record per import; its digest pins every imported row's TPS and values."""
+    pinned = [[r["tps_code"], r["values"]] for r in rows]
+    digest = hashlib.sha256(json.dumps(pinned, sort_keys=True).encode()).hexdigest()
+    append_audit(
+        session=session,
+        actor=actor,
+        action="submission.import",
+        entity="import",
+        entity_id=path.name,
+        payload={"source": SOURCE, "imported": report.imported, "unchanged": report.unchanged,
+                 "rows_sha256": digest},
+    )  # fmt: skip
+
+
 def import_sirekap(*, session: Session, path: Path, actor: str = "import:sirekap") -> SirekapReport:
     """Import every record under path, create missing regions/TPS, recheck what changed."""
     report = SirekapReport()
@@ -139,6 +158,7 @@ def import_sirekap(*, session: Session, path: Path, actor: str = "import:sirekap
     report.imported = len(rows)
     for start in range(0, len(rows), 2000):
         session.execute(insert(Submission), rows[start : start + 2000])
+    _audit_import(session, path=path, rows=rows, report=report, actor=actor)
     recheck_kecamatan_codes(session=session, codes=sorted({c[:6] for c in codes}))
     stmt = select(Discrepancy.rule).where(
         col(Discrepancy.tps_code).in_(codes), Discrepancy.status != "resolved"
