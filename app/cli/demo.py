@@ -9,6 +9,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.services.demo import database_is_empty, load_demo
 from app.services.demo_accounts import create_demo_accounts
+from app.services.recheck_bulk import recheck_all
 
 
 def register(app: typer.Typer) -> None:
@@ -44,11 +45,17 @@ def register(app: typer.Typer) -> None:
                 session=session, seed=seed or get_settings().demo_seed, progress=step
             )
             accounts = create_demo_accounts(session=session)
+
+            def rechecked(done: int, total: int) -> None:
+                bar.update(task, description="recheck (kecamatan)", completed=done, total=total)
+
+            stats = recheck_all(session=session, progress=rechecked)
         elapsed = time.perf_counter() - started
         typer.echo(
             f"demo loaded in {elapsed:.1f} s: {len(dataset.kecamatan)} kecamatan, "
             f"{sum(len(d.forms) for d in dataset.kecamatan.values())} TPS, "
-            f"{len(dataset.plants)} planted problems (docs/demo.md)"
+            f"{len(dataset.plants)} planted problems (docs/demo.md), "
+            f"{stats.findings} discrepancies found"
         )
         typer.echo('demo accounts for the console (shown once; README "The auditor\'s console"):')
         for acc in accounts:
