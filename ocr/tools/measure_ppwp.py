@@ -184,6 +184,9 @@ def sum_rules(page: int) -> list[dict[str, Any]]:
             for g in GL
         ]
         rules.append(
+            {"code": "BALLOTS_USED", "lhs": ["pengguna_total_j"], "rhs": "surat_digunakan"}
+        )
+        rules.append(
             {
                 "code": "BALLOT_BALANCE",
                 "lhs": ["surat_digunakan", "surat_rusak", "surat_tidak_digunakan"],
