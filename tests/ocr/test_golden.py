@@ -111,3 +111,13 @@ def test_real_page_2_reads_the_same_whatever_the_exif_orientation(orientation: i
     upright.transpose(undo).save(buf, format="JPEG", quality=92, exif=exif)
     reading = read_page(buf.getvalue())
     assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
+
+
+def test_kpus_blank_page_2_image_registers_on_all_markers_and_reads_nothing_confidently() -> None:
+    reading = read_page((REAL / "contoh-form-c1-hal2.jpeg").read_bytes())
+    assert (reading.status, reading.page) == ("read", 2)
+    assert reading.registration["method"] == "tag+markers"
+    assert len(reading.registration["markers"]) == 4
+    assert reading.registration["rms_error_px"] < 2.0
+    # Empty boxes (with the form's dotted guides) are never read as a confident number.
+    assert all(f.value is None or f.confidence < 0.5 for f in reading.fields.values())
