@@ -79,6 +79,15 @@ def contests_for_region(*, session: Session, code: str) -> list[ContestRead]:
     return [c for c in contests if level_of(c.region_code) == "provinsi"]
 
 
+def dashboard_contests(*, session: Session, code: str) -> list[ContestRead]:
+    """Contests covering the region (widest first), then the contests inside it (a province
+    shows its governor race and every bupati/wali kota race of its kabupaten)."""
+    contests = sorted(list_contests(session=session), key=lambda c: (len(c.region_code), c.id))
+    covering = [c for c in contests if contains(c.region_code, code)]
+    inside = [c for c in contests if c not in covering and contains(code, c.region_code)]
+    return covering + inside
+
+
 def _grouped_counts(session: Session, stmt: Any) -> dict[str, int]:
     return {str(k): int(n) for k, n in session.execute(stmt)}
 
@@ -218,7 +227,7 @@ def dashboard_view(
     """The dashboard of a region: its contests, coverage per child, discrepancy counts, the
     tally of the chosen contest (default: the first covering the region) and its fingerprint."""
     region = get_region(session=session, code=code)
-    contests = contests_for_region(session=session, code=code)
+    contests = dashboard_contests(session=session, code=code)
     contest = next((c for c in contests if c.id == contest_id), contests[0] if contests else None)
     numbers = [p.nomor_urut for p in contest.paslon] if contest else []
     number = nomor_urut if nomor_urut in numbers else (numbers[0] if numbers else 1)

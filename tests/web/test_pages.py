@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import Discrepancy, Photo
+from app.models import Contest, Discrepancy, Paslon, Photo
 from app.services.storage import LocalStore, sha256_of
 from tests.web.conftest import (
     DESA_A,
@@ -276,3 +276,18 @@ def test_list_headers_sort_and_pages_follow_the_cursor(
         seen += re.findall(r'data-rule="(\w+)"', page)
         url = re.search(r'href="([^"]+)" rel="next"', page)
     assert len(seen) > 4 and seen == sorted(seen)
+
+
+def test_a_province_lists_the_contests_inside_it(signed_in: SignedIn, session: Session) -> None:
+    session.add(Contest(id="pkwkk-1671", code="pkwkk", kind="walikota", region_code="1671",
+                        name="Wali Palembang"))  # fmt: skip
+    session.flush()
+    session.add_all([Paslon(contest_id="pkwkk-1671", nomor_urut=n, nama=f"W{n}") for n in (1, 2)])
+    session.commit()
+    client = signed_in("t-bawaslu")
+    page = client.get("/dashboard/16").text
+    contests = page.split('id="contests"')[1].split("</table>")[0]
+    assert "Gub Sumsel" in contests and "Wali Palembang" in contests
+    assert "0 / 4" in contests  # the mayor's race: 4 TPS in Palembang, none reported
+    mayor = client.get("/dashboard/16?contest=pkwkk-1671").text
+    assert "W1" in mayor and "Wali Palembang" in mayor.split('id="tally"')[0]
