@@ -60,7 +60,7 @@ def case_kind(index: int, normal: int) -> str:
     turn, one kind per TPS (three pages), so every kind meets every page."""
     if index < normal:
         return "normal"
-    return HARD_KINDS[(index - normal) // PAGES % len(HARD_KINDS)]
+    return HARD_KINDS[index // PAGES % len(HARD_KINDS)]  # by TPS number: aligned with TPS
 
 
 def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterator[BenchCase]:

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from ocr.bench_cases import case_kind
 from ocr.bench_report import figures_table, replace_section, target_lines
 from ocr.bench_score import FieldOutcome, PageOutcome, Tally, add_case, summarize
 from ocr.kwk import kwk_form
-from ocr.photo_sim import photograph
+from ocr.photo_sim import HARD_KINDS, photograph
 from ocr.render import render_page
 from ocr.synth import DigitBank, box_tokens, consistent_values, fill_page
 
@@ -117,3 +118,12 @@ def test_target_lines_say_met_or_not_met_with_the_figure() -> None:
     assert "silent errors <= 0.1%: 0.00%, met" in text
     assert "p95 0.35 s, NOT met" in text
     assert "below 0.50%" in text and "load average 9.0" in text
+
+
+def test_hard_kinds_follow_the_tps_and_all_appear() -> None:
+    normal = 8  # not a multiple of 3: the first hard TPS is partly normal
+    kinds = {i: case_kind(i, normal) for i in range(40)}
+    assert all(kinds[i] == "normal" for i in range(normal))
+    for tps in range(3, 13):
+        assert len({kinds[i] for i in range(3 * tps, 3 * tps + 3)}) == 1
+    assert {kinds[i] for i in range(normal, 40)} == set(HARD_KINDS)
