@@ -18,6 +18,8 @@ class LibraryReader:
     def __init__(self) -> None:
         from ocr.readers import default_digit_model
 
+        # One thread per worker process: scale with processes (`rekap worker -w N`), not threads.
+        cv2.setNumThreads(1)
         self.model = default_digit_model()
         self.engine_version = str(self.model.engine_version)
 

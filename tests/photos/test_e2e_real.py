@@ -15,6 +15,7 @@ from app.models import OcrJob, Photo, ReviewItem, Submission
 from app.services.access import Principal
 from app.services.migrations import upgrade_database
 from app.services.ocr_reader import LibraryReader
+from app.services.photo_views import photo_image
 from app.services.photos import IntakeLimits, StagedUpload, intake_photo
 from app.services.review import add_entry
 from app.services.storage import LocalStore, sha256_of
@@ -55,6 +56,12 @@ def test_real_page_2_photo_is_read_into_evidence(
         sub = session.exec(select(Submission).where(Submission.source == "ocr")).one()
     assert sub.values == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
     assert photo.reading is not None and photo.reading["page"] == 2
+    with Session(engine) as session:
+        for variant in ("rectified", "annotated"):
+            png, media = photo_image(
+                session=session, store=store, photo_id=photo.id or 0, variant=variant
+            )
+            assert media == "image/png" and png.startswith(b"\x89PNG")
     unsure = sorted(
         (name, f["value"])
         for name, f in photo.reading["fields"].items()
