@@ -154,10 +154,15 @@ def browser(console: Console) -> Iterator[object]:
         chromium.close()
 
 
-def _page(browser: object, console: Console, role: str, width: int = 1280) -> object:
+def _page(
+    browser: object, console: Console, role: str, width: int = 1280, javascript: bool = True
+) -> object:
     """A new page signed in through the form as the demo account of a role; console errors
     (a CSP violation, a failed request) are collected on page.errors."""
-    page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": width, "height": 900}, java_script_enabled=javascript
+    )
+    page = context.new_page()
     page.set_default_timeout(30_000)  # a loaded CI machine; expectations wait, never sleep
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
@@ -276,3 +281,21 @@ def test_a_photo_opens_zoomed_on_the_tps_page(console: Console, browser: object)
     assert zoom.locator("img").evaluate("img => img.naturalWidth") == 360
     _shot(page, "12-tps-photo-zoom")
     assert page.errors == []
+
+
+def test_reading_and_a_status_change_work_without_javascript(
+    console: Console, browser: object
+) -> None:
+    planted = _planted(console, "SOURCES_DISAGREE")
+    page = _page(browser, console, "bawaslu", javascript=False)
+    page.goto(f"{console.url}/discrepancies?rule=SOURCES_DISAGREE")
+    page.click(f"#row-{planted.id} a.evidence-link")
+    assert f"/tps/{planted.tps_code}" in page.url
+    card = page.locator(f"#d{planted.id}")
+    expect(card).to_contain_text(f"{planted.expected}")
+    expect(page.locator("td.diff").first).to_be_visible()  # the app's value against the PPK's
+    card.locator("textarea[name=note]").fill("Panwascam diminta mengecek salinan saksi.")
+    card.locator("button[value=escalated]").click()  # a plain form post and a redirect back
+    expect(page.locator(f"#d{planted.id}")).to_have_attribute("data-status", "escalated")
+    assert f"/tps/{planted.tps_code}" in page.url
+    _shot(page, "14-no-javascript-escalated")
