@@ -144,6 +144,10 @@ class ServiceUnavailable(AppError):
     status_code = 503
 
 
+class StorageUnavailable(ServiceUnavailable):
+    """The photo store (disk or S3) failed; nothing was recorded, the upload can be retried."""
+
+
 def error_body(name: str, detail: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     """The API's error shape: {"error", "detail", "fields"?}."""
     body: dict[str, Any] = {"error": name, "detail": detail}

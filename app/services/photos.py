@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.errors import InvalidInput, TpsNotFound
+from app.errors import InvalidInput, StorageUnavailable, TpsNotFound
 from app.models import Contest, OcrJob, Photo, Tps
 from app.services.audit import append_audit
 from app.services.images import ImageFacts, inspect_image
@@ -71,7 +71,7 @@ def intake_photo(
     known = find_photo(session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256)
     if known is not None:
         return IntakeOutcome(photo=known, job_id=None)
-    store.put(staged.sha256, staged.path)
+    put_durably(store, staged)
     photo = _new_photo(tps, contest, page, staged, facts, uploaded_by)
     winner = _insert_photo(session, photo)
     if winner is not photo:
@@ -82,6 +82,16 @@ def intake_photo(
     flag_duplicates(session=session, photo=photo, tps=tps, max_distance=limits.phash_max_distance)
     flag_metadata(session=session, photo=photo, tps=tps, contest=contest)
     return IntakeOutcome(photo=photo, job_id=job.id)
+
+
+def put_durably(store: PhotoStore, staged: StagedUpload) -> None:
+    """Store the bytes; a store failure is 503 (retry later), never a 500."""
+    try:
+        store.put(staged.sha256, staged.path)
+    except Exception as exc:  # boto errors, disk full, permission: the upload is not recorded
+        raise StorageUnavailable(
+            f"The photo store is unavailable ({type(exc).__name__}); nothing was recorded, retry"
+        ) from exc
 
 
 def _insert_photo(session: Session, photo: Photo) -> Photo:

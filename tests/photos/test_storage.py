@@ -9,6 +9,7 @@ import pytest
 
 from app.config import Settings
 from app.services.storage import LocalStore, PhotoStore, S3Store, build_store
+from tests.photos.conftest import PhotoEnv
 
 
 def _free_port() -> int:
@@ -100,3 +101,42 @@ def test_s3_store_put_never_overwrites(s3_store: S3Store) -> None:
 def test_build_store_rejects_unknown_scheme() -> None:
     with pytest.raises(ValueError, match="file:// or s3://"):
         build_store(Settings(storage_url="ftp://x"))
+
+
+def test_upload_through_the_api_lands_in_s3(
+    photo_env: PhotoEnv, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.photos.conftest import TPS_A, make_jpeg
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    photo_env.settings.storage_url = "s3://rekap-api-photos"
+    photo_env.settings.s3_endpoint_url = s3_endpoint
+    store = build_store(photo_env.settings)
+    assert isinstance(store, S3Store)
+    store.client.create_bucket(Bucket="rekap-api-photos")
+    data = make_jpeg(601)
+    resp = photo_env.upload(TPS_A, data)
+    assert resp.status_code == 202, resp.text
+    assert store.get(resp.json()["sha256"]) == data
+    assert photo_env.stored_files() == []  # nothing on local disk, the staging file included
+    image = photo_env.client.get(f"/api/v1/photos/{resp.json()['photo_id']}/image")
+    assert image.content == data
+
+
+def test_an_s3_outage_fails_the_upload_and_stores_no_row(
+    photo_env: PhotoEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.photos.conftest import TPS_A, make_jpeg
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    photo_env.settings.storage_url = "s3://rekap-nowhere"
+    photo_env.settings.s3_endpoint_url = f"http://127.0.0.1:{_free_port()}"  # nothing listens
+    resp = photo_env.upload(TPS_A, make_jpeg(602))
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["error"] == "StorageUnavailable"
+    assert photo_env.counts() == (0, 0)
+    assert photo_env.stored_files() == []
