@@ -4,6 +4,7 @@ loaded), on PostgreSQL and SQLite; and pgbench's plain insert rate as the ceilin
     .venv/bin/python -m bench.verification_posts --backend postgres --seconds 20 --connections 16
     .venv/bin/python -m bench.verification_posts --backend sqlite
     .venv/bin/python -m bench.verification_posts --pgbench
+    .venv/bin/python -m bench.verification_posts --get   (GET /discrepancies?region=, same server)
 """
 
 import argparse
@@ -48,6 +49,13 @@ FORM = {
     "suara_tidak_sah": 8,
     "suara_total": 310,
 }
+LUA_GET = """
+codes = {%s}
+request = function()
+  local kec = codes[math.random(1, #codes)]
+  return wrk.format("GET", "/api/v1/discrepancies?limit=100&region=" .. kec)
+end
+"""
 LUA = """
 codes = {%s}
 counter = 0
@@ -100,11 +108,18 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("uvicorn did not start")
 
 
-def run_wrk(port: int, bearer: str, codes: list[str], seconds: int, connections: int) -> str:
-    """wrk output for POSTs of a consistent gubernur form to random demo TPS."""
+def run_wrk(
+    port: int, bearer: str, codes: list[str], seconds: int, connections: int, get: bool = False
+) -> str:
+    """wrk output for POSTs of a consistent gubernur form to random demo TPS (or GETs of
+    /discrepancies filtered by a random kecamatan or kabupaten)."""
     body = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
     script = Path("/tmp/rekap_bench_posts.lua")
-    script.write_text(LUA % (",".join(f'"{c}"' for c in codes), body))
+    if get:
+        regions = sorted({c[:6] for c in codes} | {c[:4] for c in codes})
+        script.write_text(LUA_GET % ",".join(f'"{r}"' for r in regions))
+    else:
+        script.write_text(LUA % (",".join(f'"{c}"' for c in codes), body))
     cmd = [
         "wrk",
         "-t2",
@@ -142,7 +157,9 @@ def bench_posts(args: argparse.Namespace) -> None:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
         proc = start_server(url, args.port, args.workers)
         try:
-            out = run_wrk(args.port, token(args.port), codes, args.seconds, args.connections)
+            out = run_wrk(
+                args.port, token(args.port), codes, args.seconds, args.connections, get=args.get
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -209,6 +226,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18931)
     parser.add_argument("--pgbench", action="store_true", help="run pgbench instead")
+    parser.add_argument("--get", action="store_true", help="GET /discrepancies?region= instead")
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
     (bench_pgbench if args.pgbench else bench_posts)(args)
