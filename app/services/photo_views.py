@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, select
 
-from app.errors import InvalidInput, PhotoNotFound
+from app.errors import InvalidInput, PhotoNotFound, StorageUnavailable
 from app.models import OcrJob, OcrResult, Photo
 from app.schemas.photos import PhotoExif, PhotoRead, PhotoSummary
 from app.services.discrepancy_query import to_read
@@ -76,7 +76,7 @@ def photo_image(
         )
     photo = load_photo(session=session, photo_id=photo_id)
     if variant == "original":
-        return store.get(photo.sha256), MEDIA_TYPES.get(photo.format, "application/octet-stream")
+        return fetch(store, photo.sha256), MEDIA_TYPES.get(photo.format, "application/octet-stream")
     result = session.exec(
         select(OcrResult).where(
             OcrResult.sha256 == photo.sha256, OcrResult.engine_version == photo.engine_version
@@ -87,7 +87,17 @@ def photo_image(
         raise PhotoNotFound(
             f"Photo {photo_id} has no {variant} image (not read yet, or unreadable)"
         )
-    return store.get(sha), "image/png"
+    return fetch(store, sha), "image/png"
+
+
+def fetch(store: PhotoStore, sha256: str) -> bytes:
+    """Bytes from the store: 404 when missing, 503 when the store is down (never a 500)."""
+    try:
+        return store.get(sha256)
+    except KeyError as exc:
+        raise PhotoNotFound(f"The image {sha256[:12]}… is not in the store") from exc
+    except Exception as exc:  # boto errors, I/O errors
+        raise StorageUnavailable(f"The photo store is unavailable ({type(exc).__name__})") from exc
 
 
 def photo_summaries(

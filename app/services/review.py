@@ -12,6 +12,7 @@ from app.schemas.photos import ReviewEntryRead, ReviewItemRead
 from app.services.access import Principal, authorize_tps_review
 from app.services.audit import append_audit
 from app.services.locking import lock_for_write
+from app.services.photo_views import fetch
 from app.services.recheck import recheck_submission
 from app.services.storage import PhotoStore
 
@@ -165,7 +166,7 @@ def crop_image(
     if result is None or result.rectified_sha256 is None or item.crop_box is None:
         raise PhotoNotFound(f"Review item {item_id} has no crop")
     x, y, w, h = item.crop_box
-    with Image.open(io.BytesIO(store.get(result.rectified_sha256))) as page:
+    with Image.open(io.BytesIO(fetch(store, result.rectified_sha256))) as page:
         m = CROP_MARGIN
         box = (
             max(x - m, 0),
