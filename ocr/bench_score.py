@@ -149,3 +149,28 @@ def summarize(tally: Tally) -> dict[str, Any]:
 def summarize_all(buckets: Iterable[tuple[str, Tally]]) -> dict[str, dict[str, Any]]:
     """Every bucket's figures, keyed by bucket name."""
     return {name: summarize(t) for name, t in buckets if t.pages}
+
+
+def wrong_fields(
+    truth: dict[str, int], boxes: dict[str, list[BoxTruth]], outcome: PageOutcome, threshold: float
+) -> list[dict[str, Any]]:
+    """Every field of a read page whose reported value is wrong, with what the reader saw."""
+    wrong = []
+    for name, value in truth.items():
+        got = outcome.fields.get(name)
+        if outcome.failure is not None or got is None or got.final_value == value:
+            continue
+        confident = got.confidence >= threshold and not got.needs_review
+        wrong.append(
+            {
+                "field": name,
+                "truth": value,
+                "written": "".join(t or "_" for t in boxes[name]),
+                "reported": got.final_value,
+                "boxes": got.boxes,
+                "fused": got.fused_value,
+                "confidence": round(got.confidence, 4),
+                "silent": confident and got.final_value is not None,
+            }
+        )
+    return wrong

@@ -54,10 +54,16 @@ def run_ocr_benchmark(
     from ocr.bench_cases import generate_cases, save_case
     from ocr.bench_pipeline import read_tps
     from ocr.bench_run import machine_line, run_benchmark
+    from ocr.bench_score import wrong_fields
     from ocr.readers import default_digit_model
 
+    errors: list[dict[str, Any]] = []
+    threshold = review_threshold()
+
     def progress(case: Any, outcome: Any) -> None:
-        """Save the photo and print a line, when asked to."""
+        """Note the wrong fields; save the photo and print a line, when asked to."""
+        for wrong in wrong_fields(case.values, case.boxes, outcome, threshold):
+            errors.append({"case": case.index, "kind": case.kind, "page": case.page, **wrong})
         if photos is not None:
             save_case(case, photos)
         if verbose:
@@ -67,7 +73,6 @@ def run_ocr_benchmark(
             )
 
     cases = generate_cases(pages - hard, hard, seed, held_out_digits())
-    threshold = review_threshold()
     figures = run_benchmark(cases, read_tps, threshold, progress)
     command = f"rekap bench ocr --pages {pages} --hard {hard} --seed {seed}"
     result = {
@@ -79,6 +84,7 @@ def run_ocr_benchmark(
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "load_average": round(os.getloadavg()[0], 2),
         "figures": figures,
+        "errors": errors,
     }
     _write_outputs(result, out, docs)
     return result
