@@ -33,3 +33,19 @@ def test_reread_queues_photos_not_read_by_the_engine(photo_env: PhotoEnv) -> Non
     job_ids = queue_reread(session=session, photo_ids=todo)
     jobs = session.exec(select(OcrJob).where(OcrJob.id.in_(job_ids))).all()  # type: ignore[union-attr]
     assert sorted((j.photo_id, j.status) for j in jobs) == [(i, "queued") for i in ids[1:]]
+
+
+def test_a_failing_enqueue_never_fails_the_upload(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The job row is already committed; the sweep enqueues it again later.
+    import sys
+    import types
+
+    from app.worker.queue import enqueue_job
+
+    def broken(job_id: int) -> None:
+        raise ConnectionError("redis is down")
+
+    stub = types.ModuleType("app.worker.tasks")
+    stub.read_photo_task = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "app.worker.tasks", stub)
+    enqueue_job(41)  # logs, does not raise
