@@ -5,7 +5,14 @@ import pytest
 
 from ocr.bench_cases import case_kind
 from ocr.bench_report import figures_table, replace_section, target_lines
-from ocr.bench_score import FieldOutcome, PageOutcome, Tally, add_case, summarize
+from ocr.bench_score import (
+    FieldOutcome,
+    PageOutcome,
+    Tally,
+    add_case,
+    summarize,
+    wrong_fields,
+)
 from ocr.kwk import kwk_form
 from ocr.photo_sim import HARD_KINDS, photograph
 from ocr.render import render_page
@@ -127,3 +134,12 @@ def test_hard_kinds_follow_the_tps_and_all_appear() -> None:
     for tps in range(3, 13):
         assert len({kinds[i] for i in range(3 * tps, 3 * tps + 3)}) == 1
     assert {kinds[i] for i in range(normal, 40)} == set(HARD_KINDS)
+
+
+def test_wrong_fields_list_only_wrong_values_and_mark_the_silent_ones() -> None:
+    truth, tokens = {"a": 32}, {"a": ["X", "3", "2"]}
+    assert wrong_fields(truth, tokens, _outcome(32, 0.99, ["X", "3", "2"]), 0.8) == []
+    [silent] = wrong_fields(truth, tokens, _outcome(82, 0.99, ["X", "8", "2"]), 0.8)
+    assert (silent["written"], silent["reported"], silent["silent"]) == ("X32", 82, True)
+    [flagged] = wrong_fields(truth, tokens, _outcome(82, 0.5, ["X", "8", "2"]), 0.8)
+    assert flagged["silent"] is False
