@@ -61,7 +61,9 @@ def apply_reading(
         photo.status = "unreadable"
         session.add(photo)
         return photo.status
-    if photo.page is not None and reading.get("page") not in (None, photo.page):
+    if photo.page is None:
+        photo.page = reading.get("page")  # the page tag says which page it is
+    elif reading.get("page") not in (None, photo.page):
         _flag_wrong_page(session, photo, tps, f"page {reading.get('page')}, not {photo.page}")
     fields = {k: v for k, v in reading.get("fields", {}).items() if k in allowed}
     submission = _submit(session, photo, tps, fields, result.engine_version)

@@ -14,16 +14,19 @@ QUEUE_NAME = "rekap-ocr"
 
 
 def build_huey(queue_url: str, *, immediate: bool = False) -> Huey:
-    """A Huey for the URL: `sqlite:///path`, `redis://...` or `postgresql://...`."""
+    """A Huey for the URL: `sqlite:///path`, `redis://...` or `postgresql://...`. Task results
+    are not kept (the job table holds them), so the queue does not grow with every job."""
     if queue_url.startswith("sqlite:///"):
         path = Path(queue_url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(QUEUE_NAME, filename=str(path), immediate=immediate, timeout=30)
+        return SqliteHuey(
+            QUEUE_NAME, filename=str(path), immediate=immediate, timeout=30, results=False
+        )
     if queue_url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(QUEUE_NAME, url=queue_url, immediate=immediate)
+        return RedisHuey(QUEUE_NAME, url=queue_url, immediate=immediate, results=False)
     if queue_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey(QUEUE_NAME, dsn=dsn, immediate=immediate)
+        return PostgresHuey(QUEUE_NAME, dsn=dsn, immediate=immediate, results=False)
     raise ValueError(f"REKAP_QUEUE_URL must be sqlite:///, redis:// or postgresql://: {queue_url}")
 
 

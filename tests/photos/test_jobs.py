@@ -83,6 +83,15 @@ def test_a_job_reads_the_photo_into_an_ocr_submission(worker: Worker, tmp_path: 
     assert sub.confidence == dict.fromkeys(sub.values, 0.99)
 
 
+def test_a_photo_sent_without_a_page_takes_the_page_it_was_read_as(
+    worker: Worker, tmp_path: Path
+) -> None:
+    job_id = new_job(worker, 110, tmp_path, page=None)
+    assert process_job(worker, job_id) == "done"
+    with Session(worker.engine) as session:
+        assert session.get_one(Photo, job(worker.engine, job_id).photo_id).page == 2
+
+
 def test_a_second_delivery_of_a_done_job_does_nothing(worker: Worker, tmp_path: Path) -> None:
     job_id = new_job(worker, 102, tmp_path)
     assert process_job(worker, job_id) == "done"
