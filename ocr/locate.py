@@ -32,7 +32,7 @@ MARKER_SOLIDITY = (0.5, 0.9)  # area / convex hull area: 0.67 for two crisp squa
 MARKER_RADIUS_PT = 700.0  # how far (template px) from the tag's affine guess a marker may be
 BLOB_SIDE = 24.0  # px: markers larger than this are searched on a reduced copy
 MARKER_CHOICES = 3  # blobs kept per marker
-MARKER_FIT_RMS = 5.0  # template px: a wrong blob cannot fit the tag and the other markers
+MARKER_FIT_RMS = 8.0  # template px: a wrong blob cannot fit the tag and the other markers
 MIN_MARKERS_TO_FIT = 2  # one far point always fits a homography of 4 close tag corners
 
 

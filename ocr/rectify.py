@@ -41,7 +41,7 @@ Gray = npt.NDArray[np.uint8]
 Matrix = npt.NDArray[np.float64]
 Points = npt.NDArray[np.float64]
 
-RANSAC_THRESHOLD = 6.0  # template px (72 dpi: about 2 mm)
+RANSAC_THRESHOLD = 8.0  # template px (72 dpi: about 3 mm; a plano sheet is rarely flat)
 MIN_MARKERS_FOR_HOMOGRAPHY = 3
 OUTLINE_TAG_RMS = 8.0  # template px: the outline's homography must put the tag where it is
 WIDE_TRIANGLE = 0.2  # share of the page area: 2 markers + tag this spread fix a homography
