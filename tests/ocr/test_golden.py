@@ -121,3 +121,22 @@ def test_kpus_blank_page_2_image_registers_on_all_markers_and_reads_nothing_conf
     assert reading.registration["rms_error_px"] < 2.0
     # Empty boxes (with the form's dotted guides) are never read as a confident number.
     assert all(f.value is None or f.confidence < 0.5 for f in reading.fields.values())
+
+
+@pytest.mark.parametrize(
+    ("scale", "quality", "angle"), [(1.0, 90, 0), (0.6, 60, 0), (0.9, 85, -12)]
+)
+def test_real_page_2_survives_rescaling_recompression_and_rotation(
+    scale: float, quality: int, angle: float
+) -> None:
+    photo = cv2.imread(str(HAL2))
+    h, w = photo.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    size = (int(w * scale), int(h * scale)) if angle == 0 else (w, h)
+    if angle == 0:
+        photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+    else:
+        photo = cv2.warpAffine(photo, turn, size, borderValue=(30, 30, 30))
+    data = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+    reading = read_page(data)
+    assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
