@@ -2,7 +2,9 @@
 sweep requeues the job, another worker reads it, and exactly one result is written."""
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,11 +41,11 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> Non
 class Env:
     """Environment of the worker subprocesses: fresh database, own queue and photo store."""
 
-    def __init__(self, url: str, tmp: Path) -> None:
+    def __init__(self, url: str, queue_url: str, tmp: Path) -> None:
         self.vars = {
             **os.environ,
             "REKAP_DATABASE_URL": url,
-            "REKAP_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}",
+            "REKAP_QUEUE_URL": queue_url,
             "REKAP_STORAGE_URL": f"file://{tmp / 'photos'}",
             "REKAP_OCR_ENGINE": "fake-slow",
             "REKAP_OCR_LEASE_SECONDS": "3",
@@ -70,14 +72,44 @@ class Env:
                 proc.wait()
 
 
+@pytest.fixture(params=["default", "redis"])
+def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The queue by one setting: SQLite file (PostgresHuey on the test database when the backend
+    is PostgreSQL, see crash_env), or a real redis-server on loopback."""
+    if request.param == "default":
+        yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt install redis-server)")
+    port = free_port()
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
-def crash_env(fresh_database: FreshDatabase, tmp_path: Path) -> Iterator[tuple[Env, Engine]]:
+def crash_env(
+    fresh_database: FreshDatabase, tmp_path: Path, queue_url: str
+) -> Iterator[tuple[Env, Engine]]:
     url = fresh_database.create()
     upgrade_database(url=url)
     engine = build_engine(url)
     with session_scope(engine) as session:
         seed_regions(session)
-    env = Env(url, tmp_path)
+    if url.startswith("postgresql") and queue_url.startswith("sqlite"):
+        queue_url = url  # PostgresHuey: the queue's tables live in the same PostgreSQL database
+    env = Env(url, queue_url, tmp_path)
     yield env, engine
     env.kill_all()
     engine.dispose()
