@@ -25,7 +25,10 @@ from app.services.access import (
 from app.services.auth import device_key_from_secret, user_from_token
 from app.services.ratelimit import RateLimiter
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Function scope: the session commits when the route returns, BEFORE the response is sent, so a
+# 201/202 never reaches a client for a write that then failed to commit (FastAPI's default
+# "request" scope would commit after the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
