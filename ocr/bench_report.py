@@ -94,3 +94,18 @@ def target_lines(normal: dict[str, Any], load: float | None = None) -> str:
             "reader's own work on its one thread."
         )
     return "\n".join(lines)
+
+
+def silent_lines(errors: list[dict[str, Any]]) -> str:
+    """One line per silent error (photo, page, field, what was written, what was reported)."""
+    silent = [e for e in errors if e.get("silent")]
+    if not silent:
+        return ""
+    lines = ["Silent errors (confident and wrong), photo / page / field: written -> reported:"]
+    for e in silent:
+        lines.append(
+            f"- {e['case']} ({e['kind']}) / {e['page']} / `{e['field']}`: {e['written']} -> "
+            f"{e['reported']} (boxes {''.join(e['boxes']).replace('blank', '_')}, "
+            f"fused {e['fused']}, confidence {e['confidence']})"
+        )
+    return "\n".join(lines)

@@ -92,7 +92,7 @@ def run_ocr_benchmark(
 
 def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) -> None:
     """The JSON figures and the docs section, each when asked for."""
-    from ocr.bench_report import target_lines, write_section
+    from ocr.bench_report import silent_lines, target_lines, write_section
     from ocr.bench_run import section_body
 
     if out is not None:
@@ -106,7 +106,9 @@ def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) 
             threshold=result["threshold"],
             model=result["model"],
             run_at=result["date"],
-            notes=target_lines(result["figures"].get("normal", {}), result["load_average"]),
+            notes=target_lines(result["figures"].get("normal", {}), result["load_average"])
+            + "\n\n"
+            + silent_lines(result.get("errors", [])),
         )
         write_section(docs, body)
 

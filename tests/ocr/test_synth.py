@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ocr.bench_cases import case_kind
-from ocr.bench_report import figures_table, replace_section, target_lines
+from ocr.bench_report import figures_table, replace_section, silent_lines, target_lines
 from ocr.bench_score import (
     FieldOutcome,
     PageOutcome,
@@ -143,3 +143,35 @@ def test_wrong_fields_list_only_wrong_values_and_mark_the_silent_ones() -> None:
     assert (silent["written"], silent["reported"], silent["silent"]) == ("X32", 82, True)
     [flagged] = wrong_fields(truth, tokens, _outcome(82, 0.5, ["X", "8", "2"]), 0.8)
     assert flagged["silent"] is False
+
+
+def test_silent_lines_name_each_silent_error_and_nothing_else() -> None:
+    errors = [
+        {
+            "case": 7,
+            "kind": "normal",
+            "page": 1,
+            "field": "pemilih_dpt_l",
+            "written": "201",
+            "reported": 401,
+            "boxes": ["4", "0", "1"],
+            "fused": 401,
+            "confidence": 0.81,
+            "silent": True,
+        },
+        {
+            "case": 8,
+            "kind": "normal",
+            "page": 1,
+            "field": "surat_rusak",
+            "written": "XX3",
+            "reported": 8,
+            "boxes": ["X", "X", "8"],
+            "fused": 8,
+            "confidence": 0.2,
+            "silent": False,
+        },
+    ]
+    text = silent_lines(errors)
+    assert "`pemilih_dpt_l`: 201 -> 401" in text and "surat_rusak" not in text
+    assert silent_lines(errors[1:]) == ""
