@@ -10,8 +10,8 @@ Steps, each on a working copy whose longer side is ``WORK_SIZE`` pixels:
 1. ink map: the local paper level (a grey closing) minus the pixel, so shadows and tinted paper
    cancel; divided by the crop's ink contrast, but never by less than ``MIN_CONTRAST`` grey
    levels, so the noise of an empty box stays faint instead of being stretched to full ink;
-2. printed border remnants: long straight runs along the crop edges, and thin components lying
-   entirely in an edge band, are erased (a digit touching the border keeps its own strokes);
+2. printed border remnants: long straight runs along the crop edges, and components lying
+   entirely in the edge bands, are erased (a digit touching the border keeps its own strokes);
 3. specks below ``MIN_COMPONENT_AREA`` are dropped;
 4. if the remaining ink is less than ``BLANK_INK_MASS`` the box is treated as empty: the cleaned
    ink is returned at the crop's own scale, never blown up to fill the frame;
@@ -32,7 +32,7 @@ WORK_SIZE = 64
 MIN_CONTRAST = 32.0
 INK_THRESHOLD = 0.35
 EDGE_BAND = 0.22
-EDGE_RUN = 0.45
+EDGE_RUN = 0.9
 MIN_COMPONENT_AREA = 6
 BLANK_INK_MASS = 18.0
 MAX_SCALE = 2.0
@@ -67,20 +67,28 @@ def resize_to_work(gray: Gray) -> Gray:
     return np.asarray(cv2.resize(gray, size, interpolation=interp), dtype=np.uint8)
 
 
+def grey_quantile(values: Image, q: float) -> float:
+    """The q-quantile (0..1) of grey-level values, to the nearest level (a fast histogram)."""
+    levels = np.clip(values, 0, 255).astype(np.uint8).ravel()
+    if levels.size == 0:
+        return 0.0
+    cumulative = np.cumsum(np.bincount(levels, minlength=256))
+    return float(np.searchsorted(cumulative, q * levels.size))
+
+
 def raw_ink(gray: Gray) -> Image:
     """Darkness below the local paper level (grey levels, >= 0), paper noise level subtracted."""
     g = cv2.GaussianBlur(gray.astype(np.float32), (3, 3), 0)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
     paper = cv2.GaussianBlur(cv2.dilate(g, kernel), (0, 0), 3)
     raw = np.maximum(np.asarray(paper, dtype=np.float32) - g, 0.0)
-    return np.asarray(np.maximum(raw - float(np.median(raw)), 0.0), dtype=np.float32)
+    return np.asarray(np.maximum(raw - grey_quantile(raw, 0.5), 0.0), dtype=np.float32)
 
 
-def contrast_of(raw: Image, ignore: Mask) -> float:
+def contrast_of(raw: Image, ignore: Mask | None = None) -> float:
     """The ink contrast of a crop (grey levels), never below MIN_CONTRAST."""
-    values = raw[~ignore]
-    top = float(np.percentile(values, 99.5)) if values.size else 0.0
-    return max(top, MIN_CONTRAST)
+    values = raw if ignore is None else raw[~ignore]
+    return max(grey_quantile(values, 0.995), MIN_CONTRAST)
 
 
 def edge_line_mask(mask: Mask) -> Mask:
@@ -100,24 +108,28 @@ def edge_line_mask(mask: Mask) -> Mask:
     return np.asarray(grown, dtype=bool)
 
 
-def in_edge_band(x: int, y: int, bw: int, bh: int, shape: tuple[int, int]) -> bool:
-    """Whether a thin component's bounding box lies entirely within one edge band."""
-    h, w = shape
+def outside_inner_region(labels: npt.NDArray[np.int32], count: int) -> npt.NDArray[np.bool_]:
+    """Per component label: True when none of its pixels reaches the crop's inner region.
+
+    The inner region is the crop minus an EDGE_BAND margin on every side; a mark confined to
+    the margins (a border remnant, a box corner of a tilted crop) is not a digit or an X.
+    """
+    h, w = labels.shape
     band_y, band_x = max(2, int(h * EDGE_BAND)), max(2, int(w * EDGE_BAND))
-    flat = bh <= band_y and bw >= 2 * bh and (y + bh <= band_y or y >= h - band_y)
-    tall = bw <= band_x and bh >= 2 * bw and (x + bw <= band_x or x >= w - band_x)
-    return flat or tall
+    inner = labels[band_y : h - band_y, band_x : w - band_x]
+    reaches = np.bincount(inner.ravel(), minlength=count) > 0
+    return np.asarray(~reaches, dtype=bool)
 
 
 def keep_components(mask: Mask) -> Mask:
-    """The mask without specks and without thin components that sit in an edge band."""
+    """The mask without specks and without components confined to the edge bands."""
     binary = np.asarray(mask, dtype=np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    keep = np.zeros(count, dtype=bool)
-    for i in range(1, count):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
-        keep[i] = area >= MIN_COMPONENT_AREA and not in_edge_band(x, y, bw, bh, mask.shape)
-    return np.asarray(keep[np.asarray(labels)], dtype=bool)
+    count, raw_labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    labels = np.asarray(raw_labels, dtype=np.int32)
+    big = np.asarray(stats)[:, cv2.CC_STAT_AREA] >= MIN_COMPONENT_AREA
+    keep = big & ~outside_inner_region(labels, count)
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=bool)
 
 
 def clean_ink(gray: Gray) -> Image:
@@ -127,7 +139,7 @@ def clean_ink(gray: Gray) -> Image:
     of the contrast, so a light pen stroke next to a dark printed border keeps its full strength.
     """
     raw = raw_ink(gray)
-    lines = edge_line_mask(raw > INK_THRESHOLD * contrast_of(raw, np.zeros(raw.shape, bool)))
+    lines = edge_line_mask(raw > INK_THRESHOLD * contrast_of(raw))
     ink: Image = np.clip(raw / contrast_of(raw, lines), 0.0, 1.0).astype(np.float32)
     ink[lines] = 0.0
     kept = keep_components(ink > INK_THRESHOLD)

@@ -52,12 +52,32 @@ def cross_seven(mask: npt.NDArray[np.uint8], rng: Rng) -> None:
     cv2.line(mask, ends[0], ends[1], 1, int(rng.integers(5, 9)))
 
 
-def pen_width(digit: Alpha, rng: Rng, crossed: bool = False) -> Alpha:
+def flag_one(mask: npt.NDArray[np.uint8], rng: Rng) -> None:
+    """Add the flag (and sometimes the foot) of a handwritten 1 (on the x3 upsample)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return
+    top, bottom = int(ys.min()), int(ys.max())
+    height = bottom - top
+    x_top = int(xs[ys == top].mean())
+    angle = np.deg2rad(rng.uniform(35, 65))
+    length = height * rng.uniform(0.12, 0.25)
+    tip = (round(x_top - length * np.cos(angle)), round(top + length * np.sin(angle)))
+    cv2.line(mask, (x_top, top), tip, 1, int(rng.integers(5, 9)))
+    if rng.random() < 0.4:
+        x_bottom, half = int(xs[ys == bottom].mean()), height * rng.uniform(0.15, 0.3)
+        ends = (round(x_bottom - half), bottom), (round(x_bottom + half), bottom)
+        cv2.line(mask, ends[0], ends[1], 1, int(rng.integers(5, 9)))
+
+
+def pen_width(digit: Alpha, rng: Rng, label: int = -1) -> Alpha:
     """Upsample a 28x28 MNIST digit x3 and make its stroke thinner or thicker like a pen."""
     big = cv2.resize(digit, (84, 84), interpolation=cv2.INTER_CUBIC)
     mask = (big > 0.45).astype(np.uint8)
-    if crossed:
+    if label == 7 and rng.random() < 0.35:
         cross_seven(mask, rng)
+    elif label == 1 and rng.random() < 0.3:
+        flag_one(mask, rng)
     k = int(rng.choice([-4, -3, -2, -2, -1, -1, 0, 0, 1, 2]))
     if k:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(k) + 1, abs(k) + 1))
@@ -66,12 +86,10 @@ def pen_width(digit: Alpha, rng: Rng, crossed: bool = False) -> Alpha:
     return np.asarray(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.0), dtype=np.float32)
 
 
-def digit_alpha(
-    digit: Alpha, shape: tuple[int, int], rng: Rng, look: Look, crossed: bool = False
-) -> Alpha:
+def digit_alpha(digit: Alpha, shape: tuple[int, int], rng: Rng, look: Look, label: int) -> Alpha:
     """The digit's ink alpha placed in a box of `shape` with scale, slant, rotation, jitter."""
     h, w = shape
-    big = pen_width(digit, rng, crossed) if look.photo else cv2.resize(digit, (84, 84))
+    big = pen_width(digit, rng, label) if look.photo else cv2.resize(digit, (84, 84))
     frac = rng.uniform(0.45, 0.95) if look.photo else 0.7
     scale = frac * h / 60.0  # MNIST's digit is 20 of 28 px, so 60 of the 84 px upsample
     angle = rng.uniform(-12, 12) if look.photo else 0.0
@@ -117,9 +135,15 @@ def x_alpha(shape: tuple[int, int], rng: Rng) -> Alpha:
 
 
 def blank_alpha(shape: tuple[int, int], rng: Rng) -> Alpha:
-    """An empty box: nothing, or a dust speck or two that no one would read as a digit."""
+    """An empty box: nothing, a dust speck or two, or a printed rule across a misplaced crop."""
     h, w = shape
     alpha = np.zeros(shape, dtype=np.float32)
+    if rng.random() < 0.2:
+        y = rng.uniform(0.15, 0.85) * h
+        tilt = rng.uniform(-0.02, 0.02) * w
+        canvas = np.zeros((h * 4, w * 4), dtype=np.float32)
+        stroke(canvas, np.array([[-2.0, y - tilt], [w + 2.0, y + tilt]]), max(1, h // 24))
+        alpha = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA) * rng.uniform(0.6, 1.0)
     for _ in range(int(rng.choice([0, 0, 0, 1, 2]))):
         center = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         cv2.circle(alpha, center, int(rng.integers(1, 3)), float(rng.uniform(0.2, 0.8)), -1)
@@ -160,7 +184,9 @@ def border_remnants(shape: tuple[int, int], rng: Rng) -> Alpha:
 def photo_effects(img: Alpha, rng: Rng) -> Gray:
     """Blur, resampling, noise, contrast and JPEG, as a phone photo of the page would add."""
     h, w = img.shape
-    if rng.random() < 0.75:
+    if rng.random() < 0.2:  # a shaken or out-of-focus photo: sigma up to 7% of the box
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.025, 0.07) * h)
+    elif rng.random() < 0.75:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.6))
     if rng.random() < 0.3:
         f = rng.uniform(0.4, 0.8)
@@ -169,7 +195,7 @@ def photo_effects(img: Alpha, rng: Rng) -> Gray:
         )
         img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     img = img * rng.uniform(0.75, 1.15) + rng.uniform(-25, 25)
-    img = img + rng.normal(0, rng.uniform(0, 8), img.shape)
+    img = img + rng.normal(0, rng.uniform(0, 9), img.shape)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.7:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 96))])
@@ -198,8 +224,7 @@ def render_box(label: int, digit: Alpha | None, rng: Rng, look: Look = Look()) -
     elif label == BLANK_LABEL:
         alpha = blank_alpha(shape, rng)
     elif digit is not None:
-        crossed = label == 7 and rng.random() < 0.35
-        alpha = digit_alpha(digit, shape, rng, look, crossed)
+        alpha = digit_alpha(digit, shape, rng, look, label)
     else:
         raise ValueError(f"label {label} needs a digit image")
     return compose(alpha, rng, look)

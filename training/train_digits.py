@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ocr.readers import CLASSES, MODEL_PATH
-from training.card import write_card
+from training.card import real_photo_boxes, write_card
 from training.datasets import EvalSet, digits_eval, epoch_batch, sklearn_digits, special_eval
 from training.mnist import SPLIT_SEED, load_split
 from training.model import DigitNet, export_onnx
@@ -131,6 +131,8 @@ def main() -> None:
         "n_test": len(test.labels),
         "params": sum(p.numel() for p in model.parameters()),
         "onnx_bytes": MODEL_PATH.stat().st_size,
+        "threads": THREADS,
+        "real_photo_boxes": real_photo_boxes(),
     }
     METRICS.write_text(json.dumps(metrics, indent=2))
     write_card(metrics)

@@ -163,3 +163,11 @@ def test_missing_tesseract_is_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> 
             read_printed_text(np.full((20, 20), 255, np.uint8))
     finally:
         tesseract_languages.cache_clear()
+
+
+def test_real_photo_boxes_read_right(model: DigitModel) -> None:
+    data = np.load(FIXTURES / "real_box_crops.npz")
+    page2 = model.classify(list(data["page2"])).argmax(axis=1)
+    assert "".join(CLASSES[k][0] for k in page2) == "".join(data["page2_labels"])
+    page1 = model.classify(list(data["page1"])).argmax(axis=1)
+    assert list(page1) == [BLANK_CLASS] * len(data["page1"])
