@@ -80,6 +80,11 @@ _RULES = (
           photo=True),
     _rule("DUPLICATE_PHOTO", "error", "foto yang sama (atau hampir sama) dikirim untuk dua TPS",
           "the same (or a near-identical) photo was submitted for two TPS", photo=True),
+    # Extension beyond DOMAIN.md §4 (issue 4): EXIF capture time or GPS that does not fit the TPS.
+    _rule("PHOTO_METADATA", "warning", "waktu foto (EXIF) di luar hari pemungutan suara "
+          "atau GPS jauh dari kabupaten TPS (petunjuk, bukan bukti)", "the photo's EXIF capture "
+          "time is outside election day or its GPS is far from the TPS's kabupaten (a hint, never "
+          "proof)", photo=True),
     _rule("DESA_VS_DHASIL", "error", "Σ TPS suatu desa ≠ kolom desa itu di D.Hasil Kecamatan",
           "Σ TPS of a desa ≠ that desa's D.Hasil Kecamatan column"),
     _rule("KECAMATAN_VS_DHASIL", "error", "Σ desa ≠ total D.Hasil Kecamatan (dan Σ TPS juga ≠ "
