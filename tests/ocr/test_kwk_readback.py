@@ -33,8 +33,10 @@ def _filled_png(count: int, page: int, seed: int) -> tuple[bytes, dict[str, int]
     return png.tobytes(), {k: v for k, v in values.items() if k in names}
 
 
-@pytest.mark.parametrize(("count", "page", "seed"), [(3, 2, 1), (6, 2, 2), (1, 2, 3), (4, 3, 4)])
-def test_vote_pages_read_back_exactly(count: int, page: int, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("count", "page", "seed"), [(3, 2, 1), (6, 2, 2), (1, 2, 3), (4, 3, 4), (2, 1, 6)]
+)
+def test_pages_read_back_exactly(count: int, page: int, seed: int) -> None:
     png, values = _filled_png(count, page, seed)
     reading = read_page(png)
     assert reading.status == "read", reading.reason
