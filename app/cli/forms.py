@@ -27,7 +27,7 @@ def render(
     contest: str | None = typer.Option(None, "--contest", help="contest id in the database"),
     paslon: int | None = typer.Option(None, "--paslon", help="offline: number of paslon (1-6)"),
     title: str = typer.Option("", "--title", help="offline: contest title to print"),
-    dpi: float = typer.Option(150.0, "--dpi", min=50, max=600, help="raster resolution"),
+    dpi: float = typer.Option(150.0, "--dpi", min=50, max=300, help="raster resolution"),
 ) -> None:
     """Render the 3-page KWK plano for --contest ID (names from the database) or --paslon N."""
     if (contest is None) == (paslon is None):
