@@ -44,7 +44,6 @@ class BenchCase:
     jpeg: bytes
     values: dict[str, int]  # the page's fields
     boxes: dict[str, list[BoxTruth]]  # what each field's three boxes hold
-    all_values: dict[str, int]  # every field of the TPS (for cross-page sums)
     tps: int
 
 
@@ -88,7 +87,6 @@ def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterat
             shot.jpeg,
             on_page,
             boxes,
-            dict(values),
             index // PAGES,
         )
 
