@@ -22,7 +22,7 @@ from training.mnist import SPLIT_SEED, load_split
 from training.model import DigitNet, export_onnx
 
 SEED = 7
-EPOCHS = 14
+EPOCHS = 20
 BATCH = 128
 N_SPECIAL = 1000
 THREADS = 2
