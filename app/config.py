@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
+
 
 class Settings(BaseSettings):
     """Every setting of the service; see README "Configuration"."""
@@ -19,7 +21,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
-    secret_key: str = "dev-insecure-change-me"
+    # The default is for development only (create_app logs a warning while it is in use);
+    # HS256 wants at least 32 bytes.
+    secret_key: str = DEV_SECRET_KEY
     access_token_minutes: int = 60
     public_read: bool = True
     # Access and audit (README "Access and audit"): limits use the `limits` notation of slowapi.
