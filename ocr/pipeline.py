@@ -36,7 +36,6 @@ from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
 IMPLIED_MIN = 1e-9  # a sum-implied value with less probability than this is not a candidate
-FORCED_CAP = 0.85  # a value a sum chose over the boxes' own best is worth a look
 
 
 class DigitClassifier(Protocol):
@@ -159,9 +158,8 @@ def apply_sums(
     fields = {}
     for name, f in reading.fields.items():
         value = decoded.values.get(name, f.value)
+        # Already capped by the decoder for every field of a sum that forced a change.
         p = decoded.confidence.get(name, dict(f.alternatives).get(value, 0.0))
-        if name in decoded.changed:
-            p = min(p, FORCED_CAP)
         confidence = _confidence(p, f.bubbles_agree, f.frame_score)
         fields[name] = FieldReading(
             **{

@@ -7,7 +7,11 @@ best: an ambiguous box (a hundreds digit the model half-doubts) is corrected, wh
 that really break a sum (the real 123 + 274 + 32 = 429 ≠ 427) are left as read and the breach is
 reported. Every field the sums moved off its most probable reading is reported as changed.
 A field in an applicable sum gets as confidence its probability given the rest of the decoded
-page (`_conditional`): the sums that confirm a reading make it surer.
+page (`_conditional`): the sums that confirm a reading make it surer. But when a sum forced a
+change (the decoder chose, for some field, other than its most probable reading), EVERY field of
+that sum is capped at `FORCED_CAP`, below the service's acceptance line (0.8): a confidently
+misread box and the correctly read neighbour the decoder moved to keep the sum are
+indistinguishable from the sum's side, so the whole sum goes to a person, values as decoded.
 
 Search: depth-first branch and bound over the fields that occur in a sum (alternatives tried
 best first, the bound being the best still reachable without further penalties), with a node
@@ -29,6 +33,7 @@ BREACH_ODDS = 1000.0
 PENALTY = math.log(BREACH_ODDS)
 NODE_BUDGET = 40_000  # ~50 ms worst case in Python; real pages need a few hundred
 FLOOR = 1e-12
+FORCED_CAP = 0.75  # every field of a sum that forced a change: below acceptance (0.8)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Decoded:
     changed: frozenset[str]
     checks: list[SumCheck]
     confidence: dict[str, float]  # for the fields in an applicable sum: see `_conditional`
+    suspect: frozenset[str] = frozenset()  # the fields of every sum that forced a change
 
 
 def rule_status(rule: SumRule, values: Mapping[str, Value]) -> CheckStatus:
@@ -66,7 +72,12 @@ def decode_with_sums(
     changed = frozenset(n for n in order if values[n] != best[n])
     checks = [_check(rule, values, changed, rule.code in cross_page) for rule in rules]
     confidence = {n: _conditional(n, values, candidates, active, penalty) for n in order}
-    return Decoded(values=values, changed=changed, checks=checks, confidence=confidence)
+    suspect = frozenset(n for r in active if changed & set(r.names) for n in r.names)
+    for name in suspect:
+        confidence[name] = min(confidence[name], FORCED_CAP)
+    return Decoded(
+        values=values, changed=changed, checks=checks, confidence=confidence, suspect=suspect
+    )
 
 
 def _conditional(

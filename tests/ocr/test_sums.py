@@ -75,10 +75,38 @@ def test_a_sum_picks_the_second_reading_of_an_ambiguous_box() -> None:
     decoded = decode_with_sums(candidates, [PASLON])
     assert decoded.values["suara_paslon_1"] == 123
     assert decoded.changed == {"suara_paslon_1"}
-    # Given the other fields, the sum leaves 123 as the only reading that fits.
-    assert decoded.confidence["suara_paslon_1"] > 0.95
+    # The sum forced a change: every field of it goes to review (below the 0.8 acceptance).
+    assert max(decoded.confidence.values()) < 0.8
+    assert decoded.suspect == set(candidates)
     check = decoded.checks[0]
     assert check.status == "satisfied" and check.changed == ["suara_paslon_1"]
+
+
+GENDER = SumRule(code="GENDER_SUM", lhs=["x_l", "x_p"], rhs="x_j")
+
+
+def test_a_sum_that_forces_a_change_sends_all_its_fields_to_review() -> None:
+    # Truth 100 + 273 = 373. P's hundreds box is misread 6 with high confidence; to keep the
+    # sum, the decoder moves the correctly read J to 773. Neither the misread P nor the
+    # untouched L may be accepted silently: all of the sum's fields end below 0.8.
+    candidates = {
+        "x_l": [(100, 0.99), (700, 0.005)],
+        "x_p": [(673, 0.95), (273, 0.04)],
+        "x_j": [(373, 0.9), (773, 0.08)],
+        "other": confident(5),
+    }
+    decoded = decode_with_sums(candidates, [GENDER])
+    assert decoded.values == {"x_l": 100, "x_p": 673, "x_j": 773, "other": 5}  # choice kept
+    assert decoded.changed == {"x_j"}
+    assert all(decoded.confidence[n] < 0.8 for n in ("x_l", "x_p", "x_j"))
+    assert decoded.suspect == {"x_l", "x_p", "x_j"}
+
+
+def test_a_sum_that_holds_as_read_keeps_its_confidence() -> None:
+    candidates = {"x_l": confident(100), "x_p": confident(273), "x_j": confident(373)}
+    decoded = decode_with_sums(candidates, [GENDER])
+    assert decoded.suspect == frozenset()
+    assert min(decoded.confidence.values()) > 0.99
 
 
 def test_a_clear_breach_is_reported_not_forced() -> None:
