@@ -26,8 +26,7 @@ from ocr.fuse import (
     fuse_box,
     value_masses,
 )
-from ocr.identify import identify_page
-from ocr.locate import TagHit
+from ocr.identify import Identified, identify_page
 from ocr.reading import FieldReading, PageReading, failure
 from ocr.rectify import Registration, rectify_page, register_page
 from ocr.sums import decode_with_sums
@@ -86,7 +85,7 @@ def read_page(
         status="read",
         form=form_t.form,
         page=page_t.page,
-        registration=_registration_info(registration, tag),
+        registration=_registration_info(registration, found),
         rectified=rectified,
         fields=evidence,
     )
@@ -133,11 +132,13 @@ def _confidence(p: float, agree: bool | None, frame: float) -> float:
     return min(p, DISAGREE_CAP) if agree is False else p
 
 
-def _registration_info(registration: Registration, tag: TagHit | None) -> dict[str, object]:
-    """How the page was registered, for the reading's JSON."""
+def _registration_info(registration: Registration, found: Identified) -> dict[str, object]:
+    """How the page was identified and registered, for the reading's JSON."""
     return {
+        "identified_by": found.identified_by,
+        "page_text": found.page_text,
         "method": registration.method,
-        "tag_id": tag.id if tag is not None else None,
+        "tag_id": found.tag.id if found.tag is not None else None,
         "markers": list(registration.markers_found),
         "rms_error_px": round(registration.rms_error, 2),
     }
