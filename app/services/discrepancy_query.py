@@ -58,7 +58,8 @@ def region_clause(code: str) -> ColumnElement[bool] | None:
     )
 
 
-def _clauses(flt: DiscrepancyFilter) -> list[ColumnElement[bool]]:
+def filter_clauses(flt: DiscrepancyFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the API's filters and the reader's scope."""
     clauses: list[ColumnElement[bool]] = []
     if flt.prefixes is not None:
         scoped = [region_clause(p) for p in flt.prefixes]
@@ -103,7 +104,7 @@ def list_discrepancies(
     after = parse_cursor(cursor)
     stmt = (
         select(Discrepancy)
-        .where(col(Discrepancy.id) > after, *_clauses(flt))
+        .where(col(Discrepancy.id) > after, *filter_clauses(flt))
         .order_by(col(Discrepancy.id))
         .limit(limit + 1)
         .execution_options(populate_existing=True)
@@ -123,7 +124,7 @@ def _counts(session: Session, key: Any, clauses: list[ColumnElement[bool]]) -> d
 def summarize(*, session: Session, flt: DiscrepancyFilter) -> DiscrepancySummary:
     """Counts by rule, severity, status and child region of the filter's region."""
     region = flt.region or "0"
-    clauses = _clauses(flt)
+    clauses = filter_clauses(flt)
     child_len = CHILD_LENGTH.get(len(region), 13)
     child = func.substr(col(Discrepancy.region_code), 1, child_len)
     by_status = _counts(session, col(Discrepancy.status), clauses)
@@ -150,7 +151,7 @@ def export_csv(*, session: Session, flt: DiscrepancyFilter, batch: int = 1000) -
     while True:
         stmt = (
             select(Discrepancy)
-            .where(col(Discrepancy.id) > after, *_clauses(flt))
+            .where(col(Discrepancy.id) > after, *filter_clauses(flt))
             .order_by(col(Discrepancy.id))
             .limit(batch)
             .execution_options(populate_existing=True)

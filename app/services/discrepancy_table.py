@@ -4,13 +4,13 @@
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from app.errors import InvalidInput
 from app.models import Discrepancy
 from app.schemas.discrepancies import DiscrepancyRead
-from app.services.discrepancy_query import DiscrepancyFilter, region_clause, to_read
+from app.services.discrepancy_query import DiscrepancyFilter, filter_clauses, to_read
 
 # sort name -> (column sorted first or None for id only, that column descending, id descending)
 SORTS: Final[dict[str, tuple[Any, bool, bool]]] = {
@@ -30,28 +30,6 @@ class DiscrepancyTablePage:
 
     items: list[DiscrepancyRead]
     next_cursor: str | None
-
-
-def filter_clauses(flt: DiscrepancyFilter) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of the API's filters and the reader's scope (as GET /discrepancies)."""
-    clauses: list[ColumnElement[bool]] = []
-    if flt.prefixes is not None:
-        scoped = [region_clause(p) for p in flt.prefixes]
-        if all(c is not None for c in scoped):
-            clauses.append(or_(false(), *(c for c in scoped if c is not None)))
-    region = region_clause(flt.region) if flt.region else None
-    if region is not None:
-        clauses.append(region)
-    pairs: list[tuple[Any, str | None]] = [
-        (Discrepancy.contest_id, flt.contest),
-        (Discrepancy.rule, flt.rule),
-        (Discrepancy.severity, flt.severity),
-        (Discrepancy.status, flt.status),
-    ]
-    clauses.extend(col(column) == value for column, value in pairs if value)
-    if flt.since is not None:
-        clauses.append(col(Discrepancy.first_seen) >= flt.since)
-    return clauses
 
 
 def _parse_cursor(cursor: str | None, keyed: bool) -> tuple[str | None, int] | None:
