@@ -124,6 +124,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def client(session: Session, settings: Settings) -> Iterator[TestClient]:
     """API client whose requests share the test's rolled-back session."""
+    yield from make_test_client(session, settings)
+
+
+def make_test_client(session: Session, settings: Settings) -> Iterator[TestClient]:
+    """A TestClient on an app built with these settings, sharing the test's session."""
     app = create_app(settings)
 
     def _session() -> Iterator[Session]:

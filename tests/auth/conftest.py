@@ -1,15 +1,12 @@
 """Identities for the access tests: users of every role, a device key, a few regions and TPS."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.config import Settings, get_settings
-from app.db import get_session
-from app.main import create_app
 from app.models import Contest, Paslon, Region, Tps
 from app.services.auth import create_device_key, create_user
 
@@ -95,21 +92,3 @@ def identities(session: Session, client: TestClient, make_user: Callable[..., st
     headers["kpps"] = {"X-API-Key": new.secret}
     session.commit()
     return Identities(headers=headers, device_key_id=new.key.key_id)
-
-
-def make_test_client(session: Session, settings: Settings) -> Iterator[TestClient]:
-    """Like the `client` fixture, for an app built with other settings."""
-    app = create_app(settings)
-
-    def _session() -> Iterator[Session]:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
-        yield c

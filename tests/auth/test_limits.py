@@ -11,7 +11,8 @@ from app.config import Settings
 from app.errors import InvalidCredentials, RateLimited
 from app.services.ratelimit import RateLimiter
 from app.services.signin import sign_in
-from tests.auth.conftest import PASSWORD, make_test_client, token_for
+from tests.auth.conftest import PASSWORD, token_for
+from tests.conftest import make_test_client
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -20,7 +20,6 @@ from tests.auth.conftest import (
     PASSWORD,
     TPS_IN,
     TPS_OUT,
-    make_test_client,
     seed_regions,
 )
 from tests.auth.matrix_table import (
@@ -37,6 +36,7 @@ from tests.auth.matrix_table import (
     expected_status,
     photo_form,
 )
+from tests.conftest import make_test_client
 
 _PASSWORD_HASH = _hasher.hash(PASSWORD)
 
