@@ -171,3 +171,11 @@ def test_real_photo_boxes_read_right(model: DigitModel) -> None:
     assert "".join(CLASSES[k][0] for k in page2) == "".join(data["page2_labels"])
     page1 = model.classify(list(data["page1"])).argmax(axis=1)
     assert list(page1) == [BLANK_CLASS] * len(data["page1"])
+
+
+@pytest.mark.parametrize("x", [24, 34, 40])
+def test_a_one_written_off_centre_is_not_taken_for_a_border(model: DigitModel, x: int) -> None:
+    crop = np.full((48, 48), 200, np.uint8)
+    cv2.line(crop, (x, 4), (x, 44), 60, 2)
+    crop = cv2.GaussianBlur(crop, (0, 0), 0.8)
+    assert CLASSES[int(model.classify([crop])[0].argmax())] == "1"
