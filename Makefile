@@ -31,7 +31,7 @@ system-deps:
 	@scripts/ensure-system-deps.sh tesseract
 
 browser-deps:
-	@scripts/ensure-system-deps.sh chromium
+	@scripts/ensure-system-deps.sh chromium redis
 
 run: setup
 	@mkdir -p var

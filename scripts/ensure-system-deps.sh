@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages a fresh machine lacks: tesseract (printed text) and chromium (browser tests).
+# Install the Debian packages a fresh machine lacks: tesseract (printed text), and for the tests
+# chromium (browser tests) and redis-server (the Redis queue and rate-limit tests).
 set -euo pipefail
 
 need_pkgs=()
@@ -7,6 +8,7 @@ for what in "$@"; do
   case "$what" in
     tesseract) command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind) ;;
     chromium) [ -x /usr/bin/chromium ] || need_pkgs+=(chromium) ;;
+    redis) command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server) ;;
     *) echo "ensure-system-deps: unknown dependency '$what'" >&2; exit 2 ;;
   esac
 done

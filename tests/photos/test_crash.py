@@ -81,7 +81,7 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt install redis-server)")
+        pytest.fail("redis-server is not installed: `make test` installs it (apt redis-server)")
     port = free_port()
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
