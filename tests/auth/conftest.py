@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.models import Contest, Paslon, Region, Tps
 from app.services.auth import create_device_key, create_user
+from app.services.importers import tps_row
 
 PASSWORD = "correct horse battery"
 KEC_IN, KEC_OUT = "167101", "167102"
@@ -35,17 +36,7 @@ def seed_regions(session: Session) -> None:
         session.flush()
         session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=kec))
         session.flush()
-        session.add(
-            Tps(
-                code=tps,
-                number=1,
-                desa_code=desa,
-                kecamatan_code=kec,
-                kabupaten_code="1671",
-                provinsi_code="16",
-                dpt=300,
-            )
-        )
+        session.add(Tps(**tps_row(tps, dpt=300)))
     session.add(Contest(id=CONTEST, code="pkwkp", kind="gubernur", region_code="16", name="Gub"))
     session.flush()
     for nomor in (1, 2, 3):

@@ -15,6 +15,7 @@ from app.api.routes.photos import get_enqueuer
 from app.config import Settings
 from app.models import Contest, OcrJob, Paslon, Photo, Region, Tps
 from app.services.auth import create_user
+from app.services.importers import tps_row
 
 PASSWORD = "correct horse battery"
 KAB = "1671"
@@ -41,17 +42,7 @@ def seed_regions(session: Session) -> None:
         if session.get(Region, desa) is None:
             session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=kec))
             session.flush()
-        session.add(
-            Tps(
-                code=tps,
-                number=int(tps[-3:]),
-                desa_code=desa,
-                kecamatan_code=kec,
-                kabupaten_code=tps[:4],
-                provinsi_code="16",
-                dpt=300,
-            )
-        )
+        session.add(Tps(**tps_row(tps, dpt=300)))
     contests = [
         (GUB, "pkwkp", "gubernur", "16", 3),
         (WALKOT, "pkwkk", "walikota", KAB, 2),

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.models import Contest, Paslon, Region, Tps
 from app.services.auth import create_device_key, create_user
+from app.services.importers import tps_row
 from tests.domain.forms import BASE
 
 PASSWORD = "correct horse battery"
@@ -38,18 +39,6 @@ class World:
     kpps: dict[str, str]
 
 
-def _tps(code: str, kec: str) -> Tps:
-    return Tps(
-        code=code,
-        number=int(code[-3:]),
-        desa_code=code[:10],
-        kecamatan_code=kec,
-        kabupaten_code="1671",
-        provinsi_code="16",
-        dpt=410,
-    )
-
-
 def seed_world(session: Session) -> None:
     """Regions, TPS, the governor contest (3 paslon) and the mayor contest (2 paslon)."""
     session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
@@ -60,7 +49,7 @@ def seed_world(session: Session) -> None:
         session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=desa[:6]))
     session.flush()
     for code in (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER):
-        session.add(_tps(code, code[:6]))
+        session.add(Tps(**tps_row(code, dpt=410)))
     session.add(Contest(id=GUB, code="pkwkp", kind="gubernur", region_code="16", name="Gub"))
     session.add(Contest(id=WALI, code="pkwkk", kind="walikota", region_code="1671", name="Wali"))
     session.flush()

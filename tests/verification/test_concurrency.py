@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 from app.config import get_settings
 from app.db import build_engine, get_engine, session_scope
 from app.main import create_app
-from app.models import Discrepancy
+from app.models import Discrepancy, Tps
 from app.services.auth import create_user
+from app.services.importers import tps_row
 from app.services.migrations import upgrade_database
 from app.services.recheck_bulk import recheck_all
 from tests.verification.conftest import (
@@ -22,7 +23,6 @@ from tests.verification.conftest import (
     GUB_FORM,
     KEC,
     PASSWORD,
-    _tps,
     seed_world,
 )
 
@@ -38,7 +38,7 @@ def live(fresh_database: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     with Session(engine) as session:
         seed_world(session)
         for code in TPS[2:]:
-            session.add(_tps(code, KEC))
+            session.add(Tps(**tps_row(code, dpt=410)))
         create_user(
             session=session,
             username="root",

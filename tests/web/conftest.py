@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.models import Contest, DHasilVersion, Paslon, Photo, Region, ReviewItem, Submission, Tps
 from app.services.auth import create_user, get_user
+from app.services.importers import tps_row
 from app.services.recheck_bulk import recheck_all
 from app.web.security import CSRF_COOKIE
 from tests.domain.forms import BASE, form
@@ -42,18 +43,6 @@ class World:
     review_item: int
 
 
-def _tps(code: str) -> Tps:
-    return Tps(
-        code=code,
-        number=int(code[-3:]),
-        desa_code=code[:10],
-        kecamatan_code=code[:6],
-        kabupaten_code="1671",
-        provinsi_code="16",
-        dpt=410,
-    )
-
-
 def _regions(session: Session) -> None:
     session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
     session.add(Region(code="1671", level="kabupaten", name="KOTA PALEMBANG", parent_code="16"))
@@ -63,7 +52,7 @@ def _regions(session: Session) -> None:
         session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=desa[:6]))
     session.flush()
     for code in (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER):
-        session.add(_tps(code))
+        session.add(Tps(**tps_row(code, dpt=410)))
     session.add(Contest(id=GUB, code="pkwkp", kind="gubernur", region_code="16", name="Gub Sumsel"))
     session.flush()
     for nomor in (1, 2, 3):
