@@ -148,6 +148,12 @@ class StorageUnavailable(ServiceUnavailable):
     """The photo store (disk or S3) failed; nothing was recorded, the upload can be retried."""
 
 
+class ConfigurationError(AppError):
+    """A setting the service refuses to run with (an operator's error, raised at start-up)."""
+
+    status_code = 500
+
+
 def error_body(name: str, detail: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     """The API's error shape: {"error", "detail", "fields"?}."""
     body: dict[str, Any] = {"error": name, "detail": detail}
