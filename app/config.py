@@ -2,11 +2,13 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PrivateAttr, field_validator
+from pydantic.networks import IPvAnyNetwork
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
+from app.secret_key import resolve_signing_secret
 
 
 class Settings(BaseSettings):
@@ -21,11 +23,15 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
-    # The default is for development only (create_app logs a warning while it is in use);
-    # HS256 wants at least 32 bytes.
-    secret_key: str = DEV_SECRET_KEY
+    # Unset: generated once and kept in data_dir (app/secret_key.py). Read it through
+    # signing_secret(), never directly: that is where unsafe keys are refused.
+    secret_key: str | None = Field(default=None, repr=False)
     access_token_minutes: int = 60
     public_read: bool = True
+    # README "Security": X-Forwarded-For is believed only from these peers (IPs or CIDRs,
+    # comma-separated); the console cookie is Secure when this is set (behind TLS).
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+    cookie_secure: bool = False
     # Access and audit (README "Access and audit"): limits use the `limits` notation of slowapi.
     rate_limit_storage: str = "memory://"
     rate_limit_write: str = "120/minute"
@@ -47,6 +53,21 @@ class Settings(BaseSettings):
 
 
 @lru_cache
+    _signing_secret: str | None = PrivateAttr(default=None)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        """REKAP_TRUSTED_PROXIES is a comma-separated list, e.g. `10.0.0.0/8,127.0.0.1`."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def signing_secret(self) -> str:
+        """The key that signs access tokens (resolved once; ConfigurationError when unsafe)."""
+        if self._signing_secret is None:
+            self._signing_secret = resolve_signing_secret(self.secret_key, self.data_dir)
+        return self._signing_secret
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()

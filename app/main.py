@@ -3,14 +3,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
 from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.api.bodylimit import BodyLimitMiddleware
 from app.api.deps import guard_api
 from app.api.routes import API_PREFIX, api_routers, root_routers
-from app.config import DEV_SECRET_KEY, Settings, get_settings
+from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logging import configure_logging
 from app.schemas.errors import ERROR_RESPONSES
@@ -21,8 +20,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application."""
     settings = settings or get_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
-    if settings.secret_key == DEV_SECRET_KEY:
-        structlog.get_logger().warning("REKAP_SECRET_KEY is the development default: set it")
+    # Refuse to start on an unsafe signing key (and make the kept one now, not at the first
+    # sign-in): a ConfigurationError here is the operator's to fix.
+    settings.signing_secret()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

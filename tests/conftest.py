@@ -2,6 +2,7 @@
 a session per test inside a transaction rolled back at its end, and an API client on it."""
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,6 +119,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         rate_limit_write="100000/minute",
         rate_limit_signin="100000/minute",
         signin_failure_delay=0.0,
+        # Explicit, so no test writes a key file; tests/auth/test_secret_key.py tests the file.
+        secret_key=secrets.token_urlsafe(48),
     )
 
 

@@ -152,7 +152,7 @@ def issue_token(*, user: User, settings: Settings) -> AccessToken:
         "exp": now + lifetime,
         "jti": uuid.uuid4().hex,
     }
-    token = jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM)
+    token = jwt.encode(claims, settings.signing_secret(), algorithm=_ALGORITHM)
     return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
@@ -160,7 +160,10 @@ def user_from_token(*, session: Session, token: str, settings: Settings) -> User
     """The enabled user a valid token names, read from the database now."""
     try:
         claims = jwt.decode(
-            token, settings.secret_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]}
+            token,
+            settings.signing_secret(),
+            algorithms=[_ALGORITHM],
+            options={"require": ["exp", "sub"]},
         )
     except jwt.PyJWTError as exc:
         raise InvalidCredentials(f"invalid or expired token: {exc}") from exc

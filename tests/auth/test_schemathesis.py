@@ -2,6 +2,7 @@
 no 5xx, and every documented response matches its schema. Bounded: a few cases per operation,
 as an admin and as a KPPS device."""
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,13 @@ MAX_EXAMPLES = 6  # × 2 identities; 25 with an admin also finds nothing (≈ 50
 # The app is built once (schemathesis reads its schema at collection); each test plugs its
 # rolled-back session and settings in through these overrides.
 _wired: dict[str, Any] = {}
-app = create_app(Settings(rate_limit_write="100000/minute", rate_limit_signin="100000/minute"))
+app = create_app(
+    Settings(
+        rate_limit_write="100000/minute",
+        rate_limit_signin="100000/minute",
+        secret_key=secrets.token_urlsafe(48),
+    )
+)
 
 
 def _session() -> Iterator[Session]:

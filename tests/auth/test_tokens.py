@@ -58,7 +58,7 @@ def test_expired_token_is_401(client, make_user, settings):
     import jwt
 
     make_user("ana", "admin")
-    expired = jwt.encode({"sub": "ana", "role": "admin", "exp": 1000}, settings.secret_key)
+    expired = jwt.encode({"sub": "ana", "role": "admin", "exp": 1000}, settings.signing_secret())
     resp = client.get("/api/v1/contests", headers={"Authorization": f"Bearer {expired}"})
     assert resp.status_code == 401
 
