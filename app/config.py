@@ -50,9 +50,6 @@ class Settings(BaseSettings):
     ocr_requeue_after_seconds: int = 600  # a queued job not started by then lost its enqueue
     ocr_fake_seconds: float = 3.0  # how long the fake-slow reader takes (tests)
     demo_seed: int = 20241127
-
-
-@lru_cache
     _signing_secret: str | None = PrivateAttr(default=None)
 
     @field_validator("trusted_proxies", mode="before")
@@ -68,6 +65,9 @@ class Settings(BaseSettings):
         if self._signing_secret is None:
             self._signing_secret = resolve_signing_secret(self.secret_key, self.data_dir)
         return self._signing_secret
+
+
+@lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
