@@ -1,5 +1,6 @@
 """Typed application errors and the one handler that renders them as the API's error shape."""
 
+from enum import IntEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -8,10 +9,25 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
+class ExitCode(IntEnum):
+    """`rekap`'s exit statuses (README "Command line"), after OCRmyPDF's ExitCode."""
+
+    OK = 0
+    UNEXPECTED = 1  # a bug or an unforeseen failure: `rekap --debug ...` shows the traceback
+    BAD_INPUT = 2  # bad arguments, values or file (Click's own usage errors are 2 as well)
+    NOT_FOUND = 3
+    CONFLICT = 4
+    UNAVAILABLE = 5  # the database, photo store or queue cannot be reached
+    VERIFICATION_FAILED = 6  # the audit chain is broken, a photo could not be read
+    REFUSED = 7  # identity, scope or rate limit
+
+
 class AppError(Exception):
-    """Base of every failure a client can cause; status_code picks the HTTP status."""
+    """Base of every failure a client can cause; status_code picks the HTTP status and
+    exit_code the `rekap` exit status, so the API and the CLI map errors from one place."""
 
     status_code = 400
+    exit_code = ExitCode.BAD_INPUT
 
     def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
         super().__init__(detail)
@@ -23,6 +39,7 @@ class NotFound(AppError):
     """An unknown code or id."""
 
     status_code = 404
+    exit_code = ExitCode.NOT_FOUND
 
 
 class RegionNotFound(NotFound):
@@ -47,6 +64,7 @@ class Conflict(AppError):
     """The request conflicts with what is stored."""
 
     status_code = 409
+    exit_code = ExitCode.CONFLICT
 
 
 class DiscrepancyNotFound(NotFound):
@@ -61,6 +79,7 @@ class Unauthorized(AppError):
     """No valid identity."""
 
     status_code = 401
+    exit_code = ExitCode.REFUSED
 
 
 class InvalidCredentials(Unauthorized):
@@ -81,6 +100,7 @@ class Forbidden(AppError):
     """A valid identity acting outside its role or scope."""
 
     status_code = 403
+    exit_code = ExitCode.REFUSED
 
 
 class CsrfRejected(Forbidden):
@@ -107,6 +127,7 @@ class RateLimited(AppError):
     """Too many requests from one key or address; retry after `retry_after` seconds."""
 
     status_code = 429
+    exit_code = ExitCode.REFUSED
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -130,6 +151,10 @@ class PhotoNotFound(NotFound):
     """No photo has that id (or no such image variant)."""
 
 
+class JobNotFound(NotFound):
+    """No photo-reading job has that id."""
+
+
 class ReviewItemNotFound(NotFound):
     """No review item has that id, or the queue has nothing for this reviewer."""
 
@@ -142,6 +167,7 @@ class ServiceUnavailable(AppError):
     """A dependency (database, queue) is down; retry later."""
 
     status_code = 503
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class StorageUnavailable(ServiceUnavailable):

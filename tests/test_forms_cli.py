@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from app.cli import app as rekap
 from app.cli import forms as forms_cli
 from app.models import Contest, Paslon
 
@@ -30,14 +31,14 @@ def _pages(path: Path) -> int:
 
 
 def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(forms_cli.app, ["render", *args])
+    result = CliRunner().invoke(rekap, ["forms", "render", *args])
     return result.exit_code, result.output
 
 
 def test_unknown_contest_exits_non_zero_naming_it(cli_session: Session, tmp_path: Path) -> None:
     out = tmp_path / "x.pdf"
     code, output = _run("--contest", "pkwkk-9999", "--out", str(out))
-    assert code == 2
+    assert code == 3  # ExitCode.NOT_FOUND
     assert "No contest has id pkwkk-9999" in output
     assert not out.exists()
 

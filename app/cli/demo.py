@@ -7,6 +7,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.config import get_settings
 from app.db import session_scope
+from app.errors import Conflict
 from app.services.demo import database_is_empty, load_demo
 from app.services.demo_accounts import create_demo_accounts
 from app.services.recheck_bulk import recheck_all
@@ -26,8 +27,7 @@ def register(app: typer.Typer) -> None:
                 if if_empty:
                     typer.echo("database already has data: demo not loaded")
                     return
-                typer.echo("the database is not empty: use a fresh database for the demo", err=True)
-                raise typer.Exit(1)
+                raise Conflict("the database is not empty: use a fresh database for the demo")
         started = time.perf_counter()
         columns = (
             TextColumn("{task.description}"),

@@ -7,7 +7,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import session_scope
-from app.errors import AppError
+from app.errors import ServiceUnavailable
 from app.services.forms import printable_contest
 from ocr.kwk import MAX_PASLON, kwk_form
 from ocr.render import render_form_pdf
@@ -36,13 +36,11 @@ def render(
         try:
             with session_scope() as session:
                 found = printable_contest(session=session, contest_id=contest)
-        except AppError as exc:
-            _fail(exc.detail)
         except SQLAlchemyError as exc:
-            _fail(
+            raise ServiceUnavailable(
                 f"cannot read contests from the database ({exc.__class__.__name__}); "
                 "is it migrated? (rekap db upgrade), or print offline with --paslon N"
-            )
+            ) from exc
         title, names = found.title, list(found.paslon_names)
     else:
         assert paslon is not None

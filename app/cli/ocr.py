@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from app.cli.worker import ocr_app as app  # one `rekap ocr` group: read (here) and reread
+from app.errors import ExitCode
 from app.services.ocr_reader import FORM_FAMILIES
 
 
@@ -27,7 +28,7 @@ def read(
     as_json: bool = typer.Option(False, "--json", help="print the reading as JSON"),
     annotated: Path | None = typer.Option(None, "--annotated", help="write the annotated PNG"),
 ) -> None:
-    """Read IMAGE; exit status 0 when read, 2 when the photo could not be read."""
+    """Read IMAGE; exit status 0 when read, 6 when the photo could not be read."""
     # Submodules, not the package root: the editable install maps `ocr` as a namespace.
     from ocr.annotate import annotate_page, encode_png
     from ocr.pipeline import read_page
@@ -42,7 +43,7 @@ def read(
     else:
         _print_table(reading.to_dict())
     if reading.status != "read":
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.VERIFICATION_FAILED)
 
 
 def _print_table(data: dict[str, object]) -> None:

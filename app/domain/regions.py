@@ -8,7 +8,8 @@ LENGTH_BY_LEVEL: Final = {v: k for k, v in LEVEL_BY_LENGTH.items()}
 
 def level_of(code: str) -> str | None:
     """The level of a region code, or None when the code is not a region code."""
-    if not code.isdigit():
+    # ASCII only: str.isdigit() also accepts other scripts' digits (e.g. "١٦٧١").
+    if not (code.isascii() and code.isdigit()):
         return None
     return LEVEL_BY_LENGTH.get(len(code))
 

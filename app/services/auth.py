@@ -3,10 +3,7 @@
 Every change to a user or key appends an audit record (app/services/audit.py).
 """
 
-import hashlib
 import hmac
-import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,18 +14,22 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.domain.access import device_scope_problem, scope_problem
+from app.domain.onboarding import USERNAME as _USERNAME
 from app.errors import Conflict, DeviceKeyNotFound, InvalidCredentials, InvalidInput, UserNotFound
 from app.models.auth import DeviceKey, User
 from app.models.evidence import utcnow
 from app.services.audit import append_audit
+from app.services.device_keys import new_key_id, new_secret, require_bindable, secret_hash
 
 _hasher = PasswordHash.recommended()
 # Verified against when the username is unknown, so a miss costs as much time as a wrong password.
 # Made on first use: hashing at import would add ~0.4 s to every `rekap` command.
 _DUMMY_HASH: str | None = None
-_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 _ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 8
+# Accounts created in bulk have no password until their owner sets one with a one-time token
+# (app/services/invitations.py); such a hash never verifies.
+UNSET_PASSWORD_PREFIX = "!unset:"
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,15 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def hash_password(password: str) -> str:
+    """The Argon2 hash stored for a password."""
+    return _hasher.hash(password)
+
+
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The enabled user whose password matches, or None (same cost whether or not they exist)."""
     user = get_user(session=session, username=username)
-    if user is None:
+    if user is None or user.password_hash.startswith(UNSET_PASSWORD_PREFIX):
         _hasher.verify(password, _dummy_hash())
         return None
     if not _hasher.verify(password, user.password_hash) or user.disabled:
@@ -173,10 +179,6 @@ def user_from_token(*, session: Session, token: str, settings: Settings) -> User
     return user
 
 
-def _secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create_device_key(
     *,
     session: Session,
@@ -185,14 +187,15 @@ def create_device_key(
     actor: str,
     remote: str | None = None,
 ) -> NewDeviceKey:
-    """A new key bound to one TPS (or kecamatan); only the secret's SHA-256 is stored."""
+    """A new key bound to one stored TPS (or kecamatan); only the secret's SHA-256 is stored."""
     problem = device_scope_problem(region_code)
     if problem:
         raise InvalidInput(problem, fields={"tps": problem})
-    key_id = "k_" + secrets.token_hex(4)
-    secret = f"{key_id}.{secrets.token_urlsafe(32)}"
+    require_bindable(session=session, region_code=region_code)
+    key_id = new_key_id()
+    secret = new_secret(key_id)
     key = DeviceKey(
-        key_id=key_id, secret_hash=_secret_hash(secret), region_code=region_code, label=label
+        key_id=key_id, secret_hash=secret_hash(secret), region_code=region_code, label=label
     )
     session.add(key)
     session.flush()
@@ -239,7 +242,7 @@ def device_key_from_secret(*, session: Session, secret: str) -> DeviceKey:
     """The live key a presented secret belongs to; InvalidCredentials otherwise."""
     key_id = secret.split(".", 1)[0]
     key = session.exec(select(DeviceKey).where(DeviceKey.key_id == key_id[:20])).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, _secret_hash(secret)):
+    if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(secret)):
         raise InvalidCredentials("unknown API key")
     if key.revoked_at is not None:
         raise InvalidCredentials(f"API key {key.key_id} is revoked")

@@ -134,7 +134,15 @@ def test_user_scopes_are_validated(role, scopes, ok):
 
 
 @pytest.mark.parametrize(
-    ("code", "ok"), [("1671011001001", True), ("167101", True), ("1671", False), ("x", False)]
+    ("code", "ok"),
+    [
+        ("1671011001001", True),
+        ("167101", True),
+        ("1671", False),
+        ("x", False),
+        ("١٦٧١٠١١٠٠١٠٠١", False),  # Arabic-Indic digits: str.isdigit() accepts them
+        ("１６７１０１", False),  # fullwidth digits
+    ],
 )
 def test_device_keys_bind_to_a_tps_or_kecamatan(code, ok):
     assert (device_scope_problem(code) is None) is ok

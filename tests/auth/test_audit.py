@@ -23,6 +23,7 @@ from app.services.audit import (
 )
 from app.services.auth import create_device_key, create_user, disable_user, revoke_device_key
 from app.services.migrations import upgrade_database
+from tests.auth.conftest import seed_regions
 
 
 def _append(session: Session, n: int) -> list[AuditRecord]:
@@ -89,6 +90,7 @@ def test_a_deleted_row_is_caught(session):
 
 
 def test_user_and_key_changes_append_records(session):
+    seed_regions(session)  # a key needs its TPS stored (reference data: not audited)
     create_user(session=session, username="ana", password="password1", role="admin", scopes=(),
                 actor="cli:root")  # fmt: skip
     new = create_device_key(session=session, region_code="1671011001001", label="hp", actor="a")
@@ -128,6 +130,10 @@ def _rekap(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_database):
     url = fresh_database.create()
     upgrade_database(url=url)
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        seed_regions(session)  # a key needs its TPS stored (reference data: not audited)
+    engine.dispose()
     assert _rekap(url, "users", "create", "--username", "ana", "--password", "password1",
                   "--role", "ppk", "--scope", "167101").returncode == 0  # fmt: skip
     assert _rekap(url, "keys", "create", "--tps", "1671011001001").returncode == 0

@@ -12,6 +12,7 @@ from app.cli import keys as keys_cli
 from app.cli import users as users_cli
 from app.errors import InvalidCredentials
 from app.services.auth import authenticate, device_key_from_secret
+from tests.auth.conftest import seed_regions
 
 runner = CliRunner()
 
@@ -56,7 +57,7 @@ def test_users_create_list_disable(session):
 )
 def test_users_create_refuses_bad_roles_and_scopes(args, message):
     result = rekap_run("users", "create", "--username", "ana", "--password", "password1", *args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # ExitCode.BAD_INPUT
     assert message in result.output
 
 
@@ -64,17 +65,18 @@ def test_users_create_refuses_a_taken_name_and_a_short_password():
     base = ("users", "create", "--username", "ana", "--role", "admin")
     assert rekap_run(*base, "--password", "password1").exit_code == 0
     again = rekap_run(*base, "--password", "password1")
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 4 and "already exists" in again.output  # CONFLICT
     short = rekap_run("users", "create", "--username", "budi", "--role", "admin", "--password", "x")
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 2 and "at least 8 characters" in short.output
 
 
 def test_users_disable_unknown_is_an_error():
     result = rekap_run("users", "disable", "nobody")
-    assert result.exit_code == 1 and "no user" in result.output
+    assert result.exit_code == 3 and "no user" in result.output  # NOT_FOUND
 
 
 def test_keys_create_prints_the_key_once_and_list_never_shows_it(session):
+    seed_regions(session)
     made = rekap_run("keys", "create", "--tps", "1671011001001", "--label", "HP 001")
     assert made.exit_code == 0, made.output
     secret = made.stdout.strip().splitlines()[-1]
@@ -89,12 +91,12 @@ def test_keys_create_prints_the_key_once_and_list_never_shows_it(session):
 
 def test_keys_create_refuses_a_code_that_is_not_a_tps_or_kecamatan():
     result = rekap_run("keys", "create", "--tps", "1671")
-    assert result.exit_code == 1 and "not a TPS" in result.output
+    assert result.exit_code == 2 and "not a TPS" in result.output
 
 
 def test_keys_revoke_unknown_is_an_error():
     result = rekap_run("keys", "revoke", "k_00000000")
-    assert result.exit_code == 1 and "no device key" in result.output
+    assert result.exit_code == 3 and "no device key" in result.output
 
 
 def test_users_create_asks_for_the_password_when_it_is_not_given(session):

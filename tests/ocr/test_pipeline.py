@@ -91,7 +91,7 @@ def test_cli_prints_the_reading_and_fails_on_a_wrong_page(tmp_path) -> None:
     result = runner.invoke(
         cli, ["ocr", "read", str(path), "--contest", "ppwp-0", "--page", "3", "--json"]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 6  # ExitCode.VERIFICATION_FAILED: the photo could not be read
     assert json.loads(result.stdout)["status"] == "wrong_page"
     bad = runner.invoke(cli, ["ocr", "read", str(path), "--contest", "xyz-1", "--json"])
     assert bad.exit_code != 0
