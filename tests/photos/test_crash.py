@@ -4,11 +4,9 @@ sweep requeues the job, another worker reads it, and exactly one result is writt
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,53 +21,7 @@ from app.services.photos import IntakeLimits, StagedUpload, intake_photo
 from app.services.storage import LocalStore, sha256_of
 from tests.conftest import FreshDatabase
 from tests.photos.conftest import PRESIDEN, TPS_A, make_jpeg, seed_regions
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKER = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
-ENQUEUE = "import sys; from app.worker.queue import enqueue_job; enqueue_job(int(sys.argv[1]))"
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Env:
-    """Environment of the worker subprocesses: fresh database, own queue and photo store."""
-
-    def __init__(self, url: str, queue_url: str, tmp: Path) -> None:
-        self.vars = {
-            **os.environ,
-            "REKAP_DATABASE_URL": url,
-            "REKAP_QUEUE_URL": queue_url,
-            "REKAP_STORAGE_URL": f"file://{tmp / 'photos'}",
-            "REKAP_OCR_ENGINE": "fake-slow",
-            "REKAP_OCR_LEASE_SECONDS": "3",
-            "REKAP_LOG_LEVEL": "WARNING",
-        }
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start_worker(self, fake_seconds: float) -> subprocess.Popen[bytes]:
-        env = {**self.vars, "REKAP_OCR_FAKE_SECONDS": str(fake_seconds)}
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER], env=env, cwd=ROOT, start_new_session=True
-        )
-        self.procs.append(proc)
-        return proc
-
-    def enqueue(self, job_id: int) -> None:
-        cmd = [sys.executable, "-c", ENQUEUE, str(job_id)]
-        subprocess.run(cmd, env=self.vars, cwd=ROOT, check=True, timeout=60)
-
-    def kill_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+from tests.processes import Env, free_port, wait_for
 
 
 @pytest.fixture(params=["default", "redis"])
@@ -90,12 +42,6 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Fault and fuzz tests: crashes, outages, hostile input, races."""
