@@ -130,8 +130,11 @@ def client(session: Session, settings: Settings) -> Iterator[TestClient]:
     yield from make_test_client(session, settings)
 
 
-def make_test_client(session: Session, settings: Settings) -> Iterator[TestClient]:
-    """A TestClient on an app built with these settings, sharing the test's session."""
+def make_test_client(
+    session: Session, settings: Settings, *, peer: tuple[str, int] = ("testclient", 50000)
+) -> Iterator[TestClient]:
+    """A TestClient on an app built with these settings, sharing the test's session; `peer` is
+    the client address the app sees on the socket."""
     app = create_app(settings)
 
     def _session() -> Iterator[Session]:
@@ -145,5 +148,5 @@ def make_test_client(session: Session, settings: Settings) -> Iterator[TestClien
 
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with TestClient(app, client=peer) as c:
         yield c

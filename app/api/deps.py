@@ -7,6 +7,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 
+from app.api.client import client_address
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.domain.access import Action
@@ -49,10 +50,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # REKAP_PUBLIC_READ is off, and every write counts against REKAP_RATE_LIMIT_WRITE (→ 429).
 
 
-def _remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 def resolve_principal(request: Request, session: Session, settings: Settings) -> Principal:
     """The request's principal, read from the database now (cached for the request)."""
     cached = getattr(request.state, "principal", None)
@@ -64,7 +61,7 @@ def resolve_principal(request: Request, session: Session, settings: Settings) ->
 
 
 def _principal_from_headers(request: Request, session: Session, settings: Settings) -> Principal:
-    remote = _remote(request)
+    remote = client_address(request, settings)
     api_key = request.headers.get("x-api-key")
     if api_key:
         key = device_key_from_secret(session=session, secret=api_key)

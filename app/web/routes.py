@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SettingsDep
 from app.errors import InvalidCredentials
 from app.services.signin import sign_in
@@ -53,7 +54,7 @@ def signin_submit(
 ) -> Response:
     """Check the password (rate-limited like the API), then set the session cookie."""
     check_csrf(request, csrf_token)
-    remote = request.client.host if request.client else "unknown"
+    remote = client_address(request, settings) or "unknown"
     try:
         token = sign_in(
             session=session,

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.api.client import client_address
 from app.api.deps import SettingsDep, get_rate_limiter
 from app.config import Settings
 from app.db import get_session
@@ -50,7 +51,7 @@ def cookie_principal(request: Request, session: Session, settings: Settings) -> 
         user = user_from_token(session=session, token=token, settings=settings)
     except InvalidCredentials:
         return None
-    remote = request.client.host if request.client else None
+    remote = client_address(request, settings)
     return Principal("user", user.username, user.role, tuple(user.scopes), remote)
 
 

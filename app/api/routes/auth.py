@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SessionDep, SettingsDep
 from app.schemas.auth import TokenRead
 from app.services.signin import sign_in
@@ -26,7 +27,7 @@ def issue_access_token(
     limiter: RateLimiterDep,
 ) -> TokenRead:
     """A short-lived bearer token; failed attempts are slowed down and logged."""
-    remote = request.client.host if request.client else "unknown"
+    remote = client_address(request, settings) or "unknown"
     token = sign_in(
         session=session,
         settings=settings,
