@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from app import __version__
 from app.api.bodylimit import BodyLimitMiddleware
 from app.api.deps import guard_api
+from app.api.headers import NoSniffMiddleware
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
@@ -35,11 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+    app.state.cookie_secure = settings.cookie_secure  # read by app/web/security.py
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_bytes,
         upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(NoSniffMiddleware)  # added last: outermost, so 413s get it too
     install_error_handlers(app)
     for router in api_routers:
         app.include_router(

@@ -101,15 +101,21 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise CsrfRejected("the form's security token is missing or stale; reload the page")
 
 
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies get the Secure flag: REKAP_COOKIE_SECURE (behind a TLS proxy the request
+    itself looks like plain HTTP), or a request that arrived over HTTPS."""
+    return bool(request.app.state.cookie_secure) or request.url.scheme == "https"
+
+
 def set_session(request: Request, response: Response, token: str, max_age: int) -> None:
-    """Store the JWT in an HttpOnly, SameSite=Lax cookie (Secure over HTTPS)."""
+    """Store the JWT in an HttpOnly, SameSite=Lax cookie (Secure: see secure_cookies)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
 
@@ -129,12 +135,19 @@ def finish(request: Request, response: Response) -> Response:
             new_token,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=secure_cookies(request),
             path="/",
         )
     lang = getattr(request.state, "set_lang", None)
     if lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            samesite="lax",
+            secure=secure_cookies(request),
+            path="/",
+        )
     return response
 
 
