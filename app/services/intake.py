@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 
 from app.domain.fields import fields_for_contest
 from app.domain.intake import values_errors
+from app.domain.provenance import correction_problem, default_source, source_problem
 from app.domain.regions import contains
-from app.errors import InvalidInput, RegionNotFound, TpsNotFound
+from app.errors import Forbidden, InvalidInput, RegionNotFound, TpsNotFound
 from app.models import Contest, DHasilVersion, Paslon, Region, Submission, Tps
 from app.schemas.results import DHasilPut, DHasilSaved, ResultCreate, ResultCreated
 from app.services import recheck
@@ -48,10 +49,38 @@ def _validate_result(session: Session, tps: Tps, body: ResultCreate, source: str
         )
 
 
+def _writer_source(role: str, claimed: str | None) -> str:
+    """The submission's source, from the writer's role (403 naming `source` for a claim the
+    role may not make: a device posing as the plenary)."""
+    problem = source_problem(role, claimed)
+    if problem:
+        raise Forbidden(f"source: {problem}", fields={"source": problem})
+    return claimed or default_source(role)
+
+
+def _authorize_correction(
+    session: Session, tps: Tps, body: ResultCreate, source: str, actor: str
+) -> None:
+    """403 naming `corrects` when this writer may not replace the submission it names (an
+    unknown one, or one of another TPS or contest, is left to _validate_result: 422)."""
+    target = session.get(Submission, body.corrects) if body.corrects is not None else None
+    if target is None or (target.tps_code, target.contest_id) != (tps.code, body.contest_id):
+        return
+    problem = correction_problem(
+        source=source,
+        author=actor,
+        target_source=target.source,
+        target_author=target.submitted_by,
+    )
+    if problem:
+        raise Forbidden(f"corrects: {problem}", fields={"corrects": problem})
+
+
 def _store_result(
     *, session: Session, tps: Tps, body: ResultCreate, source: str, actor: str, remote: str | None
 ) -> ResultCreated:
     """Validate, store the submission (never changed afterwards), recheck, audit."""
+    _authorize_correction(session, tps, body, source, actor)
     _validate_result(session, tps, body, source)
     sub = Submission(
         tps_code=tps.code,
@@ -85,15 +114,18 @@ def submit_result(
     tps_code: str,
     body: ResultCreate,
     actor: str,
-    default_source: str,
+    writer_role: str,
     idempotency_key: str | None = None,
     remote: str | None = None,
 ) -> tuple[int, ResultCreated]:
-    """Store one C.Hasil submission; (201, answer), or (200, first answer) on a key replay."""
+    """Store one C.Hasil submission; (201, answer), or (200, first answer) on a key replay.
+
+    The source follows from `writer_role` (app/domain/provenance.py), never from the body alone.
+    """
     tps = session.get(Tps, tps_code)
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
-    source = body.source or default_source
+    source = _writer_source(writer_role, body.source)
     if idempotency_key is not None:
         fingerprint = request_hash({"tps": tps_code, "body": body.model_dump()})
         stored = claim_key(

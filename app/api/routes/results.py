@@ -28,7 +28,7 @@ def post_result(
         tps_code=tps,
         body=body,
         actor=principal.actor,
-        default_source="app" if principal.kind == "device" else "ppk",
+        writer_role=principal.role,
         idempotency_key=idempotency_key,
         remote=principal.remote,
     )
