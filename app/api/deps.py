@@ -82,8 +82,11 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 # Shown in the OpenAPI document (the "Authorize" button); resolution is done by get_principal.
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
-# Paths that answer without the global guard: sign-in (own limit) and the public checkpoint.
-UNGUARDED_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/audit/checkpoint"})
+# Paths that answer without the global guard: sign-in and set-password (own limit, no identity
+# yet) and the public checkpoint.
+UNGUARDED_PATHS = frozenset(
+    {"/api/v1/auth/token", "/api/v1/auth/set-password", "/api/v1/audit/checkpoint"}
+)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -239,6 +239,42 @@ ENDPOINTS: list[Endpoint] = [
         200,
         lambda w, x: Req(f"{V1}/keys/{w.spare_keys[w.unique()]}/revoke"),
     ),
+    Endpoint(
+        "POST",
+        f"{V1}/keys/bulk",
+        "manage",
+        201,
+        lambda w, x: Req(f"{V1}/keys/bulk", {"json": {"keys": [{"region_code": TPS[x]}]}}),
+    ),
+    # TPS_OUT for both: revoking TPS_IN would revoke the kpps identity's own key.
+    Endpoint(
+        "POST",
+        f"{V1}/keys/revoke",
+        "manage",
+        200,
+        lambda w, x: Req(f"{V1}/keys/revoke", {"json": {"region_code": TPS_OUT}}),
+    ),
+    Endpoint(
+        "POST",
+        f"{V1}/users/bulk",
+        "manage",
+        201,
+        lambda w, x: Req(
+            f"{V1}/users/bulk",
+            {"json": {"users": [{"username": f"b{w.unique()}", "role": "admin"}]}},
+        ),
+    ),
+    # Open to anyone (no identity yet): the token decides; a made-up one is 401 for every caller.
+    # Tokens that work: tests/auth/test_onboarding_api.py.
+    Endpoint(
+        "POST",
+        f"{V1}/auth/set-password",
+        "open",
+        401,
+        lambda w, x: Req(
+            f"{V1}/auth/set-password", {"json": {"token": "not.a.token", "password": PASSWORD}}
+        ),
+    ),
 ]
 
 

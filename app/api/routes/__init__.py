@@ -9,6 +9,7 @@ from app.api.routes import (
     contests,
     discrepancies,
     health,
+    onboarding,
     photos,
     regions,
     results,
@@ -22,7 +23,7 @@ API_PREFIX = "/api/v1"
 api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, audit.router]
 api_routers += [results.router, discrepancies.router]
 api_routers += [photos.router, review.router]
-api_routers += [access.router]
+api_routers += [access.router, onboarding.router]
 # Routers outside the prefix (health, metrics, web pages).
 root_routers: list[APIRouter] = [health.router]
 root_routers += [console.router]  # the auditor's console (app/web), outside /api/v1
