@@ -29,6 +29,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     REKAP_QUEUE_URL=sqlite:////data/queue.db \
     REKAP_STORAGE_URL=file:///data/photos \
     REKAP_LOG_FORMAT=json
+# REKAP_SECRET_KEY (signs access tokens) is deliberately not set here: unset, the first start
+# writes a random key to /data/secret_key (0600) and later starts reuse it. Several API containers
+# must share one key: pass the same REKAP_SECRET_KEY from your secret store to each
+# (`docker run --env-file`, a Kubernetes Secret), or mount it as /data/secret_key (0600, uid
+# 10001). A key under 32 bytes or a published one refuses to start (README "Security").
+# Behind a reverse proxy set REKAP_TRUSTED_PROXIES to its address, and REKAP_COOKIE_SECURE=true
+# when it terminates TLS.
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /srv/rekap /srv/rekap
 WORKDIR /srv/rekap
