@@ -1,4 +1,11 @@
-"""Engine and the only two commit points: get_session() for requests, session_scope() for jobs."""
+"""Engine and the only two commit points: get_session() for requests, session_scope() for jobs.
+
+Transactions begin deferred, so reading never takes SQLite's write lock: a write use case calls
+begin_write() (via services.locking.lock_for_write) before its first read and only then waits
+for the lock. A request that waits on its client (an upload's body) or on a sign-in back-off
+first ends its read (end_read), holding no connection, snapshot or lock meanwhile. So one slow
+client never blocks another device's write.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 from starlette.requests import Request
 
@@ -21,29 +28,47 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def build_engine(url: str) -> Engine:
-    """An engine with the pragmas and pool settings each backend needs."""
+def build_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
+    """An engine with the pragmas and pool settings each backend needs. busy_timeout: how long a
+    SQLite writer waits for the write lock before "database is locked" (answered 503)."""
     url = normalize_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
-        kwargs.update(pool_size=10, max_overflow=20)
+        # libpq waits forever for an unreachable host by default; a request must fail (503) first.
+        kwargs.update(pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5})
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine, "begin", _mark_reading)
+    event.listen(engine, "after_cursor_execute", _note_writes)
     return engine
 
 
+_WRITING = "rekap_writing"  # Connection.info key: this transaction holds the write lock
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # A write request begins IMMEDIATE: a deferred transaction that reads and then writes fails at
-    # once with "database is locked" when another writer got in between (no busy wait on upgrade).
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Deferred: a transaction that only reads never takes the write lock; begin_write() takes it.
+    conn.exec_driver_sql("BEGIN")
+    conn.info[_WRITING] = False
+
+
+def _mark_reading(conn: Any) -> None:
+    conn.info[_WRITING] = False
+
+
+def _note_writes(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    # A write that succeeded holds the write lock until the transaction ends.
+    if statement.lstrip()[:6].upper() in _WRITE_VERBS:
+        conn.info[_WRITING] = True
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,20 +85,68 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
-    return build_engine(get_settings().database_url)
+    settings = get_settings()
+    return build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Request-scoped session: commits when the request succeeds, rolls back otherwise."""
+    """Request-scoped session: commits when the request succeeds, rolls back otherwise (also when
+    a console page rendered the request's failure instead of raising it)."""
     with Session(get_engine(), expire_on_commit=False) as session:
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            session.connection(execution_options={"sqlite_immediate": True})
         try:
             yield session
-            session.commit()
+            if getattr(request.state, "failed", False):
+                session.rollback()
+            else:
+                session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def _owns_transaction(session: Session) -> bool:
+    # A session bound to a Connection joined its caller's transaction (tests): not ours to end.
+    return not isinstance(session.bind, Connection)
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's current transaction wrote (or holds the write lock), or will at
+    its next flush."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(_WRITING, False))
+
+
+def end_read(session: Session) -> None:
+    """End a transaction that only read, so no connection, snapshot or lock is held while the
+    request waits (on its client, or a sign-in back-off); the next statement begins anew."""
+    if not _owns_transaction(session) or not session.in_transaction():
+        return
+    if has_written(session):
+        raise RuntimeError("end_read() after a write would commit it early")
+    session.commit()  # nothing was written: this only releases the connection
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's transaction a writer before the use case reads what it will change.
+
+    On SQLite a deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer committed in between (no busy wait on that upgrade). So, unless
+    it already writes, the read-only SQLite transaction is ended and BEGIN IMMEDIATE waits (up to
+    the busy timeout) for the write lock; the session's own transaction goes on, so its hooks see
+    one transaction. A session in its caller's transaction (tests) takes the lock inside it with
+    a no-op write. PostgreSQL locks rows; nothing to do."""
+    if session.get_bind().dialect.name != "sqlite" or has_written(session):
+        return
+    if not _owns_transaction(session) or session.in_nested_transaction():
+        session.execute(text("UPDATE ocr_job SET id = id WHERE 0"))
+        return
+    conn = session.connection()
+    conn.exec_driver_sql("COMMIT")  # nothing was written: this only drops the old snapshot
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.info[_WRITING] = True
 
 
 @contextmanager

@@ -88,6 +88,14 @@ class InvalidCredentials(Unauthorized):
     headers = {"WWW-Authenticate": "Bearer"}
 
 
+class SignInFailed(InvalidCredentials):
+    """A wrong password or unknown/disabled user, answered after `delay` seconds of back-off."""
+
+    def __init__(self, detail: str, *, delay: float) -> None:
+        super().__init__(detail)
+        self.delay = delay
+
+
 class UserNotFound(NotFound):
     """No user has that username."""
 
@@ -164,10 +172,21 @@ class ReviewEntryRejected(Conflict):
 
 
 class ServiceUnavailable(AppError):
-    """A dependency (database, queue) is down; retry later."""
+    """A dependency (database, queue) is down; retry later (503 with Retry-After)."""
 
     status_code = 503
+    headers = {"Retry-After": "5"}
     exit_code = ExitCode.UNAVAILABLE
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or lost the connection (app/db_errors.py); retry later."""
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """SQLite's write lock stayed taken for REKAP_SQLITE_BUSY_TIMEOUT seconds; retry shortly."""
+
+    headers = {"Retry-After": "2"}
 
 
 class StorageUnavailable(ServiceUnavailable):

@@ -15,6 +15,7 @@ from app.schemas.results import DHasilPut, DHasilSaved, ResultCreate, ResultCrea
 from app.services import recheck
 from app.services.audit import append_audit
 from app.services.idempotency import claim_key, request_hash, store_answer
+from app.services.locking import lock_for_write
 
 
 def contest_fields(session: Session, contest_id: str) -> tuple[Contest, tuple[str, ...]]:
@@ -122,6 +123,7 @@ def submit_result(
 
     The source follows from `writer_role` (app/domain/provenance.py), never from the body alone.
     """
+    lock_for_write(session)
     tps = session.get(Tps, tps_code)
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
@@ -182,6 +184,7 @@ def put_dhasil(
     *, session: Session, kecamatan_code: str, body: DHasilPut, actor: str, remote: str | None = None
 ) -> DHasilSaved:
     """Store a new D.Hasil Kecamatan version (old ones kept) and reconcile the kecamatan."""
+    lock_for_write(session)
     region = session.get(Region, kecamatan_code)
     if region is None or region.level != "kecamatan":
         raise RegionNotFound(f"No kecamatan has code {kecamatan_code}")

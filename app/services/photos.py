@@ -63,15 +63,17 @@ def intake_photo(
     """Check every input, store the bytes, then add Photo + OcrJob (flushed, not committed)."""
     check_page(page)
     facts = inspect_image(staged.path, max_pixels=limits.max_pixels)  # before any lock is held
-    lock_for_write(session)
     tps = session.get(Tps, tps_code)
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
     contest = check_contest(session=session, contest_id=contest_id, tps=tps)
+    # The store is content-addressed (storing known bytes again changes nothing), so its fsync or
+    # S3 round trip runs before the write lock is taken, not while other writers wait for it.
+    put_durably(store, staged)
+    lock_for_write(session)
     known = find_photo(session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256)
     if known is not None:
         return IntakeOutcome(photo=known, job_id=None)
-    put_durably(store, staged)
     photo = _new_photo(tps, contest, page, staged, facts, uploaded_by)
     winner = _insert_photo(session, photo)
     if winner is not photo:

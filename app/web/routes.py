@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SettingsDep
 from app.errors import InvalidCredentials
-from app.services.signin import sign_in
+from app.services.signin import sign_in_or_wait
 from app.web import dashboard, discrepancies, recap, review, tps
 from app.web.routing import ConsoleRoute
 from app.web.security import (
@@ -42,7 +42,7 @@ def signin_page(
 
 
 @router.post("/signin")
-def signin_submit(
+async def signin_submit(
     request: Request,
     session: ConsoleSessionDep,
     settings: SettingsDep,
@@ -56,7 +56,7 @@ def signin_submit(
     check_csrf(request, csrf_token)
     remote = client_address(request, settings) or "unknown"
     try:
-        token = sign_in(
+        token = await sign_in_or_wait(
             session=session,
             settings=settings,
             limiter=limiter,

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SessionDep, SettingsDep
 from app.schemas.auth import TokenRead
-from app.services.signin import sign_in
+from app.services.signin import sign_in_or_wait
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -19,7 +19,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/token", response_model=TokenRead, responses=_ERRORS)
-def issue_access_token(
+async def issue_access_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     session: SessionDep,
@@ -28,7 +28,7 @@ def issue_access_token(
 ) -> TokenRead:
     """A short-lived bearer token; failed attempts are slowed down and logged."""
     remote = client_address(request, settings) or "unknown"
-    token = sign_in(
+    token = await sign_in_or_wait(
         session=session,
         settings=settings,
         limiter=limiter,

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from app.api.deps import ReaderDep, RowId, SessionDep, SettingsDep, TpsWriterDep
 from app.api.uploads import receive_upload
 from app.config import Settings
+from app.db import end_read
 from app.schemas.photos import PhotoAccepted, PhotoRead
 from app.services.photo_views import get_photo_detail, load_photo, photo_image
 from app.services.photos import IntakeLimits, enqueue_after_commit, upload_photo
@@ -72,6 +73,10 @@ async def post_photo(
     enqueue: EnqueueDep,
 ) -> PhotoAccepted:
     """Upload a photo of a C.Hasil page: 202 once stored and queued, 200 for the same bytes."""
+    # The body arrives only now, after the identity was read: end that read first, so a phone
+    # sending for minutes holds no database connection or lock meanwhile (upload_photo begins
+    # its own write transaction once the file is on disk).
+    await run_in_threadpool(end_read, session)
     staged, form = await receive_upload(
         stream=request.stream(),
         content_type=request.headers.get("content-type", ""),
