@@ -67,14 +67,20 @@ def resolve_signing_secret(configured: str | None, data_dir: Path) -> str:
         return configured
     path = data_dir / SECRET_FILE_NAME
     try:
-        return read_secret_file(path)
-    except FileNotFoundError:
-        return _create_secret_file(path)
+        try:
+            return read_secret_file(path)
+        except FileNotFoundError:
+            return _create_secret_file(path)
+    except OSError as exc:  # not a directory, not writable, not readable, ...
+        raise ConfigurationError(
+            f"cannot keep the signing key in {path}: {exc.strerror or exc}; make REKAP_DATA_DIR "
+            "writable by the service, or set REKAP_SECRET_KEY"
+        ) from exc
 
 
 def read_secret_file(path: Path) -> str:
     """The key kept in `path`; ConfigurationError when others may read it or it is unsafe."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    fd = os.open(path, os.O_RDONLY)  # a symlink is fine: Kubernetes mounts secrets as links
     with os.fdopen(fd, encoding="utf-8") as handle:
         mode = os.fstat(handle.fileno()).st_mode
         # Refused, not warned: a key others could read lets them sign admin tokens.

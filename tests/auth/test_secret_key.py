@@ -108,6 +108,23 @@ def test_a_hand_written_weak_key_file_is_refused(tmp_path: Path):
         resolve_signing_secret(None, tmp_path)
 
 
+def test_a_data_directory_that_cannot_hold_the_key_is_a_clear_refusal(tmp_path: Path):
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(ConfigurationError, match="make REKAP_DATA_DIR writable"):
+        resolve_signing_secret(None, tmp_path / "file" / "var")
+
+
+def test_a_mounted_key_behind_a_symlink_is_read(tmp_path: Path):
+    mounted = tmp_path / "..data"
+    mounted.mkdir()
+    (mounted / SECRET_FILE_NAME).write_text(os.urandom(32).hex())
+    (mounted / SECRET_FILE_NAME).chmod(0o600)
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / SECRET_FILE_NAME).symlink_to(mounted / SECRET_FILE_NAME)
+    assert resolve_signing_secret(None, data_dir) == (mounted / SECRET_FILE_NAME).read_text()
+
+
 def _start_and_report(data_dir: str, barrier: Any, results: Any) -> None:
     barrier.wait()
     results.put(resolve_signing_secret(None, Path(data_dir)))
