@@ -11,6 +11,7 @@ from app.api.deps import guard_api
 from app.api.headers import NoSniffMiddleware
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
+from app.db_errors import install_database_error_handlers
 from app.errors import install_error_handlers
 from app.logging import configure_logging
 from app.schemas.errors import ERROR_RESPONSES
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(NoSniffMiddleware)  # added last: outermost, so 413s get it too
     install_error_handlers(app)
+    install_database_error_handlers(app)
     for router in api_routers:
         app.include_router(
             router, prefix=API_PREFIX, dependencies=[Depends(guard_api)], responses=ERROR_RESPONSES

@@ -24,4 +24,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _doc("The request body is too large"),
     422: _doc("Invalid input; `fields` names each bad field and why"),
     429: _doc("Rate limited; see the Retry-After header"),
+    503: _doc("The database or photo store is down or busy; retry after Retry-After seconds"),
 }

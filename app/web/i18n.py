@@ -31,6 +31,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "error_403": ("Anda tidak berwenang melihat halaman ini.", "You may not see this page."),
     "error_404": ("Halaman atau data tidak ditemukan.", "Page or data not found."),
     "error_422": ("Isian tidak valid.", "Invalid input."),
+    "error_503": (
+        "Basis data sedang tidak dapat dijangkau. Coba lagi sebentar lagi; bila Anda baru saja "
+        "mengirim isian, periksa dahulu apakah sudah tersimpan.",
+        "The database cannot be reached right now. Try again in a moment; if you just sent a "
+        "form, check first whether it was saved.",
+    ),
     "back_home": ("Kembali ke dasbor", "Back to the dashboard"),
     # dashboard
     "coverage": ("Cakupan TPS", "TPS coverage"),

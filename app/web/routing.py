@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from app.db_errors import DATABASE_ERRORS, database_fault, log_fault
 from app.errors import AppError, SignInRequired
 from app.web.security import finish
 from app.web.templating import render
@@ -29,6 +30,8 @@ def error_page(
     request: Request, status: int, detail: str, fields: dict[str, str] | None
 ) -> Response:
     """The console's error page (a fragment for htmx requests)."""
+    # The request's session rolls back instead of committing (app.db.get_session).
+    request.state.failed = True
     name = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
     return render(
         request,
@@ -36,6 +39,16 @@ def error_page(
         {"status": status, "detail": detail, "fields": fields or {}},
         status_code=status,
     )
+
+
+def _unavailable_page(request: Request, exc: Exception) -> Response:
+    fault = database_fault(exc)
+    if fault is None:
+        raise exc  # a bug: the server's own 500 with its traceback
+    log_fault(exc, fault, request.url.path)
+    page = error_page(request, fault.status_code, fault.detail, None)
+    page.headers.update(fault.headers)
+    return page
 
 
 class ConsoleRoute(APIRoute):
@@ -52,6 +65,8 @@ class ConsoleRoute(APIRoute):
                 return _signin_redirect(request)
             except AppError as exc:
                 return error_page(request, exc.status_code, exc.detail, exc.fields)
+            except DATABASE_ERRORS as exc:
+                return _unavailable_page(request, exc)
             except RequestValidationError as exc:
                 fields = {".".join(str(p) for p in e["loc"][1:]): e["msg"] for e in exc.errors()}
                 return error_page(request, 422, "invalid request", fields)
