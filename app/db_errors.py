@@ -7,14 +7,18 @@ their 500 and traceback. The client never sees driver, host or port text; the lo
 """
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 import psycopg
 import structlog
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
 from app.errors import DatabaseBusy, DatabaseUnavailable, ServiceUnavailable, error_body
+
+if TYPE_CHECKING:
+    # Imported where used: `rekap` commands may classify database failures without FastAPI.
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +63,9 @@ def log_fault(exc: BaseException, fault: ServiceUnavailable, where: str) -> None
     )
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: "Request", exc: Exception) -> "JSONResponse":
+    from fastapi.responses import JSONResponse
+
     fault = database_fault(exc)
     if fault is None:
         raise exc  # a bug: the server's own 500 with its traceback
@@ -68,7 +74,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=fault.status_code, headers=fault.headers)
 
 
-def install_database_error_handlers(app: FastAPI) -> None:
+def install_database_error_handlers(app: "FastAPI") -> None:
     """Answer database outages and lock timeouts with 503 + Retry-After in the API's shape."""
     for error in DATABASE_ERRORS:
         app.add_exception_handler(error, _database_error)
