@@ -2,14 +2,14 @@
 
 import typer
 
-from app.services.migrations import downgrade_database, upgrade_database
-
 app = typer.Typer(help="Database migrations", no_args_is_help=True)
 
 
 @app.command()
 def upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from app.services.migrations import upgrade_database  # alembic: ~0.2 s, only here
+
     upgrade_database(revision=revision)
     typer.echo(f"database upgraded to {revision}")
 
@@ -17,5 +17,7 @@ def upgrade(revision: str = typer.Argument("head")) -> None:
 @app.command()
 def downgrade(revision: str = typer.Argument(..., help="target revision, e.g. base")) -> None:
     """Revert migrations down to REVISION."""
+    from app.services.migrations import downgrade_database
+
     downgrade_database(revision=revision)
     typer.echo(f"database downgraded to {revision}")

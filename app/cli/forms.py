@@ -9,8 +9,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import session_scope
 from app.errors import ServiceUnavailable
 from app.services.forms import printable_contest
-from ocr.kwk import MAX_PASLON, kwk_form
-from ocr.render import render_form_pdf
 
 app = typer.Typer(help="Printable C.Hasil forms", no_args_is_help=True)
 BLANK_NAME = "." * 60  # offline: a dotted line where the officers write the names
@@ -30,6 +28,10 @@ def render(
     dpi: float = typer.Option(150.0, "--dpi", min=50, max=300, help="raster resolution"),
 ) -> None:
     """Render the 3-page KWK plano for --contest ID (names from the database) or --paslon N."""
+    # OpenCV and numpy load only to render: importing them costs every `rekap` command ~0.3 s.
+    from ocr.kwk import MAX_PASLON, kwk_form
+    from ocr.render import render_form_pdf
+
     if (contest is None) == (paslon is None):
         _fail("give either --contest ID or --paslon N (offline)")
     if contest is not None:

@@ -7,13 +7,14 @@ import typer
 
 from app.cli.worker import ocr_app as app  # one `rekap ocr` group: read (here) and reread
 from app.errors import ExitCode
-from app.services.ocr_reader import FORM_FAMILIES
 
 
 def form_family(contest: str | None) -> str | None:
     """The template family a contest's photos must show (`ppwp-0` → ppwp-plano-2024)."""
     if contest is None:
         return None
+    from app.services.ocr_reader import FORM_FAMILIES  # OpenCV: only when reading
+
     family = FORM_FAMILIES.get(contest.split("-", 1)[0])
     if family is None:
         raise typer.BadParameter(f"unknown contest kind in {contest!r}", param_hint="--contest")

@@ -1,9 +1,11 @@
 """Rules of the command line: exit statuses come from the error classes and agree with their
 HTTP statuses; only app/cli/failures.py turns errors into exits; every list and show command
-has --json; the README's table names every exit status."""
+has --json; the README's table names every exit status; start-up loads no heavy library."""
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,17 @@ def test_the_readme_names_every_exit_status():
     readme = (ROOT / "README.md").read_text()
     table = dict(re.findall(r"^\| `(\d+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
     assert sorted(int(code) for code in table) == sorted(int(c) for c in ExitCode)
+
+
+def test_starting_rekap_loads_neither_the_web_framework_nor_opencv_nor_alembic():
+    # Start-up time: these load in the commands that use them (serve, ocr read, forms, db).
+    code = "import sys, app.cli; print(sorted(m for m in HEAVY if m in sys.modules))"
+    heavy = "HEAVY = ('fastapi', 'cv2', 'numpy', 'alembic')\n"
+    done = subprocess.run(
+        [sys.executable, "-c", heavy + code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
