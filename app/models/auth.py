@@ -51,5 +51,7 @@ class AuditRecord(SQLModel, table=True):
     entity_id: str = Field(max_length=120)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     remote: str | None = Field(default=None, max_length=100)
+    # sha256 of the recorded entity's content (app/domain/audit_content.py); None before 0.2.0.
+    content_hash: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)

@@ -17,6 +17,8 @@ class Discrepancy(SQLModel, table=True):
     rule: str = Field(max_length=40, index=True)
     severity: str = Field(max_length=10, index=True)
     status: str = Field(default="open", max_length=15, index=True)
+    # Counts status changes: a client sends it back (If-Match) to change only what it saw.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     contest_id: str = Field(foreign_key="contest.id", index=True, max_length=20)
     region_code: str = Field(max_length=13, index=True)
     kecamatan_code: str | None = Field(default=None, max_length=6, index=True)

@@ -20,6 +20,7 @@ class DiscrepancyRead(BaseModel):
     rule: str
     severity: str
     status: str
+    version: int = 1  # counts status changes; send it back as If-Match to change only this one
     contest_id: str
     region_code: str
     tps_code: str | None = None
@@ -83,6 +84,8 @@ class DiscrepancyPatch(BaseModel):
 
     status: str = Field(max_length=15)
     note: str | None = Field(default=None, max_length=2000)
+    # Optional: the status the auditor saw; a different stored status is 409 (a stale decision).
+    expected_status: str | None = Field(default=None, max_length=15)
 
 
 class DiscrepancySummary(BaseModel):

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
-from app.errors import DiscrepancyNotFound, InvalidInput
+from app.errors import Conflict, DiscrepancyNotFound, InvalidInput
 from app.models import DHasilVersion, Discrepancy, DiscrepancyEvent, Submission
 from app.schemas.discrepancies import (
     DiscrepancyDetail,
@@ -15,12 +15,18 @@ from app.schemas.discrepancies import (
 from app.services.access import Principal, authorize_discrepancy_update
 from app.services.audit import append_audit
 from app.services.discrepancy_query import to_read
+from app.services.locking import lock_for_write
 
 AUDITOR_STATUSES = ("open", "acknowledged", "dismissed", "escalated")
 
 
-def _load(session: Session, discrepancy_id: int) -> Discrepancy:
-    row = session.get(Discrepancy, discrepancy_id, populate_existing=True)
+def _load(session: Session, discrepancy_id: int, *, lock: bool = False) -> Discrepancy:
+    if lock:
+        # Lock before reading, so the status this change replaces is the latest committed one and
+        # no other change can commit in between (no lost update): the row lock on PostgreSQL
+        # (SELECT ... FOR UPDATE), the database write lock on SQLite (FOR UPDATE is omitted there).
+        lock_for_write(session)
+    row = session.get(Discrepancy, discrepancy_id, populate_existing=True, with_for_update=lock)
     if row is None:
         raise DiscrepancyNotFound(f"No discrepancy has id {discrepancy_id}")
     return row
@@ -102,13 +108,35 @@ def _check_change(change: DiscrepancyPatch) -> None:
         )
 
 
+def _check_expected(row: Discrepancy, change: DiscrepancyPatch, version: int | None) -> None:
+    """409 when the caller saw another status or version than the one stored now."""
+    stale = (change.expected_status is not None and change.expected_status != row.status) or (
+        version is not None and version != row.version
+    )
+    if stale:
+        raise Conflict(
+            f"Discrepancy {row.id} changed meanwhile: it is now {row.status} (version "
+            f"{row.version}); reload it and decide again",
+            fields={"status": f"now {row.status}", "version": f"now {row.version}"},
+        )
+
+
 def update_status(
-    *, session: Session, discrepancy_id: int, change: DiscrepancyPatch, principal: Principal
+    *,
+    session: Session,
+    discrepancy_id: int,
+    change: DiscrepancyPatch,
+    principal: Principal,
+    expected_version: int | None = None,
 ) -> DiscrepancyDetail:
-    """Apply an auditor's status change and record it in the history and the audit trail."""
-    row = _load(session, discrepancy_id)
+    """Apply an auditor's status change and record it in the history and the audit trail.
+
+    Changes of one discrepancy are serialised by a lock; `change.expected_status` or
+    `expected_version` (If-Match) make a change conditional: 409 when it is stale."""
+    row = _load(session, discrepancy_id, lock=True)
     authorize_discrepancy_update(principal, row.region_code)
     _check_change(change)
+    _check_expected(row, change, expected_version)
     if row.status == "resolved":
         raise InvalidInput(
             "This discrepancy is resolved: the data was fixed",
@@ -122,6 +150,7 @@ def update_status(
         note=change.note,
     )
     row.status = change.status
+    row.version += 1
     session.add(row)
     session.add(event)
     session.flush()
@@ -131,7 +160,7 @@ def update_status(
         action="discrepancy.status",
         entity="discrepancy",
         entity_id=str(discrepancy_id),
-        payload=change.model_dump(),
+        payload={**change.model_dump(), "event_id": event.id, "version": row.version},
         remote=principal.remote,
     )
     return get_discrepancy(session=session, discrepancy_id=discrepancy_id)

@@ -144,10 +144,20 @@ def _write(
     for keys in _group_by_keys(changed):
         stmt = update(table).where(table.c.id == bindparam("b_id"))
         session.execute(stmt, keys)
+    # A system status change moves the version too: an auditor's If-Match from before is stale.
+    reopened = [c["b_id"] for c in changed if c.get("status") == "open"]
+    if reopened:
+        stmt = update(table).where(table.c.id.in_(reopened))
+        session.execute(stmt.values(version=table.c.version + 1))
     if gone:
         stmt = update(table).where(table.c.id.in_([e.id for e in gone]))
         session.execute(
-            stmt.values(status="resolved", resolved_at=now, resolved_by_submission_id=resolved_by)
+            stmt.values(
+                status="resolved",
+                resolved_at=now,
+                resolved_by_submission_id=resolved_by,
+                version=table.c.version + 1,
+            )
         )
 
 

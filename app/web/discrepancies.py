@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.domain.catalogue import RULES
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
 from app.services.access import Principal
 from app.services.discrepancies import get_discrepancy, update_status
@@ -120,20 +120,27 @@ def discrepancy_status(
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
     back: Annotated[str, Form(max_length=300)] = "/discrepancies",
+    version: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
-    """Acknowledge, dismiss (a note is required) or escalate; htmx gets the updated fragment."""
+    """Acknowledge, dismiss (a note is required) or escalate; htmx gets the updated fragment.
+    `version` is the one the page showed: changed by someone else since, nothing is saved."""
     check_csrf(request, csrf_token)
     change = DiscrepancyPatch(status=status, note=note.strip() or None)
     try:
         found = update_status(
-            session=session, discrepancy_id=discrepancy_id, change=change, principal=user
+            session=session,
+            discrepancy_id=discrepancy_id,
+            change=change,
+            principal=user,
+            expected_version=version,
         )
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         if not request.headers.get("hx-request"):
             raise
+        problem = {"stale": "1"} if isinstance(exc, Conflict) else exc.fields or {}
         current = get_discrepancy(session=session, discrepancy_id=discrepancy_id)
-        context = {"d": current, "can_update": True, "back": back, "problem": exc.fields or {}}
-        return render(request, "_discrepancy.html", context, status_code=422)
+        context = {"d": current, "can_update": True, "back": back, "problem": problem}
+        return render(request, "_discrepancy.html", context, status_code=exc.status_code)
     if request.headers.get("hx-request"):
         context = {"d": found, "can_update": True, "back": back, "saved": True}
         return render(request, "_discrepancy.html", context)

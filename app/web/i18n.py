@@ -137,6 +137,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "escalate": ("Teruskan", "Escalate"),
     "reopen": ("Buka lagi", "Reopen"),
     "saved": ("Tersimpan.", "Saved."),
+    "changed_meanwhile": (
+        "Status ini baru saja diubah orang lain; periksa status terkini lalu putuskan lagi.",
+        "Someone else changed this status meanwhile; check the current status and decide again.",
+    ),
     "dpt": ("DPT", "Voter roll (DPT)"),
     "desa": ("Desa/kelurahan", "Desa/kelurahan"),
     "kecamatan": ("Kecamatan", "Kecamatan"),

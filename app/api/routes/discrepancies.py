@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 
 from app.api.deps import PrincipalDep, ReaderDep, RowId, SessionDep
+from app.errors import InvalidInput
 from app.schemas.discrepancies import (
     DiscrepancyDetail,
     DiscrepancyPage,
@@ -65,19 +66,51 @@ def read_csv(session: SessionDep, flt: FilterDep) -> Response:
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
+def expected_version(
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> int | None:
+    """The version an If-Match header names (`"3"`, `W/"3"` or `3`); `*` or none: any."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidInput(
+            'If-Match must be the ETag of the discrepancy, e.g. "3"',
+            fields={"If-Match": "expected a version number in quotes"},
+        )
+    return int(tag)
+
+
+def _etag(found: DiscrepancyDetail, response: Response) -> DiscrepancyDetail:
+    response.headers["ETag"] = f'"{found.version}"'
+    return found
+
+
 @router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail)
 def read_discrepancy(
-    discrepancy_id: RowId, session: SessionDep, reader: ReaderDep
+    discrepancy_id: RowId, session: SessionDep, reader: ReaderDep, response: Response
 ) -> DiscrepancyDetail:
-    """A discrepancy with its evidence and status history."""
-    return get_discrepancy(session=session, discrepancy_id=discrepancy_id, check=reader.check)
+    """A discrepancy with its evidence and status history; its ETag is its version."""
+    found = get_discrepancy(session=session, discrepancy_id=discrepancy_id, check=reader.check)
+    return _etag(found, response)
 
 
 @router.patch("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail)
 def patch_discrepancy(
-    discrepancy_id: RowId, change: DiscrepancyPatch, session: SessionDep, principal: PrincipalDep
+    discrepancy_id: RowId,
+    change: DiscrepancyPatch,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    version: Annotated[int | None, Depends(expected_version)],
 ) -> DiscrepancyDetail:
-    """An auditor's status change (acknowledged, dismissed with a note, escalated, open)."""
-    return update_status(
-        session=session, discrepancy_id=discrepancy_id, change=change, principal=principal
+    """An auditor's status change (acknowledged, dismissed with a note, escalated, open);
+    with If-Match or expected_status only if nobody changed it since (else 409)."""
+    found = update_status(
+        session=session,
+        discrepancy_id=discrepancy_id,
+        change=change,
+        principal=principal,
+        expected_version=version,
     )
+    return _etag(found, response)
