@@ -15,23 +15,40 @@ Use `<entity>.<verb>` actions: submission.create, photo.upload, dhasil.put, revi
 discrepancy.status, user.create, user.disable, key.create, key.revoke.
 
 hash = sha256(prev_hash + canonical JSON of {seq, at, actor, action, entity, entity_id, payload,
-remote}); the first record's prev_hash is 64 zeros. `verify_chain` recomputes every hash.
+remote, content_hash}); the first record's prev_hash is 64 zeros. `content_hash` commits the record
+to the stored row it records (app/domain/audit_content.py lists the covered actions; a
+discrepancy.status payload carries `event_id`, a review.entry payload `entry_id`).
+`verify_audit` (app/services/audit_verify.py) recomputes both from the rows as they are now.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, text
-from sqlalchemy import select as sa_select
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from app.models.auth import AuditRecord
 from app.models.evidence import utcnow
+from app.services.audit_coverage import hash_for_write
+from app.services.audit_records import GENESIS_HASH, ChainFault, canonical_json, record_hash
+from app.services.audit_verify import AuditReport, verify_audit
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "AuditReport",
+    "ChainFault",
+    "Checkpoint",
+    "append_audit",
+    "canonical_json",
+    "check_checkpoint",
+    "get_checkpoint",
+    "record_hash",
+    "verify_audit",
+    "verify_chain",
+]
+
 # Arbitrary lock key: serialises appenders on PostgreSQL so two transactions never fork the chain.
 _PG_AUDIT_LOCK = 5_050_521
 
@@ -43,45 +60,6 @@ class Checkpoint:
     head_hash: str
     count: int
     at: datetime | None
-
-
-@dataclass(frozen=True)
-class ChainFault:
-    """The first record whose link or hash does not match."""
-
-    seq: int
-    reason: str
-
-    def describe(self) -> str:
-        """A sentence naming the record and what is wrong with it."""
-        return f"audit record {self.seq}: {self.reason}"
-
-
-def _iso(at: datetime) -> str:
-    # SQLite hands datetimes back naive; every stored time is UTC.
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_json(record: AuditRecord | Row[Any]) -> str:
-    """The record's content (everything but the hashes) as canonical JSON."""
-    content = {
-        "seq": record.seq,
-        "at": _iso(record.at),
-        "actor": record.actor,
-        "action": record.action,
-        "entity": record.entity,
-        "entity_id": record.entity_id,
-        "payload": record.payload,
-        "remote": record.remote,
-    }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def record_hash(record: AuditRecord | Row[Any]) -> str:
-    """sha256(prev_hash + canonical JSON) of a record, hex."""
-    data = (record.prev_hash + canonical_json(record)).encode()
-    return hashlib.sha256(data).hexdigest()
 
 
 def _head(session: Session) -> AuditRecord | None:
@@ -98,8 +76,18 @@ def append_audit(
     entity_id: str,
     payload: dict[str, Any] | None = None,
     remote: str | None = None,
+    content_hash: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain in the caller's transaction (flushes, never commits)."""
+    """Append one record to the chain in the caller's transaction (flushes, never commits).
+
+    `content_hash` commits the record to the entity it records; left out, it is computed from the
+    stored row of a covered action (app/domain/audit_content.py) after a flush."""
+    # Round-trip through JSON so what is hashed is exactly what the database gives back.
+    stored_payload = json.loads(json.dumps(payload or {}, default=str))
+    if content_hash is None:
+        content_hash = hash_for_write(
+            session, action=action, entity_id=str(entity_id), payload=stored_payload
+        )
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
@@ -111,9 +99,9 @@ def append_audit(
         action=action[:60],
         entity=entity[:60],
         entity_id=str(entity_id)[:120],
-        # Round-trip through JSON so what is hashed is exactly what the database gives back.
-        payload=json.loads(json.dumps(payload or {}, default=str)),
+        payload=stored_payload,
         remote=remote[:100] if remote else None,
+        content_hash=content_hash,
         prev_hash=head.hash if head else GENESIS_HASH,
         hash="",
     )
@@ -134,28 +122,9 @@ def get_checkpoint(*, session: Session) -> Checkpoint:
 
 
 def verify_chain(*, session: Session) -> ChainFault | None:
-    """Recompute the chain from the first record; the first fault found, or None when intact."""
-    prev_hash, expected_seq = GENESIS_HASH, 1
-    # Plain rows, not ORM objects: about twice as fast over a long chain.
-    table = AuditRecord.__table__  # type: ignore[attr-defined]
-    stmt = sa_select(table).order_by(table.c.seq).execution_options(yield_per=1000)
-    for record in session.connection().execute(stmt):
-        fault = _check(record, prev_hash=prev_hash, expected_seq=expected_seq)
-        if fault is not None:
-            return fault
-        prev_hash, expected_seq = record.hash, record.seq + 1
-    return None
-
-
-def _check(record: Row[Any], *, prev_hash: str, expected_seq: int) -> ChainFault | None:
-    label = f"({record.action} {record.entity} {record.entity_id})"
-    if record.seq != expected_seq:
-        return ChainFault(record.seq, f"expected record {expected_seq} here; records are missing")
-    if record.prev_hash != prev_hash:
-        return ChainFault(record.seq, f"{label} does not link to the record before it")
-    if record_hash(record) != record.hash:
-        return ChainFault(record.seq, f"{label} content does not match its hash")
-    return None
+    """The first fault `verify_audit` finds (chain or covered entity), or None when intact."""
+    faults = verify_audit(session=session).faults
+    return faults[0] if faults else None
 
 
 def check_checkpoint(*, session: Session, count: int, head_hash: str) -> ChainFault | None:

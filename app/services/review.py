@@ -96,11 +96,26 @@ def add_entry(
     session.add(item)
     append_audit(
         session=session, actor=principal.actor, action="review.entry", entity="review_item",
-        entity_id=str(item_id), payload={"value": value, "state": item.status},
+        entity_id=str(item_id), payload={"value": value, "state": item.status,
+                                         "entry_id": entry.id},
         remote=principal.remote,
     )  # fmt: skip
+    if item.submission_id is not None:
+        _audit_review_submission(session, principal, item)
     session.flush()
     return item_view(session, item)
+
+
+def _audit_review_submission(session: Session, principal: Principal, item: ReviewItem) -> None:
+    """The accepted value is evidence of its own (a `review` submission): audited like any."""
+    sub = session.get_one(Submission, item.submission_id)
+    append_audit(
+        session=session, actor=principal.actor, action="submission.create",
+        entity="submission", entity_id=str(sub.id),
+        payload={"tps_code": sub.tps_code, "contest_id": sub.contest_id, "values": sub.values,
+                 "review_item": item.id},
+        remote=principal.remote,
+    )  # fmt: skip
 
 
 def _accept(
