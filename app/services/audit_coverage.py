@@ -5,7 +5,7 @@ flush, so the hash is always computed from what the database holds, never from o
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,13 +79,23 @@ def _column(table: Table, name: str, sqlite: bool) -> Any:
     return column
 
 
-def _parse(table: Table, name: str, value: Any) -> Any:
-    column_type = table.c[name].type
-    if isinstance(column_type, JSON) and value is not None:
-        return json.loads(value)
-    if isinstance(column_type, DateTime) and isinstance(value, str):
-        return datetime.fromisoformat(value)
+def _as_stored(value: Any) -> Any:
     return value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _time(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _parser(table: Table, name: str) -> Callable[[Any], Any]:
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return _json
+    return _time if isinstance(column_type, DateTime) else _as_stored
 
 
 def load_contents(
@@ -99,15 +109,16 @@ def load_contents(
     sqlite = session.get_bind().dialect.name == "sqlite"
     fields = CONTENT_FIELDS[kind]
     columns = [_column(source.table, name, sqlite) for name in fields]
+    parsers = [(name, _parser(source.table, name)) for name in fields]
     key_column = source.table.c[source.key]
     stmt = select(key_column.label("_key"), *columns).where(key_column.in_(wanted))
     found: dict[int | str, dict[str, Any] | str] = {}
-    for row in session.connection().execute(stmt):
+    for key, *stored in session.connection().execute(stmt):
         try:
-            values = {name: _parse(source.table, name, getattr(row, name)) for name in fields}
-            found[row._key] = content_of(kind, values)
+            values = {name: parse(v) for (name, parse), v in zip(parsers, stored, strict=True)}
+            found[key] = content_of(kind, values)
         except ValueError as exc:  # json.JSONDecodeError and bad times are ValueErrors
-            found[row._key] = f"cannot be read ({exc})"
+            found[key] = f"cannot be read ({exc})"
     return found
 
 
