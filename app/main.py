@@ -9,6 +9,7 @@ from app import __version__
 from app.api.bodylimit import BodyLimitMiddleware
 from app.api.deps import guard_api
 from app.api.headers import NoSniffMiddleware
+from app.api.params import reject_hostile_params
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
 from app.db_errors import install_database_error_handlers
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Vote recapitulation verification: C.Hasil, D.Hasil, discrepancies.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_hostile_params)],  # API and console routes alike
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
     app.state.cookie_secure = settings.cookie_secure  # read by app/web/security.py

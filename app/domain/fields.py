@@ -1,5 +1,6 @@
 """The canonical C.Hasil field names of DOMAIN.md §2, flat as in API.md."""
 
+import re
 from typing import Final
 
 MAX_PASLON: Final = 6
@@ -22,12 +23,15 @@ def paslon_field(nomor_urut: int) -> str:
     return f"suara_paslon_{nomor_urut}"
 
 
+# ASCII digits, at most three: str.isdigit() also accepts "²" and "٣", and int() refuses
+# (ValueError) a field name carrying thousands of digits.
+_PASLON_FIELD: Final = re.compile(r"suara_paslon_([0-9]{1,3})")
+
+
 def paslon_number(field: str) -> int | None:
     """The nomor urut in a suara_paslon_<n> field name, or None for any other field."""
-    prefix = "suara_paslon_"
-    if field.startswith(prefix) and field[len(prefix) :].isdigit():
-        return int(field[len(prefix) :])
-    return None
+    match = _PASLON_FIELD.fullmatch(field)
+    return int(match.group(1)) if match else None
 
 
 GENDERED_FIELDS: Final = tuple(f"{row}_{g}" for row in GENDERED_ROWS for g in GENDERS)

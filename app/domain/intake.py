@@ -5,16 +5,22 @@ from collections.abc import Collection, Mapping
 from app.domain.fields import paslon_number
 
 MAX_FORM_VALUE = 999  # three digit boxes per number
+# A D.Hasil number counts a whole kecamatan (or one desa of it). The most populous kecamatan
+# has well under a million voters; ten million leaves room for any real recap and keeps every
+# sum and difference a rule stores far inside PostgreSQL's INTEGER columns.
+MAX_RECAP_VALUE = 10_000_000
+_WHY_MAX = {MAX_FORM_VALUE: "three digit boxes", MAX_RECAP_VALUE: "more than any kecamatan"}
 
 
-def value_error(value: object, *, max_value: int | None = MAX_FORM_VALUE) -> str | None:
+def value_error(value: object, *, max_value: int = MAX_FORM_VALUE) -> str | None:
     """Why one submitted value is unacceptable, or None when it is a valid count."""
     if isinstance(value, bool) or not isinstance(value, int):
         return f"must be an integer, not {type(value).__name__}"
     if value < 0:
         return "must not be negative"
-    if max_value is not None and value > max_value:
-        return f"must be at most {max_value} (three digit boxes)"
+    if value > max_value:
+        why = _WHY_MAX.get(max_value)
+        return f"must be at most {max_value}" + (f" ({why})" if why else "")
     return None
 
 
@@ -32,7 +38,7 @@ def values_errors(
     *,
     allowed: Collection[str],
     prefix: str = "values",
-    max_value: int | None = MAX_FORM_VALUE,
+    max_value: int = MAX_FORM_VALUE,
 ) -> dict[str, str]:
     """Every bad field of a values object, keyed `<prefix>.<field>`, with the reason."""
     errors: dict[str, str] = {}
@@ -41,3 +47,18 @@ def values_errors(
         if reason is not None:
             errors[f"{prefix}.{name}"] = reason
     return errors
+
+
+def desa_sum_errors(desa: Mapping[str, Mapping[str, object]]) -> dict[str, str]:
+    """Fields whose desa columns add up to more than a kecamatan can hold (each column may be
+    within bounds while their sum, compared with the total, would not fit an INTEGER column)."""
+    sums: dict[str, int] = {}
+    for column in desa.values():
+        for name, value in column.items():
+            if isinstance(value, int) and value_error(value, max_value=MAX_RECAP_VALUE) is None:
+                sums[name] = sums.get(name, 0) + value
+    return {
+        f"desa.*.{name}": f"the desa columns add up to more than {MAX_RECAP_VALUE}"
+        for name, total in sums.items()
+        if total > MAX_RECAP_VALUE
+    }

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.schemas.inputs import Line
+
 
 class TokenRead(BaseModel):
     """An OAuth2 bearer token."""
@@ -24,10 +26,10 @@ class CheckpointRead(BaseModel):
 class UserCreate(BaseModel):
     """A new person: role admin, ppk (kecamatan codes) or bawaslu (region prefixes)."""
 
-    username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=8, max_length=200)
-    role: str = Field(max_length=10)
-    scopes: list[str] = Field(default_factory=list, max_length=50)
+    username: Line = Field(min_length=1, max_length=100)
+    password: Line = Field(min_length=8, max_length=200)
+    role: Line = Field(max_length=10)
+    scopes: list[Line] = Field(default_factory=list, max_length=50)
 
 
 class UserRead(BaseModel):
@@ -43,8 +45,8 @@ class UserRead(BaseModel):
 class DeviceKeyCreate(BaseModel):
     """A new device key bound to a TPS (13 digits) or kecamatan (6 digits)."""
 
-    region_code: str = Field(min_length=1, max_length=13)
-    label: str | None = Field(default=None, max_length=200)
+    region_code: Line = Field(min_length=1, max_length=13)
+    label: Line | None = Field(default=None, max_length=200)
 
 
 class DeviceKeyRead(BaseModel):

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.inputs import Line, Text
+
 
 class EvidenceRef(BaseModel):
     """A pointer to the evidence behind a breach: a submission, a D.Hasil version, a photo."""
@@ -82,10 +84,10 @@ class DiscrepancyPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: str = Field(max_length=15)
-    note: str | None = Field(default=None, max_length=2000)
+    status: Line = Field(max_length=15)
+    note: Text | None = Field(default=None, max_length=2000)
     # Optional: the status the auditor saw; a different stored status is 409 (a stale decision).
-    expected_status: str | None = Field(default=None, max_length=15)
+    expected_status: Line | None = Field(default=None, max_length=15)
 
 
 class DiscrepancySummary(BaseModel):

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.schemas.auth import DeviceKeyCreate, DeviceKeyCreated
+from app.schemas.inputs import Line
 
 # A request body stays under REKAP_MAX_REQUEST_BYTES (1 MiB); larger rollouts use the CLI's files.
 MAX_BULK_ITEMS = 10_000
@@ -26,7 +27,7 @@ class DeviceKeyBulkCreated(BaseModel):
 class DeviceKeyRegionRevoke(BaseModel):
     """Revoke every live key bound under a region (`0`: every key)."""
 
-    region_code: str = Field(min_length=1, max_length=13)
+    region_code: Line = Field(min_length=1, max_length=13)
 
 
 class DeviceKeyRegionRevoked(BaseModel):
@@ -40,9 +41,9 @@ class DeviceKeyRegionRevoked(BaseModel):
 class UserBulkItem(BaseModel):
     """An account to create without a password: its owner sets one with the token."""
 
-    username: str = Field(min_length=1, max_length=100)
-    role: str = Field(max_length=10)
-    scopes: list[str] = Field(default_factory=list, max_length=50)
+    username: Line = Field(min_length=1, max_length=100)
+    role: Line = Field(max_length=10)
+    scopes: list[Line] = Field(default_factory=list, max_length=50)
 
 
 class UserBulkCreate(BaseModel):
@@ -72,5 +73,5 @@ class UserBulkCreated(BaseModel):
 class SetPassword(BaseModel):
     """A one-time token (from a bulk creation) and the new password."""
 
-    token: str = Field(min_length=1, max_length=2000)
-    password: str = Field(min_length=8, max_length=200)
+    token: Line = Field(min_length=1, max_length=2000)
+    password: Line = Field(min_length=8, max_length=200)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.discrepancies import DiscrepancyRead
+from app.schemas.inputs import Line, RowRef, Text
 
 
 class ResultCreate(BaseModel):
@@ -13,10 +14,10 @@ class ResultCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contest_id: str = Field(max_length=20)
+    contest_id: Line = Field(max_length=20)
     values: dict[str, Any] = Field(min_length=1)
-    reason: str | None = Field(default=None, max_length=1000)
-    corrects: int | None = None
+    reason: Text | None = Field(default=None, max_length=1000)
+    corrects: RowRef | None = None
     source: Literal["app", "ppk", "plenary"] | None = None
 
 
@@ -32,10 +33,10 @@ class DHasilPut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contest_id: str = Field(max_length=20)
+    contest_id: Line = Field(max_length=20)
     desa: dict[str, dict[str, Any]]
     total: dict[str, Any]
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Text | None = Field(default=None, max_length=1000)
 
 
 class DHasilSaved(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import Session, col, select
 
+from app.domain.inputs import row_id
 from app.domain.regions import level_of
 from app.errors import InvalidInput
 from app.models import Discrepancy
@@ -83,11 +84,12 @@ def filter_clauses(flt: DiscrepancyFilter) -> list[ColumnElement[bool]]:
 
 def parse_cursor(cursor: str | None) -> int:
     """The last id of the previous page (the cursor is that id as text)."""
-    if cursor is None or cursor == "":
+    if cursor is None or cursor in ("", "0"):
         return 0
-    if not cursor.isdigit():
+    last_id = row_id(cursor)  # ASCII digits within the id column's range, or None
+    if last_id is None:
         raise InvalidInput("cursor is not one this API gave out", fields={"cursor": "invalid"})
-    return int(cursor)
+    return last_id
 
 
 def to_read(row: Discrepancy) -> DiscrepancyRead:

@@ -7,6 +7,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
+from app.domain.inputs import row_id
 from app.errors import InvalidInput
 from app.models import Discrepancy
 from app.schemas.discrepancies import DiscrepancyRead
@@ -36,9 +37,10 @@ def _parse_cursor(cursor: str | None, keyed: bool) -> tuple[str | None, int] | N
     if not cursor:
         return None
     key, _, last_id = cursor.rpartition(SEPARATOR) if keyed else ("", "", cursor)
-    if not last_id.isdigit() or (keyed and not key):
+    after = row_id(last_id)  # ASCII digits within the id column's range, or None
+    if after is None or (keyed and not key):
         raise InvalidInput("cursor is not one this page gave out", fields={"cursor": "invalid"})
-    return (key if keyed else None), int(last_id)
+    return (key if keyed else None), after
 
 
 def _after(sort: str, position: tuple[str | None, int]) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.domain.fields import fields_for_contest
-from app.domain.intake import values_errors
+from app.domain.intake import MAX_RECAP_VALUE, desa_sum_errors, values_errors
 from app.domain.provenance import correction_problem, default_source, source_problem
 from app.domain.regions import contains
 from app.errors import Forbidden, InvalidInput, RegionNotFound, TpsNotFound
@@ -152,7 +152,8 @@ def submit_result(
 def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> None:
     """422 naming every desa outside the kecamatan and every bad value."""
     contest, allowed = contest_fields(session, body.contest_id)
-    errors = values_errors(body.total, allowed=allowed, prefix="total", max_value=None)
+    errors = values_errors(body.total, allowed=allowed, prefix="total", max_value=MAX_RECAP_VALUE)
+    errors.update(desa_sum_errors(body.desa))
     if not contains(contest.region_code, kecamatan):
         errors["contest_id"] = f"contest {contest.id} does not cover kecamatan {kecamatan}"
     known = set(
@@ -165,7 +166,9 @@ def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> None:
             errors[f"desa.{desa}"] = f"not a desa of kecamatan {kecamatan}"
         else:
             errors.update(
-                values_errors(values, allowed=allowed, prefix=f"desa.{desa}", max_value=None)
+                values_errors(
+                    values, allowed=allowed, prefix=f"desa.{desa}", max_value=MAX_RECAP_VALUE
+                )
             )
     if errors:
         raise InvalidInput(

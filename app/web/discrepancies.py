@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.api.deps import RowId
 from app.domain.catalogue import RULES
 from app.errors import Conflict, InvalidInput
 from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
@@ -101,7 +102,7 @@ def discrepancy_list(
 
 @router.get("/discrepancies/{discrepancy_id}")
 def discrepancy_evidence(
-    discrepancy_id: int, user: ConsoleUserDep, session: ConsoleSessionDep
+    discrepancy_id: RowId, user: ConsoleUserDep, session: ConsoleSessionDep
 ) -> Response:
     """A discrepancy's evidence page (its TPS or its kecamatan recap)."""
     found = get_discrepancy(
@@ -113,7 +114,7 @@ def discrepancy_evidence(
 @router.post("/discrepancies/{discrepancy_id}/status")
 def discrepancy_status(
     request: Request,
-    discrepancy_id: int,
+    discrepancy_id: RowId,
     user: ConsoleUserDep,
     session: ConsoleSessionDep,
     status: Annotated[str, Form(max_length=15)],

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.api.deps import RowId
 from app.api.routes.photos import StoreDep
+from app.domain.inputs import ascii_digits
 from app.errors import InvalidInput, ReviewItemNotFound
 from app.services.access import Principal
 from app.services.review import add_entry, crop_image, next_item
@@ -40,7 +42,7 @@ def review_page(
     request: Request,
     user: ConsoleUserDep,
     session: ConsoleSessionDep,
-    kecamatan: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    kecamatan: Annotated[str | None, Query(pattern="^[0-9]{6}$")] = None,
 ) -> Response:
     """The next item of the reviewer's kecamatan (an admin picks the kecamatan)."""
     context = _item_context(session, user, _kecamatan(user, kecamatan))
@@ -52,7 +54,7 @@ def _entry_value(value: str, read_value: str, empty: str) -> int | None:
     if empty:
         return None
     text = value.strip() or read_value.strip()
-    if not text.isdigit():
+    if not ascii_digits(text):  # "٣" and "²" pass str.isdigit()
         raise InvalidInput("type the number on the form (0-999)", fields={"value": "0..999"})
     return int(text)
 
@@ -60,10 +62,10 @@ def _entry_value(value: str, read_value: str, empty: str) -> int | None:
 @router.post("/review/{item_id}/entries")
 def review_entry(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: ConsoleUserDep,
     session: ConsoleSessionDep,
-    kecamatan: Annotated[str, Form(pattern=r"^\d{6}$")],
+    kecamatan: Annotated[str, Form(pattern="^[0-9]{6}$")],
     value: Annotated[str, Form(max_length=4)] = "",
     read_value: Annotated[str, Form(max_length=4)] = "",
     empty: Annotated[str, Form(max_length=1)] = "",
@@ -82,7 +84,7 @@ def review_entry(
 @router.get("/review/{item_id}/crop")
 def review_crop(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: ConsoleUserDep,
     session: ConsoleSessionDep,
     store: StoreDep,

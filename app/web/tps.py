@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.api.deps import RowId
 from app.api.routes.photos import StoreDep
 from app.domain.fields import fields_for_contest
 from app.schemas.discrepancies import DiscrepancyDetail
@@ -114,7 +115,7 @@ def tps_page(
 @router.get("/photos/{photo_id}/image")
 def photo_file(
     request: Request,
-    photo_id: int,
+    photo_id: RowId,
     user: ConsoleUserDep,
     session: ConsoleSessionDep,
     store: StoreDep,

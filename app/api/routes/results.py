@@ -20,7 +20,7 @@ def post_result(
     body: ResultCreate,
     session: SessionDep,
     principal: TpsWriterDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
     """Store a C.Hasil submission (201); a replayed Idempotency-Key gets the first answer (200)."""
     status, answer = submit_result(

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/review", tags=["review"])
 
 @router.get("/next", response_model=ReviewItemRead)
 def get_next_item(
-    kecamatan: Annotated[str, Query(min_length=6, max_length=6, pattern=r"^\d{6}$")],
+    kecamatan: Annotated[str, Query(min_length=6, max_length=6, pattern="^[0-9]{6}$")],
     session: SessionDep,
     principal: PrincipalDep,
 ) -> ReviewItemRead:
