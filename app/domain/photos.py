@@ -16,6 +16,9 @@ WIB: Final = timezone(timedelta(hours=7))
 WINDOW_OPENS: Final = time(7, 0)
 WINDOW_DAYS: Final = 2
 GPS_FAR_KM: Final = 150.0  # a kabupaten in Sumatera Selatan is well under 150 km across
+# A capture time outside these years is no clock reading (EXIF "0001:01:01", "9999:12:31"): it is
+# kept as evidence but never used, since moving year 1 or 9999 across time zones overflows.
+USABLE_YEARS: Final = range(1900, 2201)
 
 
 def dhash_hex(rows: Sequence[Sequence[int]]) -> str:
@@ -47,11 +50,18 @@ def capture_window(contest_code: str) -> tuple[datetime, datetime] | None:
     return opens, closes
 
 
+def usable_capture_time(taken_at: datetime) -> bool:
+    """Whether an EXIF capture time is a plausible clock reading (its year, as written)."""
+    return taken_at.year in USABLE_YEARS
+
+
 def capture_time_outside(taken_at: datetime, contest_code: str) -> bool:
     """Whether an EXIF capture time lies outside the election's window (a warning, never proof)."""
     window = capture_window(contest_code)
     if window is None:
         return False
+    if not usable_capture_time(taken_at):
+        return True
     moment = taken_at if taken_at.tzinfo else taken_at.replace(tzinfo=WIB)
     return not (window[0] <= moment.astimezone(UTC) < window[1])
 
@@ -70,3 +80,10 @@ def gps_far_from(
 ) -> bool:
     """Whether a photo's GPS position is farther than limit_km from its kabupaten's centre."""
     return haversine_km(point[0], point[1], centroid[0], centroid[1]) > limit_km
+
+
+def gps_position(lat: float, lon: float) -> tuple[float, float] | None:
+    """The position when it is one on Earth (finite, |lat| <= 90, |lon| <= 180), else None."""
+    if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+        return lat, lon
+    return None

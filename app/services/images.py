@@ -8,7 +8,8 @@ from typing import Any
 
 from PIL import Image
 
-from app.domain.photos import WIB, dhash_hex
+from app.domain.inputs import printable
+from app.domain.photos import WIB, dhash_hex, gps_position, usable_capture_time
 from app.errors import AppError, ImageTooLarge, PhotoUnreadable, UnsupportedImage
 
 FILE_FIELD = "file"
@@ -26,6 +27,8 @@ class ImageFacts:
     camera: str | None
     lat: float | None
     lon: float | None
+    # The EXIF capture time as written when it is no usable time (year 1, 9999): evidence only.
+    unusable_time: str | None = None
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -107,27 +110,40 @@ def _decode(path: Path, *, fmt: str, width: int, height: int) -> ImageFacts:
     pixels = list(grey.tobytes())
     rows = [pixels[r * 17 : (r + 1) * 17] for r in range(16)]
     lat, lon = _gps(exif)
+    taken_at = _taken_at(exif)
+    usable = taken_at is None or usable_capture_time(taken_at)
     return ImageFacts(
         format=fmt,
         width=width,
         height=height,
         phash=dhash_hex(rows),
-        taken_at=_taken_at(exif),
+        taken_at=taken_at if usable else None,
         camera=_camera(exif),
         lat=lat,
         lon=lon,
+        unusable_time=None if usable else _exif_text(_raw_time(exif))[:40],
     )
+
+
+def _exif_text(value: Any) -> str:
+    """An EXIF string as printable text: it comes from the file, so it is cleaned, not refused."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return printable(str(value)).strip()
+
+
+def _raw_time(exif: Any) -> Any:
+    return exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)
 
 
 def _taken_at(exif: Any) -> datetime | None:
     """DateTimeOriginal with OffsetTimeOriginal when present, else read as WIB (advisory)."""
     try:
-        ifd = exif.get_ifd(0x8769)
-        raw = ifd.get(0x9003) or exif.get(0x0132)
+        raw = _raw_time(exif)
         if not raw:
             return None
-        moment = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-        offset = ifd.get(0x9011)
+        moment = datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")
+        offset = exif.get_ifd(0x8769).get(0x9011)
         return moment.replace(tzinfo=_parse_offset(offset) if offset else WIB)
     except (ValueError, TypeError, KeyError):
         return None
@@ -140,7 +156,7 @@ def _parse_offset(text: Any) -> timezone:
 
 
 def _camera(exif: Any) -> str | None:
-    parts = [str(exif.get(tag, "")).strip("\x00 ") for tag in (0x010F, 0x0110)]
+    parts = [_exif_text(exif.get(tag, "")) for tag in (0x010F, 0x0110)]
     text = " ".join(p for p in parts if p)
     return text[:200] or None
 
@@ -154,7 +170,8 @@ def _gps(exif: Any) -> tuple[float | None, float | None]:
         lon = _degrees(gps[4]) * (-1 if gps.get(3) == "W" else 1)
     except (ValueError, TypeError, ZeroDivisionError, KeyError):
         return None, None
-    return lat, lon
+    # Past a pole, or inf from a crafted rational (haversine would raise on it): no position.
+    return gps_position(lat, lon) or (None, None)
 
 
 def _degrees(dms: Any) -> float:

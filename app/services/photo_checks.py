@@ -54,21 +54,16 @@ def _duplicate_finding(this: Photo, that: Photo) -> PhotoFinding:
     )
 
 
-def flag_metadata(*, session: Session, photo: Photo, tps: Tps, contest: Contest) -> None:
-    """Warnings (never proof): EXIF capture time outside the election window, GPS far away."""
+def flag_metadata(
+    *, session: Session, photo: Photo, tps: Tps, contest: Contest, unusable_time: str | None = None
+) -> None:
+    """Warnings (never proof): EXIF capture time outside the election window or no usable time
+    at all (`unusable_time`, the EXIF text as written, e.g. year 1), GPS far away."""
     findings = []
-    if photo.exif_taken_at and capture_time_outside(photo.exif_taken_at, contest.code):
-        when = photo.exif_taken_at.isoformat()
-        findings.append(
-            PhotoFinding(
-                rule="PHOTO_METADATA",
-                severity="warning",
-                field=None,
-                message=f"Waktu pengambilan foto {photo.id} ({when}) di luar hari pemungutan suara",
-                message_en=f"Photo {photo.id} was taken at {when}, outside the election window",
-                detail_key=f"photo:{photo.id}:time",
-            )
-        )
+    if unusable_time is not None:
+        findings.append(_time_finding(photo, f"EXIF '{unusable_time}'"))
+    elif photo.exif_taken_at and capture_time_outside(photo.exif_taken_at, contest.code):
+        findings.append(_time_finding(photo, photo.exif_taken_at.isoformat()))
     centroid = kabupaten_centroid(tps.kabupaten_code)
     if photo.exif_lat is not None and photo.exif_lon is not None and centroid is not None:
         if gps_far_from((photo.exif_lat, photo.exif_lon), centroid):
@@ -77,6 +72,17 @@ def flag_metadata(*, session: Session, photo: Photo, tps: Tps, contest: Contest)
         record_finding(
             session=session, finding=finding, tps=tps, contest_id=contest.id, photo_id=photo.id or 0
         )
+
+
+def _time_finding(photo: Photo, when: str) -> PhotoFinding:
+    return PhotoFinding(
+        rule="PHOTO_METADATA",
+        severity="warning",
+        field=None,
+        message=f"Waktu pengambilan foto {photo.id} ({when}) di luar hari pemungutan suara",
+        message_en=f"Photo {photo.id} was taken at {when}, outside the election window",
+        detail_key=f"photo:{photo.id}:time",
+    )
 
 
 def _gps_finding(photo: Photo) -> PhotoFinding:

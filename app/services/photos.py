@@ -4,10 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
+from app.domain.inputs import text_problem
 from app.errors import InvalidInput, StorageUnavailable, TpsNotFound
 from app.models import Contest, OcrJob, Photo, Tps
 from app.services.audit import append_audit
@@ -17,6 +20,7 @@ from app.services.photo_checks import flag_duplicates, flag_metadata
 from app.services.storage import PhotoStore
 
 MAX_PAGE = 3
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def intake_photo(
     contest = check_contest(session=session, contest_id=contest_id, tps=tps)
     # The store is content-addressed (storing known bytes again changes nothing), so its fsync or
     # S3 round trip runs before the write lock is taken, not while other writers wait for it.
-    put_durably(store, staged)
+    if put_durably(store, staged):
+        discard_unless_committed(session=session, store=store, sha256=staged.sha256)
     lock_for_write(session)
     known = find_photo(session=session, tps_code=tps.code, contest_id=contest.id, sha=staged.sha256)
     if known is not None:
@@ -82,14 +87,17 @@ def intake_photo(
     session.add(job)
     session.flush()
     flag_duplicates(session=session, photo=photo, tps=tps, max_distance=limits.phash_max_distance)
-    flag_metadata(session=session, photo=photo, tps=tps, contest=contest)
+    flag_metadata(
+        session=session, photo=photo, tps=tps, contest=contest, unusable_time=facts.unusable_time
+    )
     return IntakeOutcome(photo=photo, job_id=job.id)
 
 
-def put_durably(store: PhotoStore, staged: StagedUpload) -> None:
-    """Store the bytes; a store failure is 503 (retry later), never a 500."""
+def put_durably(store: PhotoStore, staged: StagedUpload) -> bool:
+    """Store the bytes (True when this call stored them); a store failure is 503 (retry later),
+    never a 500."""
     try:
-        store.put(staged.sha256, staged.path)
+        return store.put(staged.sha256, staged.path)
     except Exception as exc:  # boto errors, disk full, permission: the upload is not recorded
         raise StorageUnavailable(
             f"The photo store is unavailable ({type(exc).__name__}); nothing was recorded, retry"
@@ -117,6 +125,8 @@ def check_contest(*, session: Session, contest_id: str | None, tps: Tps) -> Cont
     """The contest the photo belongs to; 422 when missing, unknown or not held at the TPS."""
     if not contest_id:
         raise InvalidInput("contest_id is required", fields={"contest_id": "required"})
+    if problem := text_problem(contest_id, multiline=False):  # a multipart field: no schema
+        raise InvalidInput(f"contest_id: {problem}", fields={"contest_id": problem})
     contest = session.get(Contest, contest_id)
     if contest is None:
         raise InvalidInput(f"No contest {contest_id!r}", fields={"contest_id": "unknown contest"})
@@ -214,6 +224,32 @@ def parse_page(text: str | None) -> int | None:
     if not (text.strip().isascii() and text.strip().isdecimal()):
         raise InvalidInput(f"page {text!r} is not a number", fields={"page": "must be 1, 2 or 3"})
     return int(text)
+
+
+def discard_unless_committed(*, session: Session, store: PhotoStore, sha256: str) -> None:
+    """Remove the bytes this request stored if its transaction ends without a commit (a check,
+    the audit append or the commit itself failed): no file is left behind without its row."""
+    state = {"committed": False, "done": False}
+
+    def _after_commit(sess: Session) -> None:
+        if not sess.in_nested_transaction():  # a released savepoint is not the commit
+            state["committed"] = True
+
+    def _after_end(_: Session, transaction: SessionTransaction) -> None:
+        # Listeners cannot be removed while their event runs: they stay, and do nothing, once
+        # the request's (outermost) transaction has ended.
+        if state["done"] or transaction.parent is not None:
+            return
+        state["done"] = True
+        if state["committed"]:
+            return
+        try:
+            store.discard(sha256)
+        except Exception:  # the request already failed; a leftover blob is only garbage
+            log.warning("photo.discard_failed", sha256=sha256, exc_info=True)
+
+    event.listen(session, "after_commit", _after_commit)
+    event.listen(session, "after_transaction_end", _after_end)
 
 
 def enqueue_after_commit(*, session: Session, job_id: int, enqueue: Callable[[int], None]) -> None:

@@ -18,14 +18,18 @@ CHUNK = 1024 * 1024
 class PhotoStore(Protocol):
     """Bytes keyed by their SHA-256; put is idempotent, nothing is ever overwritten."""
 
-    def put(self, sha256: str, data: bytes | Path) -> None:
-        """Store the bytes (or the file's bytes) under their hash, durably."""
+    def put(self, sha256: str, data: bytes | Path) -> bool:
+        """Store the bytes (or the file's bytes) under their hash, durably; True when this call
+        stored them, False when they were there already."""
 
     def get(self, sha256: str) -> bytes:
         """The stored bytes; KeyError when absent."""
 
     def exists(self, sha256: str) -> bool:
         """Whether bytes with that hash are stored."""
+
+    def discard(self, sha256: str) -> None:
+        """Remove bytes that no row will refer to (their upload failed); absent is fine."""
 
 
 def check_key(sha256: str) -> str:
@@ -58,11 +62,11 @@ class LocalStore:
         key = check_key(sha256)
         return self.root / "sha256" / key[:2] / key[2:4] / key
 
-    def put(self, sha256: str, data: bytes | Path) -> None:
+    def put(self, sha256: str, data: bytes | Path) -> bool:
         """Write once; an existing object is left as is (same hash, same bytes)."""
         target = self.path_of(sha256)
         if target.exists():
-            return
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
@@ -75,6 +79,7 @@ class LocalStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         _fsync_dir(target.parent)
+        return True
 
     def get(self, sha256: str) -> bytes:
         """The stored bytes; KeyError when absent."""
@@ -86,6 +91,10 @@ class LocalStore:
     def exists(self, sha256: str) -> bool:
         """Whether bytes with that hash are stored."""
         return self.path_of(sha256).exists()
+
+    def discard(self, sha256: str) -> None:
+        """Remove the file (absent is fine)."""
+        self.path_of(sha256).unlink(missing_ok=True)
 
 
 def _copy_into(data: bytes | Path, out: Any) -> None:
@@ -128,7 +137,7 @@ class S3Store:
         parts = [self.prefix] if self.prefix else []
         return "/".join([*parts, "sha256", key[:2], key[2:4], key])
 
-    def put(self, sha256: str, data: bytes | Path) -> None:
+    def put(self, sha256: str, data: bytes | Path) -> bool:
         """PutObject with If-None-Match: an existing object is never overwritten."""
         from botocore.exceptions import ClientError
 
@@ -140,6 +149,8 @@ class S3Store:
         except ClientError as exc:
             if _error_code(exc) not in ("PreconditionFailed", "ConditionalRequestConflict"):
                 raise
+            return False
+        return True
 
     def get(self, sha256: str) -> bytes:
         """The stored bytes; KeyError when absent."""
@@ -164,6 +175,10 @@ class S3Store:
                 return False
             raise
         return True
+
+    def discard(self, sha256: str) -> None:
+        """DeleteObject (absent is fine)."""
+        self.client.delete_object(Bucket=self.bucket, Key=self.key_of(sha256))
 
 
 def _error_code(exc: Any) -> str:
