@@ -19,6 +19,7 @@ from app.main import create_app
 from app.models import User
 from app.services.auth import create_device_key, issue_token
 from tests.auth.conftest import TPS_IN, seed_regions
+from tests.auth.hostile_schema import hostile_openapi
 
 MAX_EXAMPLES = 6  # × 2 identities; 25 with an admin also finds nothing (≈ 50 s here)
 # The app is built once (schemathesis reads its schema at collection); each test plugs its
@@ -46,7 +47,11 @@ def _session() -> Iterator[Session]:
 app.dependency_overrides[get_session] = _session
 app.dependency_overrides[get_settings] = lambda: _wired["settings"]
 app.dependency_overrides[get_enqueuer] = lambda: lambda _job_id: None
-schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+# Hostile values too: huge integers and NUL/control/non-ASCII-digit strings in every request
+# parameter and body (tests/auth/hostile_schema.py), and NUL bytes in generated text.
+schema = schemathesis.openapi.from_dict(hostile_openapi(app.openapi()))
+schema.app, schema.location = app, "/openapi.json"
+schema.config.generation.update(allow_x00=True, codec="utf-8")
 
 
 @pytest.fixture(params=["admin", "kpps"])
