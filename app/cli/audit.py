@@ -4,12 +4,13 @@ entities it records; print its head."""
 import typer
 
 from app.db import session_scope
+from app.errors import ExitCode
 from app.services.audit import ChainFault, check_checkpoint, get_checkpoint, verify_audit
 
 app = typer.Typer(help="The tamper-evident audit trail")
 # A rewritten database can break thousands of records; the first ones say enough.
 SHOWN_FAULTS = 50
-VERIFY_FAILED_EXIT = 1
+VERIFY_FAILED_EXIT = ExitCode.VERIFICATION_FAILED  # 6 (README "Command line")
 
 
 def _parse_checkpoint(text: str) -> tuple[int, str]:
@@ -25,7 +26,7 @@ def verify(
         None, "--checkpoint", help="COUNT:HASH recorded earlier from GET /api/v1/audit/checkpoint"
     ),
 ) -> None:
-    """Recompute every hash and every recorded entity's content hash; exit 1 naming each record
+    """Recompute every hash and every recorded entity's content hash; exit 6 naming each record
     that does not verify."""
     expected = _parse_checkpoint(checkpoint) if checkpoint else None
     with session_scope() as session:

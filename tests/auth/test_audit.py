@@ -151,7 +151,7 @@ def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_datab
         session.execute(text("UPDATE audit_record SET payload = '{}' WHERE seq = 1"))
     engine.dispose()
     broken = _rekap(url, "audit", "verify")
-    assert broken.returncode == 1
+    assert broken.returncode == 6  # ExitCode.VERIFICATION_FAILED
     assert "audit record 1" in broken.stderr and "user.create user ana" in broken.stderr
 
 
