@@ -84,15 +84,12 @@ class Unauthorized(AppError):
 
 
 class InvalidCredentials(Unauthorized):
-    """A token, API key or password that is wrong, expired, revoked or disabled."""
+    """A token, API key or password that is wrong, expired, revoked or disabled; a failed
+    sign-in is answered after `delay` seconds of back-off (app/services/signin.py)."""
 
     headers = {"WWW-Authenticate": "Bearer"}
 
-
-class SignInFailed(InvalidCredentials):
-    """A wrong password or unknown/disabled user, answered after `delay` seconds of back-off."""
-
-    def __init__(self, detail: str, *, delay: float) -> None:
+    def __init__(self, detail: str, *, delay: float = 0.0) -> None:
         super().__init__(detail)
         self.delay = delay
 

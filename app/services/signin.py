@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import end_read
 from app.domain.access import signin_delay
-from app.errors import SignInFailed
+from app.errors import InvalidCredentials
 from app.services.auth import AccessToken, authenticate, issue_token
 from app.services.ratelimit import RateLimiter
 
@@ -30,7 +30,8 @@ def sign_in(
     password: str,
     remote: str,
 ) -> AccessToken:
-    """A token for the right password; SignInFailed (401, with its back-off delay) otherwise."""
+    """A token for the right password; InvalidCredentials (401) with its back-off delay
+    otherwise."""
     # Per address, not per username: a per-user limit would let anyone lock a PPK out.
     limiter.hit(limit=settings.rate_limit_signin, key=f"ip:{remote}", what="sign-ins")
     user = authenticate(session=session, username=username, password=password)
@@ -40,7 +41,7 @@ def sign_in(
         log.warning(
             "signin.failed", username=username, remote=remote, failures=failures, delay=delay
         )
-        raise SignInFailed("wrong username or password, or the user is disabled", delay=delay)
+        raise InvalidCredentials("wrong username or password, or the user is disabled", delay=delay)
     log.info("signin.ok", username=username, role=user.role, remote=remote)
     return issue_token(user=user, settings=settings)
 
@@ -59,7 +60,7 @@ async def sign_in_or_wait(
                       username=username, password=password, remote=remote)  # fmt: skip
     try:
         return await anyio.to_thread.run_sync(attempt)
-    except SignInFailed as failed:
+    except InvalidCredentials as failed:
         await anyio.to_thread.run_sync(end_read, session)
         await anyio.sleep(failed.delay)
         raise

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.errors import InvalidCredentials, RateLimited, SignInFailed
+from app.errors import InvalidCredentials, RateLimited
 from app.services.ratelimit import RateLimiter
 from app.services.signin import sign_in
 from tests.auth.conftest import PASSWORD, token_for
@@ -81,7 +81,7 @@ def test_failed_sign_ins_wait_longer_each_time(session, settings, make_user):
     limiter = RateLimiter("memory://")
     waits: list[float] = []
     for _ in range(3):
-        with pytest.raises(SignInFailed) as failed:
+        with pytest.raises(InvalidCredentials) as failed:
             sign_in(session=session, settings=slow, limiter=limiter, username="ana",
                     password="wrong-password", remote="10.0.0.9")  # fmt: skip
         waits.append(failed.value.delay)
