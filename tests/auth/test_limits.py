@@ -11,7 +11,7 @@ from app.config import Settings
 from app.errors import InvalidCredentials, RateLimited
 from app.services.ratelimit import RateLimiter
 from app.services.signin import sign_in
-from tests.auth.conftest import PASSWORD, token_for
+from tests.auth.conftest import PASSWORD, seed_regions, token_for
 from tests.conftest import make_test_client
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -38,7 +38,8 @@ def test_sign_in_over_the_limit_is_429_with_retry_after(strict_client, make_user
     assert 1 <= int(resp.headers["retry-after"]) <= 60
 
 
-def test_writes_over_the_limit_are_429_per_identity(strict_client, make_user):
+def test_writes_over_the_limit_are_429_per_identity(strict_client, make_user, session):
+    seed_regions(session)  # keys are only made for stored TPS
     make_user("ana", "admin")
     make_user("budi", "admin")
     ana = {"Authorization": f"Bearer {token_for(strict_client, 'ana')}"}
