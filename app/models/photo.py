@@ -39,6 +39,10 @@ class Photo(SQLModel, table=True):
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))
     engine_version: str | None = Field(default=None, max_length=60)
     reading: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The reading this photo was given: its images and crops come from that row, never from
+    # another reading of the same bytes against another contest or page. No foreign key: it
+    # would close a cycle (photo → result → job → photo) that table creation cannot order.
+    ocr_result_id: int | None = None
 
 
 class OcrJob(SQLModel, table=True):
@@ -59,17 +63,25 @@ class OcrJob(SQLModel, table=True):
 
 
 class OcrResult(SQLModel, table=True):
-    """The reading of one photo's bytes by one engine version: written once, read many times."""
+    """The reading of one photo's bytes by one engine version against one form and page
+    (`read_as`, see `read_as_key`): written once, read many times."""
 
     __tablename__ = "ocr_result"
-    __table_args__ = (UniqueConstraint("sha256", "engine_version"),)
+    __table_args__ = (UniqueConstraint("sha256", "engine_version", "read_as"),)
 
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(max_length=64, index=True)
     engine_version: str = Field(max_length=60)
+    read_as: str = Field(default="", max_length=40)
     status: str = Field(max_length=20)  # ok, or the reader's failure status
     reading: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     rectified_sha256: str | None = Field(default=None, max_length=64)
     annotated_sha256: str | None = Field(default=None, max_length=64)
     job_id: int | None = Field(default=None, foreign_key="ocr_job.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+
+
+def read_as_key(contest_code: str, page: int | None) -> str:
+    """What a reading was read against: the contest's form code and the page asked for
+    ("*" when the upload named none). The same bytes read against another is another reading."""
+    return f"{contest_code}:{'*' if page is None else page}"

@@ -77,11 +77,7 @@ def photo_image(
     photo = load_photo(session=session, photo_id=photo_id)
     if variant == "original":
         return fetch(store, photo.sha256), MEDIA_TYPES.get(photo.format, "application/octet-stream")
-    result = session.exec(
-        select(OcrResult).where(
-            OcrResult.sha256 == photo.sha256, OcrResult.engine_version == photo.engine_version
-        )
-    ).first()
+    result = session.exec(select(OcrResult).where(OcrResult.id == photo.ocr_result_id)).first()
     sha = None if result is None else getattr(result, f"{variant}_sha256")
     if sha is None:
         raise PhotoNotFound(

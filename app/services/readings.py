@@ -24,10 +24,14 @@ def store_result(
     outcome: ReadOutcome,
     job_id: int,
     images: dict[str, str | None],
+    read_as: str,
 ) -> OcrResult:
-    """The reading keyed by (bytes, engine version): written once; a second run finds it."""
+    """The reading keyed by (bytes, engine version, what it was read against: `read_as_key`):
+    written once; a second run of the same question finds it."""
     stmt = select(OcrResult).where(
-        OcrResult.sha256 == sha256, OcrResult.engine_version == outcome.engine_version
+        OcrResult.sha256 == sha256,
+        OcrResult.engine_version == outcome.engine_version,
+        OcrResult.read_as == read_as,
     )
     existing = session.exec(stmt).first()
     if existing is not None:
@@ -35,6 +39,7 @@ def store_result(
     row = OcrResult(
         sha256=sha256,
         engine_version=outcome.engine_version,
+        read_as=read_as,
         status=outcome.status,
         reading=outcome.reading,
         rectified_sha256=images.get("rectified"),
@@ -55,6 +60,7 @@ def apply_reading(
     _, allowed = contest_fields(session, photo.contest_id)
     reading = result.reading
     photo.reading, photo.engine_version = reading, result.engine_version
+    photo.ocr_result_id = result.id
     if result.status != "read":
         if result.status in FAILED_PAGE:
             _flag_wrong_page(session, photo, tps, reading.get("reason") or result.status)

@@ -173,11 +173,7 @@ def crop_image(
     if check is not None:
         check(item.tps_code)
     photo = session.get_one(Photo, item.photo_id)
-    result = session.exec(
-        select(OcrResult).where(
-            OcrResult.sha256 == photo.sha256, OcrResult.engine_version == photo.engine_version
-        )
-    ).first()
+    result = session.exec(select(OcrResult).where(OcrResult.id == photo.ocr_result_id)).first()
     if result is None or result.rectified_sha256 is None or item.crop_box is None:
         raise PhotoNotFound(f"Review item {item_id} has no crop")
     x, y, w, h = item.crop_box

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.db import session_scope
+from app.models.photo import read_as_key
 from app.services.ocr_jobs import (
     claim_job,
     fence_done,
@@ -52,27 +53,30 @@ def process_job(worker: Worker, job_id: int) -> str:
                 session=session, job_id=job_id, owner=owner, error=f"{type(exc).__name__}: {exc}",
                 max_attempts=worker.settings.ocr_max_attempts,
             )  # fmt: skip
-    return _finish(worker, job_id, job.photo_id, job.sha256, owner, outcome, images)
+    read_as = read_as_key(job.contest_id.split("-")[0], job.page)
+    return _finish(worker, job_id, job.photo_id, (job.sha256, read_as), owner, outcome, images)
 
 
 def _finish(
     worker: Worker,
     job_id: int,
     photo_id: int,
-    sha256: str,
+    read: tuple[str, str],
     owner: str,
     outcome: ReadOutcome,
     images: dict[str, str | None],
 ) -> str:
-    """One transaction: fence on the lease first, so a late duplicate writes nothing."""
+    """One transaction: fence on the lease first, so a late duplicate writes nothing.
+    `read` is (bytes' sha256, what they were read against)."""
     with session_scope(worker.engine) as session:
         if not fence_done(
             session=session, job_id=job_id, owner=owner, engine_version=outcome.engine_version
         ):
             return "lost-lease"
         result = store_result(
-            session=session, sha256=sha256, outcome=outcome, job_id=job_id, images=images
-        )
+            session=session, sha256=read[0], outcome=outcome, job_id=job_id, images=images,
+            read_as=read[1],
+        )  # fmt: skip
         apply_reading(
             session=session,
             photo_id=photo_id,

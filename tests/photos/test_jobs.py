@@ -15,12 +15,13 @@ from app.models import Discrepancy, OcrJob, OcrResult, Photo, ReviewItem, Submis
 from app.models.evidence import utcnow
 from app.services.migrations import upgrade_database
 from app.services.ocr_jobs import claim_job, fence_done, sweep_jobs
+from app.services.photo_views import photo_image
 from app.services.photos import IntakeLimits, StagedUpload, intake_photo
-from app.services.reader import FakeReader, fake_field, fake_reading
+from app.services.reader import FakeReader, ReadOutcome, fake_field, fake_reading
 from app.services.storage import LocalStore, sha256_of
 from app.worker.jobs import Worker, process_job, sweep
 from tests.conftest import FreshDatabase
-from tests.photos.conftest import PRESIDEN, TPS_A, make_jpeg, seed_regions
+from tests.photos.conftest import GUB, PRESIDEN, TPS_A, make_jpeg, seed_regions
 
 LIMITS = IntakeLimits(max_pixels=50_000_000, phash_max_distance=12)
 
@@ -42,14 +43,16 @@ def worker(job_engine: Engine, tmp_path: Path) -> Worker:
     return Worker(settings, job_engine, LocalStore(tmp_path / "photos"), FakeReader())
 
 
-def new_job(worker: Worker, seed: int, tmp_path: Path, page: int | None = 2) -> int:
+def new_job(
+    worker: Worker, seed: int, tmp_path: Path, page: int | None = 2, contest: str = PRESIDEN
+) -> int:
     data = make_jpeg(seed)
     path = tmp_path / f"upload-{seed}.jpg"
     path.write_bytes(data)
     staged = StagedUpload(path, sha256_of(data), len(data))
     with session_scope(worker.engine) as session:
         outcome = intake_photo(
-            session=session, store=worker.store, tps_code=TPS_A, contest_id=PRESIDEN, page=page,
+            session=session, store=worker.store, tps_code=TPS_A, contest_id=contest, page=page,
             staged=staged, uploaded_by="test", limits=LIMITS,
         )  # fmt: skip
         assert outcome.job_id is not None
@@ -215,3 +218,35 @@ def test_unreadable_photo_is_unreadable_not_failed(worker: Worker, tmp_path: Pat
     assert process_job(worker, job_id) == "done"
     with Session(worker.engine) as session:
         assert session.get_one(Photo, job(worker.engine, job_id).photo_id).status == "unreadable"
+
+
+class GubernurPageReader(FakeReader):
+    """Every photo is a page of the gubernur form: asked as another form, it is the wrong page."""
+
+    def read(self, image: bytes, *, contest_code: str, page: int | None) -> ReadOutcome:
+        if contest_code != "pkwkp":
+            self.calls.append(contest_code)
+            return ReadOutcome(self.engine_version, {"status": "wrong_page", "reason": "pkwkp"})
+        return super().read(image, contest_code=contest_code, page=page)
+
+
+def test_the_same_file_for_another_contest_is_read_against_that_contest(
+    worker: Worker, tmp_path: Path
+) -> None:
+    reader = GubernurPageReader()
+    worker = Worker(worker.settings, worker.engine, worker.store, reader)
+    wrong = job(worker.engine, new_job(worker, 177, tmp_path, contest=PRESIDEN))
+    assert process_job(worker, wrong.id or 0) == "done"
+    right = job(worker.engine, new_job(worker, 177, tmp_path, contest=GUB))
+    assert process_job(worker, right.id or 0) == "done"
+    with Session(worker.engine) as session:
+        statuses = [session.get_one(Photo, j.photo_id).status for j in (wrong, right)]
+        wrong_pages = session.exec(
+            select(Discrepancy.identity).where(Discrepancy.rule == "WRONG_PAGE")
+        ).all()
+        image, media = photo_image(
+            session=session, store=worker.store, photo_id=right.photo_id, variant="rectified"
+        )
+    assert statuses == ["unreadable", "read"]
+    assert [i for i in wrong_pages if f"photo:{right.photo_id}" in i] == []
+    assert media == "image/png" and image

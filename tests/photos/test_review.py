@@ -45,7 +45,12 @@ def unsure_photo(env: PhotoEnv) -> int:
     outcome = ReadOutcome(FakeReader().engine_version, reading)
     job = env.session.exec(select(OcrJob).where(OcrJob.photo_id == photo_id)).one()
     result = store_result(
-        session=env.session, sha256=photo.sha256, outcome=outcome, job_id=job.id or 0, images={}
+        session=env.session,
+        sha256=photo.sha256,
+        outcome=outcome,
+        job_id=job.id or 0,
+        images={},
+        read_as="ppwp:2",
     )
     assert apply_reading(session=env.session, photo_id=photo_id, result=result,
                          min_confidence=0.8) == "needs_review"  # fmt: skip

@@ -56,8 +56,11 @@ def test_review_shows_the_crop_of_the_rectified_page(
     item = session.get_one(ReviewItem, world.review_item)
     photo = session.get_one(Photo, item.photo_id)
     photo.engine_version, item.crop_box = "test-engine", [100, 100, 60, 30]
-    session.add(OcrResult(sha256=photo.sha256, engine_version="test-engine", status="ok",
-                          rectified_sha256=sha256_of(page_png)))  # fmt: skip
+    result = OcrResult(sha256=photo.sha256, engine_version="test-engine", status="ok",
+                       rectified_sha256=sha256_of(page_png))  # fmt: skip
+    session.add(result)
+    session.flush()
+    photo.ocr_result_id = result.id
     session.add_all([photo, item])
     session.commit()
     client = signed_in("t-ppk")
