@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.models import Discrepancy, Tps
+from app.models import Discrepancy, DiscrepancyEvent, Tps
 from app.models.evidence import utcnow
 
 
@@ -23,13 +23,22 @@ class PhotoFinding:
     actual: int | None = None
 
 
+def finding_identity(
+    *, rule: str, contest_id: str, tps_code: str, field: str | None, detail_key: str
+) -> str:
+    """The stable identity of a photo finding."""
+    # Same shape as the rules' identities: rule|contest|scope|field|detail_key.
+    return "|".join((rule, contest_id, tps_code, field or "", detail_key))[:200]
+
+
 def record_finding(
     *, session: Session, finding: PhotoFinding, tps: Tps, contest_id: str, photo_id: int
 ) -> Discrepancy:
     """Insert the discrepancy, or move last_seen of the one with the same identity."""
-    # Same shape as the rules' identities: rule|contest|scope|field|detail_key.
-    parts = (finding.rule, contest_id, tps.code, finding.field or "", finding.detail_key)
-    identity = "|".join(parts)[:200]
+    identity = finding_identity(
+        rule=finding.rule, contest_id=contest_id, tps_code=tps.code, field=finding.field,
+        detail_key=finding.detail_key,
+    )  # fmt: skip
     row = session.exec(select(Discrepancy).where(Discrepancy.identity == identity)).first()
     evidence: list[dict[str, Any]] = [{"kind": "photo", "id": photo_id}]
     if row is not None:
@@ -56,6 +65,25 @@ def record_finding(
         evidence=evidence,
     )
     session.add(row)
+    return row
+
+
+def settle_finding(
+    *, session: Session, identity: str, actor: str, note: str, submission_id: int | None
+) -> Discrepancy | None:
+    """Resolve the finding with this identity (a person settled it), with a history event;
+    None when there is none or it is already resolved."""
+    row = session.exec(select(Discrepancy).where(Discrepancy.identity == identity)).first()
+    if row is None or row.status == "resolved":
+        return None
+    event = DiscrepancyEvent(
+        discrepancy_id=row.id or 0, actor=actor[:100], from_status=row.status,
+        to_status="resolved", note=note[:2000],
+    )  # fmt: skip
+    row.status, row.resolved_at = "resolved", utcnow()
+    row.resolved_by_submission_id = submission_id
+    row.version += 1  # an auditor's If-Match from before is stale
+    session.add_all([row, event])
     return row
 
 

@@ -12,6 +12,7 @@ from app.schemas.photos import ReviewEntryRead, ReviewItemRead
 from app.services.access import Principal, authorize_tps_review
 from app.services.audit import append_audit
 from app.services.locking import lock_for_write
+from app.services.photo_findings import finding_identity, settle_finding
 from app.services.photo_views import fetch
 from app.services.recheck import recheck_submission
 from app.services.storage import PhotoStore
@@ -142,8 +143,23 @@ def _accept(
         item.submission_id = sub.id
         recheck_submission(session=session, submission=sub)
     session.add(item)
+    _settle_low_confidence(session, item, entries)
     session.flush()
     _close_photo_if_reviewed(session, item.photo_id)
+
+
+def _settle_low_confidence(session: Session, item: ReviewItem, entries: list[ReviewEntry]) -> None:
+    """People settled the field the reader was unsure of: its LOW_CONFIDENCE is resolved."""
+    identity = finding_identity(
+        rule="LOW_CONFIDENCE", contest_id=item.contest_id, tps_code=item.tps_code,
+        field=item.field, detail_key=f"photo:{item.photo_id}",
+    )  # fmt: skip
+    value = "kosong" if item.accepted_value is None else str(item.accepted_value)
+    settle_finding(
+        session=session, identity=identity, actor=" & ".join(e.reviewer for e in entries),
+        note=f"diputuskan lewat entri ganda (butir {item.id}): {value}",
+        submission_id=item.submission_id,
+    )  # fmt: skip
 
 
 def _close_photo_if_reviewed(session: Session, photo_id: int) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import select
 
-from app.models import OcrJob, Photo, ReviewItem, Submission
+from app.models import Discrepancy, DiscrepancyEvent, OcrJob, Photo, ReviewItem, Submission
 from app.services.auth import create_user
 from app.services.reader import FakeReader, ReadOutcome, fake_field, fake_reading
 from app.services.readings import apply_reading, store_result
@@ -88,6 +88,32 @@ def test_two_people_who_agree_accept_the_value(photo_env: PhotoEnv, login: Login
     sub = photo_env.session.exec(select(Submission).where(Submission.source == "review")).one()
     assert (sub.values, sub.submitted_by) == ({"suara_paslon_3": 32}, "user:ani & user:budi")
     assert photo_env.session.get_one(Photo, photo_id).status == "read"
+
+
+def test_the_settled_field_resolves_its_low_confidence_warning_with_history(
+    photo_env: PhotoEnv, login: Login
+) -> None:
+    photo_id = unsure_photo(photo_env)
+    ani, budi = login("ani", KEC_A), login("budi", KEC_A)
+    item_id = next_item(photo_env, ani).json()["item_id"]  # type: ignore[attr-defined]
+    warning = photo_env.session.exec(
+        select(Discrepancy).where(Discrepancy.rule == "LOW_CONFIDENCE")
+    ).one()
+    assert (warning.field, warning.status) == ("suara_paslon_3", "open")
+    enter(photo_env, item_id, 32, ani)
+    enter(photo_env, item_id, 32, budi)
+    photo_env.session.expire_all()
+    assert photo_env.session.get_one(Photo, photo_id).status == "read"
+    settled = photo_env.session.get_one(Discrepancy, warning.id)
+    review = photo_env.session.exec(select(Submission).where(Submission.source == "review")).one()
+    assert (settled.status, settled.resolved_by_submission_id) == ("resolved", review.id)
+    events = photo_env.session.exec(
+        select(DiscrepancyEvent).where(DiscrepancyEvent.discrepancy_id == warning.id)
+    ).all()
+    assert [(e.actor, e.from_status, e.to_status) for e in events] == [
+        ("user:ani & user:budi", "open", "resolved")
+    ]
+    assert "32" in (events[0].note or "")
 
 
 def test_a_disagreement_waits_for_a_third_person(photo_env: PhotoEnv, login: Login) -> None:
