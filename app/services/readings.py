@@ -6,6 +6,8 @@ from sqlmodel import Session, col, select
 
 from app.domain.cross import check_reading
 from app.domain.intake import MAX_FORM_VALUE
+from app.domain.messages import label
+from app.domain.review_reasons import reason_in, unsure_reason
 from app.models import Discrepancy, OcrResult, Photo, ReviewItem, Submission, Tps
 from app.services.audit import append_audit
 from app.services.intake import contest_fields
@@ -122,21 +124,23 @@ def _submit(
 def _low_confidence(
     session: Session, photo: Photo, tps: Tps, fields: dict[str, Any], min_confidence: float
 ) -> dict[str, str]:
-    """LOW_CONFIDENCE (warning) per unsure field, or boxes and bubbles that disagree."""
+    """A review reason per unsure field; LOW_CONFIDENCE (warning) for each, except a box read
+    as blank with confidence (people confirm it, but the reader was not unsure)."""
     review = {}
     for name, f in sorted(fields.items()):
-        conf = float(f.get("confidence", 0.0))
-        disagree = f.get("bubbles_agree") is False
-        if conf >= min_confidence and not disagree and f.get("value") is not None:
+        why = unsure_reason(f, min_confidence)
+        if why is None:
             continue
-        why = "boxes and bubbles disagree" if disagree else f"confidence {conf:.2f}"
-        review[name] = f"low confidence: {why}"
+        review[name] = why
+        if why == "read as blank":  # confidently blank: people confirm it, nothing unsure
+            continue
+        value = "kosong" if f.get("value") is None else f.get("value")
         finding = PhotoFinding(
             rule="LOW_CONFIDENCE",
             severity="warning",
             field=name,
-            message=f"{name} terbaca {f.get('value')} dengan keyakinan rendah ({why})",
-            message_en=f"{name} read as {f.get('value')} with low confidence ({why})",
+            message=f"{label(name)[0]} terbaca {value}: {reason_in('id', why)}",
+            message_en=f"{label(name)[1]} read as {f.get('value')}: {why}",
             detail_key=f"photo:{photo.id}",
             actual=f.get("value"),
         )

@@ -184,6 +184,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "queue_empty": ("Antrean kosong. Terima kasih!", "The queue is empty. Thank you!"),
     "crop": ("Potongan kotak", "Box crop"),
     "reason": ("Sebab", "Reason"),
+    "blank": ("kosong", "blank"),
 }
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.domain.review_reasons import reason_in
 from app.web import i18n
 from app.web.security import LANG_COOKIE, csrf_token, finish
 
@@ -33,6 +34,16 @@ def format_number(value: Any, lang: str = "id") -> str:
     return "" if value is None else str(value)
 
 
+def format_decimal(value: Any, lang: str = "id", places: int = 2) -> str:
+    """A decimal with the language's mark (id 0,85; en 0.85); "—" for nothing."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{places}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def base_context(request: Request) -> dict[str, Any]:
     """What every page needs: language helpers, the user, the CSRF token, the switch link."""
     lang = request_lang(request)
@@ -43,6 +54,8 @@ def base_context(request: Request) -> dict[str, Any]:
         "field_label": partial(i18n.field_label, lang),
         "rule_description": partial(i18n.rule_description, lang),
         "num": partial(format_number, lang=lang),
+        "dec": partial(format_decimal, lang=lang),
+        "review_reason": partial(reason_in, lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),
         "switch_url": f"{switched.path}?{switched.query}",

@@ -10,6 +10,7 @@ from app.models import Discrepancy, DiscrepancyEvent, OcrJob, Photo, ReviewItem,
 from app.services.auth import create_user
 from app.services.reader import FakeReader, ReadOutcome, fake_field, fake_reading
 from app.services.readings import apply_reading, store_result
+from app.services.storage import sha256_of
 from tests.photos.conftest import KEC_A, KEC_B, PASSWORD, PRESIDEN, TPS_A, PhotoEnv, make_jpeg
 
 Login = Callable[[str, str], dict[str, str]]
@@ -114,6 +115,24 @@ def test_the_settled_field_resolves_its_low_confidence_warning_with_history(
         ("user:ani & user:budi", "open", "resolved")
     ]
     assert "32" in (events[0].note or "")
+
+
+def test_a_box_read_as_blank_says_so_not_its_confidence(photo_env: PhotoEnv) -> None:
+    resp = photo_env.upload(TPS_A, make_jpeg(402), contest=PRESIDEN, page="2")
+    photo_id = int(resp.json()["photo_id"])
+    reading = fake_reading({"suara_paslon_1": 123, "suara_paslon_2": 274})
+    reading["fields"]["suara_paslon_3"] = fake_field(None, confidence=0.99)
+    outcome = ReadOutcome(FakeReader().engine_version, reading)
+    job = photo_env.session.exec(select(OcrJob).where(OcrJob.photo_id == photo_id)).one()
+    result = store_result(
+        session=photo_env.session, sha256=sha256_of(make_jpeg(402)), outcome=outcome,
+        job_id=job.id or 0, images={}, read_as="ppwp:2",
+    )  # fmt: skip
+    apply_reading(session=photo_env.session, photo_id=photo_id, result=result, min_confidence=0.8)
+    item = photo_env.session.exec(select(ReviewItem).where(ReviewItem.photo_id == photo_id)).one()
+    assert (item.field, item.reason) == ("suara_paslon_3", "read as blank")
+    warnings = select(Discrepancy).where(Discrepancy.rule == "LOW_CONFIDENCE")
+    assert photo_env.session.exec(warnings).all() == []  # the reader was not unsure
 
 
 def test_a_disagreement_waits_for_a_third_person(photo_env: PhotoEnv, login: Login) -> None:

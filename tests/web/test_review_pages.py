@@ -10,6 +10,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.domain.review_reasons import unsure_reason
 from app.models import OcrResult, Photo, ReviewEntry, ReviewItem
 from app.services.storage import LocalStore, sha256_of
 from tests.web.conftest import KEC, TPS_A2, World, csrf
@@ -69,3 +70,19 @@ def test_review_shows_the_crop_of_the_rectified_page(
     assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(crop.content)).size == (60 + 48, 30 + 48)  # 24 px margin
     assert signed_in("t-ppk-other").get(f"/review/{item.id}/crop").status_code == 403
+
+
+def test_review_shows_one_confidence_and_an_honest_reason(
+    signed_in: SignedIn, session: Session, world: World
+) -> None:
+    item = session.get_one(ReviewItem, world.review_item)
+    field = {"value": 427, "confidence": 0.01, "forced_by_sum": True}
+    item.read_value, item.confidence, item.reason = 427, 0.01, unsure_reason(field, 0.8) or ""
+    item.alternatives = [[427, 0.8], [421, 0.15], [None, 0.05]]
+    session.add(item)
+    session.commit()
+    page = signed_in("t-ppk").get("/review").text
+    assert "Keyakinan 0,01" in page
+    assert "0,80" not in page and "0.80" not in page and "0.01" not in page
+    assert "Sebab: keyakinan rendah 0,01 (dipilih agar jumlahnya cocok)" in page
+    assert 'name="value" value="None"' not in page  # a blank alternative posts "empty"
