@@ -3,7 +3,9 @@
 The homography puts a box within a few template px of its place (20 or more on a page that does
 not lie flat). Each box is then moved by the offset that puts the most ink on the outline of its
 printed frame (the field's three frames together, then each alone), and the interior is cropped
-with a small inset so the frame does not reach the digit model.
+with a small inset so the frame does not reach the digit model. Each crop also says how clearly
+its own four frame lines are where the crop puts them (`frame_edges`): a box read as empty is
+only believable when its frame is there, not when the crop landed on bare paper.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ Ink = npt.NDArray[np.float32]
 
 FIELD_SEARCH = 26  # template px each way, for a field's three frames together
 BOX_SEARCH = 4  # then for each box alone
+BOX_RESCUE = 12  # each way, for a box whose own frame lines are not at the field's offset
+EDGE_MIN = 12.0  # gray levels: a frame line fainter than this is not found (see frame_edges)
 SEARCH = FIELD_SEARCH
 CLEAR_FRAME = 1.3  # frame clarity above which the best match is trusted wherever it is
 PRIOR_SIGMA = 10.0  # px: below it, how far from the registration a frame may pull a field
 FRAME = 3  # printed frame thickness, template px (about 1 mm at 72 dpi)
 INSET = 3  # px kept away from the frame's inner edge
+EDGE_REACH = 3  # px each side of a frame line's expected centre where its ink is looked for
+EDGE_SPAN = 0.15  # share of a side left out at each end (corners and neighbouring lines)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class BoxCrop:
     rect: tuple[int, int, int, int]  # x, y, w, h in rectified (template) px
     offset: tuple[int, int]  # how far the printed frame was from the template's place
     frame_score: float  # how clearly the field's printed frames were found (see frames_offset)
+    edges: float = float("inf")  # ink of the faintest of the box's own 4 frame lines (frame_edges)
 
 
 def ink_image(gray: Gray) -> Ink:
@@ -92,6 +99,34 @@ def frames_offset(
     return (start[0] + best[0] - search, start[1] + best[1] - search), score
 
 
+def frame_edges(gray: Gray, box: Box, offset: tuple[int, int]) -> float:
+    """Ink (gray levels over the local paper) of the faintest of the box's four frame lines at
+    `offset`: per line, the median along its middle of the darkest pixel across it. About 0 on
+    bare paper, tens and more on a printed frame (a hand-written stroke crossing it is one short
+    run, which the median ignores)."""
+    margin = FRAME + EDGE_REACH + 1
+    x0, y0 = int(round(box.x)) + offset[0] - margin, int(round(box.y)) + offset[1] - margin
+    w, h = int(round(box.w)), int(round(box.h))
+    if x0 < 0 or y0 < 0 or x0 + w + 2 * margin > gray.shape[1]:
+        return 0.0
+    if y0 + h + 2 * margin > gray.shape[0]:
+        return 0.0
+    ink = ink_image(gray[y0 : y0 + h + 2 * margin, x0 : x0 + w + 2 * margin])
+    # The frame's centre lines (see _outline), in the region's coordinates.
+    left, top = margin - FRAME // 2 - 1, margin - FRAME // 2 - 1
+    right, bottom = margin + w + FRAME // 2 + 1, margin + h + FRAME // 2 + 1
+    ys = slice(margin + int(EDGE_SPAN * h), margin + int((1 - EDGE_SPAN) * h))
+    xs = slice(margin + int(EDGE_SPAN * w), margin + int((1 - EDGE_SPAN) * w))
+    r = EDGE_REACH
+    lines = [
+        ink[ys, left - r : left + r + 1].max(axis=1),
+        ink[ys, right - r : right + r + 1].max(axis=1),
+        ink[top - r : top + r + 1, xs].max(axis=0),
+        ink[bottom - r : bottom + r + 1, xs].max(axis=0),
+    ]
+    return float(min(np.median(line) for line in lines))
+
+
 def crop_boxes(rectified: Gray, page: PageTemplate) -> list[BoxCrop]:
     """Every digit box of the page, in template field order, three per field.
 
@@ -101,12 +136,43 @@ def crop_boxes(rectified: Gray, page: PageTemplate) -> list[BoxCrop]:
     crops = []
     for field in page.fields:
         coarse, score = frames_offset(rectified, field.boxes, search=FIELD_SEARCH)
+        boxes = field.boxes
+        placed = [_place_box(rectified, box, [coarse], BOX_SEARCH) for box in boxes]
+        # A page that is not flat can bend one box of a field 10 px off the field's offset:
+        # a box whose frame lines are not found is looked for alone a little wider, then
+        # near where its neighbours' frames were found.
+        pairs = zip(boxes, placed, strict=True)
+        placed = [_place_box(rectified, b, [coarse], BOX_RESCUE, p) for b, p in pairs]
+        found = [offset for offset, _ in placed]
+        pairs = zip(boxes, placed, strict=True)
+        placed = [_place_box(rectified, b, found, BOX_SEARCH, p) for b, p in pairs]
         for index, box in enumerate(field.boxes):
-            (dx, dy), _ = frames_offset(rectified, [box], coarse, search=BOX_SEARCH)
+            (dx, dy), edges = placed[index]
             x = int(round(box.x)) + dx + INSET
             y = int(round(box.y)) + dy + INSET
             w, h = int(round(box.w)) - 2 * INSET, int(round(box.h)) - 2 * INSET
             x, y = max(0, x), max(0, y)
             image = np.ascontiguousarray(rectified[y : y + h, x : x + w])
-            crops.append(BoxCrop(field.name, index, image, (x, y, w, h), (dx, dy), score))
+            crops.append(BoxCrop(field.name, index, image, (x, y, w, h), (dx, dy), score, edges))
     return crops
+
+
+Placed = tuple[tuple[int, int], float]  # a box's offset and its frame-line ink there
+
+
+def _place_box(
+    gray: Gray,
+    box: Box,
+    starts: list[tuple[int, int]],
+    search: int,
+    kept: Placed | None = None,
+) -> Placed:
+    """The offset near one of `starts` where the box's frame lines are darkest, and their ink
+    there; `kept` (an earlier placement) stays when its frame lines were found."""
+    if kept is not None and kept[1] >= EDGE_MIN:
+        return kept
+    tries = [] if kept is None else [kept]
+    for start in dict.fromkeys(starts):
+        offset, _ = frames_offset(gray, [box], start, search=search)
+        tries.append((offset, frame_edges(gray, box, offset)))
+    return max(tries, key=lambda t: t[1])

@@ -1,8 +1,13 @@
 """The page reader: decode → locate → rectify → cells → digits → bubbles → fuse → sums.
 
 `read_page` never lets a bad photo raise: every `OcrError` becomes a `PageReading` whose status
-says what went wrong (unreadable, not_cform, markers_not_found, wrong_page) and why.
+says what went wrong (unreadable, not_cform, markers_not_found, wrong_page) and why. A page read
+is ``read`` only when every field is at or above the acceptance line, else ``needs_review``.
 `read_pages` reads the pages of one TPS together and applies the sums that span pages.
+
+What the crop can be trusted for caps each field's confidence (`FieldReading.limit`): a
+registration from a fallback path or with a poor residual, frames not found, and an empty box
+whose own frame lines are not where the crop is (the crop may be bare paper next to the box).
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from typing import Protocol
 import numpy as np
 
 from ocr.bubbles import read_column
-from ocr.cells import BoxCrop, crop_boxes
+from ocr.cells import EDGE_MIN, BoxCrop, crop_boxes
 from ocr.decode import ImageInput, decode_image
 from ocr.errors import OcrError, WrongPage
 from ocr.fuse import (
     DISAGREE_CAP,
+    X_CLASS,
     Probs,
     alternatives,
     bubbles_agree,
@@ -27,13 +33,20 @@ from ocr.fuse import (
     value_masses,
 )
 from ocr.identify import Identified, identify_page
-from ocr.reading import FieldReading, PageReading, failure
+from ocr.reading import ACCEPT_LINE, FieldReading, PageReading, failure, judge
 from ocr.rectify import Registration, rectify_page, register_page
 from ocr.sums import decode_with_sums
 from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load_forms
 
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
+# Only the primary path (tag + at least 3 markers, or 2 spread out, RANSAC) with a small residual
+# is trusted; every fallback fits fewer points or none it can check, so its fields go to a person.
+PRIMARY_REGISTRATION = "tag+markers"
+POOR_FIT_PX = 5.0  # template px RMS (72 dpi: ~1.8 mm) above which the primary fit is poor
+REGISTRATION_CAP = 0.7  # below the acceptance line and above the caps that say more
+UNFRAMED_EMPTY_CAP = 0.5
+Limit = tuple[float, tuple[str, ...]]
 IMPLIED_MIN = 1e-9  # a sum-implied value with less probability than this is not a candidate
 
 
@@ -59,11 +72,13 @@ def read_page(
     page: int | None = None,
     model: DigitClassifier | None = None,
     forms: Mapping[str, FormTemplate] | None = None,
+    line: float = ACCEPT_LINE,
 ) -> PageReading:
     """Read one photo of a C.Hasil page. `form` (a form id or its family prefix, e.g.
     ``ppwp-plano-2024`` or ``kwk-plano-2024``) and `page` are what the uploader said it is:
     a tag that says otherwise gives a ``wrong_page`` reading. `forms` replaces the shipped
-    template registry (``ocr.templates.load_forms(directory)`` for forms kept elsewhere)."""
+    template registry (``ocr.templates.load_forms(directory)`` for forms kept elsewhere).
+    `line` is the acceptance line that decides ``read`` or ``needs_review``."""
     try:
         decoded = decode_image(image)
         found = identify_page(decoded.gray, form=form, page=page, forms=forms)
@@ -80,7 +95,8 @@ def read_page(
         return failure(exc.status, str(exc), form=form, page=page)
     crops = crop_boxes(rectified, page_t)
     probs = (model or _default_model()).classify([c.image for c in crops])
-    evidence = {f.name: _field_evidence(rectified, f, crops, probs) for f in page_t.fields}
+    fit = registration_limit(registration)
+    evidence = {f.name: _field_evidence(rectified, f, crops, probs, fit) for f in page_t.fields}
     reading = PageReading(
         status="read",
         form=form_t.form,
@@ -89,11 +105,38 @@ def read_page(
         rectified=rectified,
         fields=evidence,
     )
-    return apply_sums(reading, page_rules(form_t, page_t))
+    return judge(apply_sums(reading, page_rules(form_t, page_t)), line)
+
+
+def registration_limit(registration: Registration) -> Limit:
+    """The most confidence any field gets from this registration: 1 for the primary path with
+    a residual within POOR_FIT_PX, REGISTRATION_CAP for a fallback path or a poor fit."""
+    if registration.method != PRIMARY_REGISTRATION:
+        return REGISTRATION_CAP, (f"registration {registration.method}",)
+    if not registration.rms_error <= POOR_FIT_PX:  # NaN (nothing to measure) is poor too
+        return REGISTRATION_CAP, (f"registration residual {registration.rms_error:.1f} px",)
+    return 1.0, ()
+
+
+def _field_limit(boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit) -> Limit:
+    """The field's cap: the registration's, frames not found, an empty box without its frame."""
+    caps = [fit] if fit[1] else []
+    if frame < FRAME_MIN:
+        caps.append((NO_FRAME_CAP, ("frames not found",)))
+    empty = [int(np.argmax(b)) >= X_CLASS for b in boxes]
+    if any(e and c.edges < EDGE_MIN for e, c in zip(empty, crops, strict=True)):
+        caps.append((UNFRAMED_EMPTY_CAP, ("empty box without its frame lines",)))
+    if not caps:
+        return 1.0, ()
+    return min(c for c, _ in caps), tuple(why for _, reasons in caps for why in reasons)
 
 
 def _field_evidence(
-    rectified: np.ndarray, field: FieldLayout, crops: list[BoxCrop], probs: np.ndarray
+    rectified: np.ndarray,
+    field: FieldLayout,
+    crops: list[BoxCrop],
+    probs: np.ndarray,
+    fit: Limit = (1.0, ()),
 ) -> FieldReading:
     """A field's fused box probabilities and bubble reading, before the sums."""
     rows = [i for i, c in enumerate(crops) if c.field == field.name]
@@ -110,25 +153,27 @@ def _field_evidence(
     masses, _ = value_masses(fused)
     agree = bubbles_agree(boxes, columns) if columns else None
     frame = min(crops[i].frame_score for i in rows)
+    limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit)
     return FieldReading(
         name=field.name,
         value=alts[0][0] if alts else None,
-        confidence=_confidence(alts[0][1] if alts else 0.0, agree, frame),
+        confidence=_confidence(alts[0][1] if alts else 0.0, agree, limit),
         alternatives=alts,
         boxes=[crops[i].rect for i in rows],
         digits=digits_text(boxes),
         bubbles=bubbles_text(columns) if columns else None,
         bubbles_agree=agree,
         frame_score=frame,
+        limit=limit,
+        limited_by=limited_by,
         masses=masses,
     )
 
 
-def _confidence(p: float, agree: bool | None, frame: float) -> float:
-    """A value's probability, capped when its boxes and bubbles disagree or its frames are
-    not where they should be (the crop may not be the box at all)."""
-    if frame < FRAME_MIN:
-        p = min(p, NO_FRAME_CAP)
+def _confidence(p: float, agree: bool | None, limit: float) -> float:
+    """A value's probability, capped by what its crop allows (`_field_limit`) and when its
+    boxes and bubbles disagree."""
+    p = min(p, limit)
     return min(p, DISAGREE_CAP) if agree is False else p
 
 
@@ -161,7 +206,7 @@ def apply_sums(
         value = decoded.values.get(name, f.value)
         # Already capped by the decoder for every field of a sum that forced a change.
         p = decoded.confidence.get(name, dict(f.alternatives).get(value, 0.0))
-        confidence = _confidence(p, f.bubbles_agree, f.frame_score)
+        confidence = _confidence(p, f.bubbles_agree, f.limit)
         fields[name] = FieldReading(
             **{
                 **f.__dict__,
@@ -205,16 +250,22 @@ def read_pages(
     form: str | None = None,
     model: DigitClassifier | None = None,
     forms: Mapping[str, FormTemplate] | None = None,
+    line: float = ACCEPT_LINE,
 ) -> list[PageReading]:
     """Read the pages of one TPS (each identified by its tag) and apply cross-page sums."""
-    readings = [read_page(image, form=form, model=model, forms=forms) for image in images]
-    return combine_pages(readings, forms)
+    readings = [
+        read_page(image, form=form, model=model, forms=forms, line=line) for image in images
+    ]
+    return combine_pages(readings, forms, line)
 
 
 def combine_pages(
-    readings: Sequence[PageReading], forms: Mapping[str, FormTemplate] | None = None
+    readings: Sequence[PageReading],
+    forms: Mapping[str, FormTemplate] | None = None,
+    line: float = ACCEPT_LINE,
 ) -> list[PageReading]:
-    """Re-decode the read pages of one form together: page sums plus sums across pages."""
+    """Re-decode the read pages of one form together: page sums plus sums across pages; each
+    page's status judged again on the new confidences."""
     read = [r for r in readings if r.ok and r.form is not None]
     if not read:
         return list(readings)
@@ -234,5 +285,5 @@ def combine_pages(
         names = set(r.fields)
         fields = {n: joint.fields[n] for n in r.fields}
         checks = [c for c in joint.checks if names & {*c.lhs, c.rhs}]
-        out.append(PageReading(**{**r.__dict__, "fields": fields, "checks": checks}))
+        out.append(judge(PageReading(**{**r.__dict__, "fields": fields, "checks": checks}), line))
     return out

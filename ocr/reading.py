@@ -3,17 +3,25 @@
 `PageReading.to_dict()` is the `reading` shape of API.md (``{form, page, fields: {name: {value,
 confidence, alternatives}}}``) plus ``status``, ``reason``, ``checks`` and, per field, the crop
 boxes in the rectified page, so the confidence travels with the crop it came from.
+
+A page whose fields were read is ``read`` only when every field has a value at or above the
+acceptance line; otherwise it is ``needs_review`` (its reason names the fields), like a photo
+in API.md. The line is the service's `ocr_min_confidence`; `ACCEPT_LINE` is its default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-Status = Literal["read", "unreadable", "not_cform", "markers_not_found", "wrong_page"]
+Status = Literal[
+    "read", "needs_review", "unreadable", "not_cform", "markers_not_found", "wrong_page"
+]
+READ_STATUSES: Final = ("read", "needs_review")  # the page was found and its fields read
+ACCEPT_LINE: Final = 0.8  # default acceptance line (the service passes ocr_min_confidence)
 CheckStatus = Literal["satisfied", "violated", "not_applicable"]
 Value = int | None
 Rect = tuple[int, int, int, int]
@@ -33,6 +41,8 @@ class FieldReading:
     bubbles_agree: bool | None = None
     forced: bool = False  # a sum made the decoder choose other than the most probable value
     frame_score: float = float("inf")  # how clearly the printed frames were found (cells)
+    limit: float = 1.0  # the most confidence the crop allows (registration, frames)
+    limited_by: tuple[str, ...] = ()  # why `limit` is below 1, e.g. "registration tag-affine"
     # P(value) for every value 0..999 (index = value), for the sums to reach beyond the
     # alternatives; not serialised.
     masses: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
@@ -49,6 +59,7 @@ class FieldReading:
             "bubbles_agree": self.bubbles_agree,
             "forced_by_sum": self.forced,
             "frame_score": round(self.frame_score, 2) if self.frame_score != float("inf") else None,
+            "capped_by": list(self.limited_by),
         }
 
 
@@ -95,8 +106,8 @@ class PageReading:
 
     @property
     def ok(self) -> bool:
-        """True when the page was read (its fields may still be uncertain)."""
-        return self.status == "read"
+        """True when the page was found and its fields read (``read`` or ``needs_review``)."""
+        return self.status in READ_STATUSES
 
     def values(self) -> dict[str, Value]:
         """Field name → decoded value."""
@@ -113,6 +124,24 @@ class PageReading:
             "checks": [c.to_dict() for c in self.checks],
             "registration": self.registration,
         }
+
+
+def judge(reading: PageReading, line: float = ACCEPT_LINE) -> PageReading:
+    """The reading with its status set from its fields: ``read`` when every field has a value
+    at or above `line`, else ``needs_review`` with the fields named in the reason. Failed
+    readings are returned unchanged."""
+    if not reading.ok:
+        return reading
+    empty = [n for n, f in reading.fields.items() if f.value is None]
+    unsure = [n for n, f in reading.fields.items() if f.value is not None and f.confidence < line]
+    if not empty and not unsure:
+        return replace(reading, status="read", reason=None)
+    parts = []
+    if unsure:
+        parts.append(f"{len(unsure)} below the acceptance line {line:g}: {', '.join(unsure)}")
+    if empty:
+        parts.append(f"{len(empty)} not filled or not read: {', '.join(empty)}")
+    return replace(reading, status="needs_review", reason="; ".join(parts))
 
 
 def failure(status: Status, reason: str, **known: Any) -> PageReading:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocr.bubbles import read_column
-from ocr.cells import crop_boxes
+from ocr.cells import EDGE_MIN, crop_boxes, frame_edges
 from ocr.decode import decode_image
 from ocr.errors import MarkersNotFound, Unreadable
 from ocr.locate import detect_tags
@@ -108,6 +108,21 @@ def test_boxes_are_cropped_inside_their_frames(page2_image: np.ndarray) -> None:
         assert abs(crop.rect[0] - box.x) <= 5 and abs(crop.rect[1] - box.y) <= 5
         # An empty box's interior holds no frame: nothing dark in it.
         assert int(crop.image.min()) > 100
+
+
+def test_a_box_bent_off_its_fields_line_is_found_by_its_own_frame_lines() -> None:
+    # A sheet that is not flat: one box of a field printed 10 px below the other two.
+    drawn = draw_page(PAGE2)
+    box = PAGE2.fields[1].boxes[0]
+    x, y, w, h = int(box.x), int(box.y), int(box.w), int(box.h)
+    drawn[y - 5 : y + h + 5, x - 5 : x + w + 5] = 255
+    cv2.rectangle(drawn, (x - 2, y + 8), (x + w + 1, y + h + 11), 0, 3)
+    crops = crop_boxes(drawn, PAGE2)
+    bent = crops[3]
+    assert (bent.field, bent.index) == ("suara_paslon_2", 0)
+    assert abs(bent.offset[1] - 10) <= 2 and bent.edges >= EDGE_MIN
+    assert all(c.edges >= EDGE_MIN and abs(c.offset[1]) <= 2 for c in crops if c is not bent)
+    assert frame_edges(drawn, box, (0, 10 + int(box.h))) < EDGE_MIN  # bare paper below it
 
 
 def test_bubbles_read_by_fill(page2_image: np.ndarray) -> None:

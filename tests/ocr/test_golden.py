@@ -48,6 +48,7 @@ def test_real_bubble_crops_read_their_values(sheet: str, expected: str) -> None:
 def test_real_page_2_reads_123_274_32(page2: PageReading) -> None:
     assert (page2.status, page2.form, page2.page) == ("read", "ppwp-plano-2024", 2)
     assert page2.registration["tag_id"] == 102
+    assert page2.reason is None and all(f.confidence >= 0.8 for f in page2.fields.values())
     assert page2.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
     assert [f.bubbles for f in page2.fields.values()] == ["123", "274", "-32"]
     # Every field keeps where it was read: three crop boxes on the rectified page.
@@ -66,8 +67,10 @@ def test_the_hal3_photo_is_a_blank_page_1_and_is_identified_as_such() -> None:
     reading = read_page(HAL3.read_bytes(), form="ppwp-plano-2024", page=3)
     assert (reading.status, reading.form, reading.page) == ("wrong_page", "ppwp-plano-2024", 1)
     as_page_1 = read_page(HAL3.read_bytes())
-    assert (as_page_1.status, as_page_1.page) == ("read", 1)
     assert len(as_page_1.fields) == 22
+    # Nothing is written on it: every value is unread, so the page is not "read".
+    assert (as_page_1.status, as_page_1.page) == ("needs_review", 1)
+    assert as_page_1.reason is not None and "22 not filled" in as_page_1.reason
 
 
 class ScriptedDigits:
@@ -115,7 +118,7 @@ def test_real_page_2_reads_the_same_whatever_the_exif_orientation(orientation: i
 
 def test_kpus_blank_page_2_image_registers_on_all_markers_and_reads_nothing_confidently() -> None:
     reading = read_page((REAL / "contoh-form-c1-hal2.jpeg").read_bytes())
-    assert (reading.status, reading.page) == ("read", 2)
+    assert (reading.status, reading.page) == ("needs_review", 2)
     assert reading.registration["method"] == "tag+markers"
     assert len(reading.registration["markers"]) == 4
     assert reading.registration["rms_error_px"] < 2.0

@@ -39,7 +39,7 @@ def _filled_png(count: int, page: int, seed: int) -> tuple[bytes, dict[str, int]
 def test_pages_read_back_exactly(count: int, page: int, seed: int) -> None:
     png, values = _filled_png(count, page, seed)
     reading = read_page(png)
-    assert reading.status == "read", reading.reason
+    assert reading.ok, reading.reason  # read, or needs_review where bubbles and boxes disagree
     assert (reading.form, reading.page) == (f"kwk-plano-2024-p{count}", page)
     assert reading.values() == values
 
@@ -47,7 +47,7 @@ def test_pages_read_back_exactly(count: int, page: int, seed: int) -> None:
 def test_page_one_is_identified_and_registered_on_all_markers() -> None:
     png, values = _filled_png(5, 1, 5)
     reading = read_page(png)
-    assert (reading.status, reading.form, reading.page) == ("read", "kwk-plano-2024-p5", 1)
+    assert (reading.ok, reading.form, reading.page) == (True, "kwk-plano-2024-p5", 1)
     assert reading.registration["tag_id"] == 151
     assert sorted(reading.registration["markers"]) == sorted(
         ["top_left", "top_right", "bottom_right", "bottom_left"]

@@ -56,7 +56,7 @@ def kwk_photo(page: int) -> np.ndarray:
 
 def test_a_rendered_page_without_its_tag_is_identified_with_its_printed_text() -> None:
     reading = read_page(kwk_photo(2), form=KWK.form, model=Always(11))
-    assert (reading.status, reading.form, reading.page) == ("read", KWK.form, 2)
+    assert (reading.status, reading.form, reading.page) == ("needs_review", KWK.form, 2)
     assert reading.registration["identified_by"] in ("text", "frames+text")
     assert "2" in reading.registration["page_text"]
 
@@ -66,7 +66,7 @@ def test_when_the_frames_cannot_tell_the_pages_apart_the_text_decides(monkeypatc
     monkeypatch.setattr(ocr.identify, "frame_match", lambda rectified, page: 2.5)
     forms = {KWK.form: KWK}
     reading = read_page(kwk_photo(3), model=Always(11), forms=forms)
-    assert (reading.status, reading.page) == ("read", 3)
+    assert (reading.status, reading.page) == ("needs_review", 3)
     assert reading.registration["identified_by"] == "text"
     said_1 = read_page(kwk_photo(3), page=1, model=Always(11), forms=forms)
     assert (said_1.status, said_1.page) == ("wrong_page", 3)
@@ -91,6 +91,6 @@ def test_without_tesseract_the_text_is_skipped_with_a_logged_reason(monkeypatch,
         assert read_page_text(np.full((100, 400), 255, np.uint8)) == PageText()
         photo, _ = photograph(draw_page(PPWP.page_template(1), hide_tag=True), rotate=2.0)
         reading = read_page(photo, model=Always(11))
-    assert (reading.status, reading.page) == ("read", 1)
+    assert (reading.status, reading.page) == ("needs_review", 1)
     assert reading.registration["identified_by"] == "frames"
     assert "tesseract" in caplog.text

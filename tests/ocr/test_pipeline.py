@@ -7,11 +7,14 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from ocr.annotate import annotate_page
-from ocr.pipeline import read_page
+from ocr.pipeline import REGISTRATION_CAP, UNFRAMED_EMPTY_CAP, read_page, registration_limit
+from ocr.reading import ACCEPT_LINE
+from ocr.rectify import Registration
 from ocr.templates import load_form
 from tests.ocr.pages import draw_page, photograph
 
@@ -47,7 +50,7 @@ def test_bad_images_are_failure_values_not_exceptions() -> None:
 def test_a_blank_page_reads_not_filled_never_zero() -> None:
     photo, _ = photograph(draw_page(FORM.page_template(1)))
     reading = read_page(photo, model=Always(11))
-    assert reading.status == "read" and reading.page == 1
+    assert reading.status == "needs_review" and reading.page == 1  # nothing to accept
     assert set(reading.values().values()) == {None}
     assert all(c.status == "not_applicable" for c in reading.checks)
 
@@ -55,7 +58,7 @@ def test_a_blank_page_reads_not_filled_never_zero() -> None:
 def test_a_page_without_tag_is_read_as_the_page_it_was_said_to_be() -> None:
     photo, _ = photograph(draw_page(FORM.page_template(2), hide_tag=True), rotate=2.0, tilt=0.02)
     reading = read_page(photo, form="ppwp-plano-2024", page=2, model=Always(11))
-    assert (reading.status, reading.page, reading.registration["method"]) == ("read", 2, "markers")
+    assert (reading.ok, reading.page, reading.registration["method"]) == (True, 2, "markers")
 
 
 def test_a_page_of_another_form_family_is_the_wrong_page() -> None:
@@ -101,10 +104,83 @@ def test_without_a_tag_the_printed_boxes_say_which_page_it_is() -> None:
     photo, _ = photograph(draw_page(FORM.page_template(1), hide_tag=True), rotate=2.0, tilt=0.02)
     said_3 = read_page(photo, form="ppwp-plano-2024", page=3, model=Always(11))
     assert (said_3.status, said_3.page) == ("wrong_page", 1)
-    assert read_page(photo, form="ppwp-plano-2024", page=1, model=Always(11)).status == "read"
+    assert read_page(photo, form="ppwp-plano-2024", page=1, model=Always(11)).ok
 
 
 def test_without_tag_or_hint_the_printed_boxes_identify_the_page() -> None:
     photo, _ = photograph(draw_page(FORM.page_template(1), hide_tag=True), rotate=2.0, tilt=0.02)
     reading = read_page(photo, model=Always(11))
-    assert (reading.status, reading.form, reading.page) == ("read", "ppwp-plano-2024", 1)
+    assert (reading.ok, reading.form, reading.page) == (True, "ppwp-plano-2024", 1)
+
+
+class Script:
+    """A digit model that reads each field's three boxes as scripted ("123", "___", "X32")."""
+
+    def __init__(self, *fields: str) -> None:
+        self.classes = ["0123456789X_".index(ch) for ch in "".join(fields)]
+
+    def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        probs = np.full((len(crops), 12), 1e-5)
+        probs[np.arange(len(crops)), self.classes[: len(crops)]] = 1.0
+        return probs / probs.sum(axis=1, keepdims=True)
+
+
+BUBBLES = {"suara_paslon_1": "123", "suara_paslon_2": "274", "suara_paslon_3": "-32"}
+
+
+def test_a_page_is_read_only_when_every_value_is_read_at_or_above_the_line() -> None:
+    photo, _ = photograph(draw_page(FORM.page_template(2), bubbles=BUBBLES))
+    sure = read_page(photo, model=Script("123", "274", "X32"))
+    assert (sure.status, sure.reason) == ("read", None)
+    unread = read_page(photo, model=Script("123", "274", "___"))
+    assert unread.status == "needs_review" and unread.ok
+    assert unread.reason == "1 not filled or not read: suara_paslon_3"
+    # The line is the caller's: at 1.0 nothing short of certainty is "read".
+    assert read_page(photo, model=Script("123", "274", "X32"), line=1.0).status == "needs_review"
+
+
+def test_cli_exits_6_for_a_page_whose_values_are_not_all_read(tmp_path) -> None:
+    photo, _ = photograph(draw_page(FORM.page_template(2)))  # nothing written in the boxes
+    path = tmp_path / "blank.png"
+    cv2.imwrite(str(path), photo)
+    result = CliRunner().invoke(cli, ["ocr", "read", str(path), "--json"])
+    assert json.loads(result.stdout)["status"] == "needs_review"
+    assert result.exit_code == 6  # ExitCode.VERIFICATION_FAILED
+
+
+def test_a_fallback_registration_caps_every_field_below_the_line() -> None:
+    # No marker and a white table (no page outline): the tag alone gives an affine fit.
+    page = FORM.page_template(2)
+    drawn = draw_page(page, bubbles=BUBBLES, hide_markers=tuple(m.name for m in page.markers))
+    photo, _ = photograph(drawn, rotate=8.0, tilt=0.0, table=255)
+    reading = read_page(photo, model=Script("123", "274", "X32"))
+    assert reading.registration["method"] == "tag-affine"
+    assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
+    assert all(f.confidence <= REGISTRATION_CAP < ACCEPT_LINE for f in reading.fields.values())
+    assert reading.to_dict()["fields"]["suara_paslon_1"]["capped_by"] == ["registration tag-affine"]
+    assert reading.status == "needs_review"
+
+
+@pytest.mark.parametrize(("method", "rms", "capped"), [
+    ("tag+markers", 1.5, False), ("tag+markers", 6.0, True), ("tag+markers", float("nan"), True),
+    ("tag+page-outline", 1.0, True), ("markers", 0.0, True), ("page_outline", float("nan"), True),
+])  # fmt: skip
+def test_only_the_primary_registration_with_a_small_residual_is_uncapped(
+    method: str, rms: float, capped: bool
+) -> None:
+    limit, why = registration_limit(Registration(np.eye(3), method, (), rms))
+    assert (limit < ACCEPT_LINE, bool(why)) == (capped, capped)
+
+
+def test_an_empty_box_whose_frame_is_not_there_is_not_a_confident_blank() -> None:
+    page = FORM.page_template(2)
+    drawn = draw_page(page, bubbles={**BUBBLES, "suara_paslon_1": "-23", "suara_paslon_2": "-74"})
+    box = page.fields[0].boxes[0]  # suara_paslon_1, hundreds: its frame wiped off the paper
+    x, y, w, h = int(box.x), int(box.y), int(box.w), int(box.h)
+    drawn[y - 6 : y + h + 6, x - 6 : x + w + 6] = 255
+    photo, _ = photograph(drawn)
+    reading = read_page(photo, model=Script("_23", "_74", "_32"))
+    unframed = reading.fields["suara_paslon_1"]
+    assert unframed.value == 23 and unframed.confidence <= UNFRAMED_EMPTY_CAP
+    assert unframed.limited_by == ("empty box without its frame lines",)
+    assert all(reading.fields[f"suara_paslon_{n}"].confidence > 0.99 for n in (2, 3))
