@@ -21,11 +21,23 @@ class ResultCreate(BaseModel):
     source: Literal["app", "ppk", "plenary"] | None = None
 
 
+class FieldOutcome(BaseModel):
+    """The value accepted for one field after a submission, and where it came from;
+    `outranked_by` says why, when it is not the value just sent, and what would replace it."""
+
+    accepted: int | None
+    submission_id: int | None
+    source: str
+    outranked_by: str | None = None
+
+
 class ResultCreated(BaseModel):
-    """The stored submission and the open discrepancies of its TPS and contest."""
+    """The stored submission, the open discrepancies of its TPS and contest, and per field
+    sent the value now accepted (`fields`)."""
 
     submission_id: int
     discrepancies: list[DiscrepancyRead]
+    fields: dict[str, FieldOutcome] = Field(default_factory=dict)
 
 
 class DHasilPut(BaseModel):

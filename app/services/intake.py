@@ -13,6 +13,7 @@ from app.errors import Forbidden, InvalidInput, RegionNotFound, TpsNotFound
 from app.models import Contest, DHasilVersion, Paslon, Region, Submission, Tps
 from app.schemas.results import DHasilPut, DHasilSaved, ResultCreate, ResultCreated
 from app.services import recheck
+from app.services.accepted_answer import field_outcomes
 from app.services.audit import append_audit
 from app.services.idempotency import claim_key, request_hash, store_answer
 from app.services.locking import lock_for_write
@@ -106,7 +107,11 @@ def _store_result(
         payload=body.model_dump(),
         remote=remote,
     )
-    return ResultCreated(submission_id=sub.id, discrepancies=found)
+    return ResultCreated(
+        submission_id=sub.id,
+        discrepancies=found,
+        fields=field_outcomes(session=session, submission=sub),
+    )
 
 
 def submit_result(

@@ -98,6 +98,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "no_discrepancies": ("Tidak ada temuan.", "No discrepancies."),
     "expected": ("Seharusnya", "Expected"),
     "actual": ("Tertulis", "Actual"),
+    # Sources that disagree: the most trusted value is accepted by rank, not known to be right.
+    "expected_SOURCES_DISAGREE": ("Diterima (sumber terpercaya)", "Accepted (most trusted)"),
+    "actual_SOURCES_DISAGREE": ("Nilai lain", "Other value"),
+    "expected_col": ("Acuan", "Reference"),
     "suggestion": ("Saran", "Suggestion"),
     # severities and statuses
     "sev_error": ("galat", "error"),
@@ -200,6 +204,12 @@ def translate(lang: str, key: str, **params: object) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**params) if params else text
+
+
+def value_label(lang: str, side: str, rule: str) -> str:
+    """How a discrepancy's expected/actual value is named for this rule."""
+    key = f"{side}_{rule}"
+    return translate(lang, key if key in TEXTS else side)
 
 
 def field_label(lang: str, name: str) -> str:

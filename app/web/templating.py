@@ -52,6 +52,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "lang": lang,
         "t": partial(i18n.translate, lang),
         "field_label": partial(i18n.field_label, lang),
+        "value_label": partial(i18n.value_label, lang),
         "rule_description": partial(i18n.rule_description, lang),
         "num": partial(format_number, lang=lang),
         "dec": partial(format_decimal, lang=lang),

@@ -3,7 +3,9 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app.models import Submission, Tps
 from tests.verification.conftest import (
     GUB,
     GUB_FORM,
@@ -152,3 +154,27 @@ def test_correction_chain_keeps_every_submission_and_accepts_the_latest(
     assert gub["accepted"]["suara_paslon_1"] == 150
     assert gub["accepted_sources"]["suara_paslon_1"] == fix.json()["submission_id"]
     assert gub["accepted"]["suara_sah"] == GUB_FORM["suara_sah"]
+
+
+def test_a_ppk_value_outranked_by_a_review_says_which_value_is_accepted_and_why(
+    post: Any, session: Session, world: World
+) -> None:
+    tps = session.get_one(Tps, TPS_A1)
+    review = Submission(
+        tps_code=TPS_A1, contest_id=GUB, kecamatan_code=tps.kecamatan_code, source="review",
+        submitted_by="user:a & user:b", values={"suara_paslon_1": 150},
+    )  # fmt: skip
+    session.add(review)
+    session.commit()
+    answer = post(TPS_A1, {**GUB_FORM, "suara_paslon_1": 160}).json()
+    outranked = answer["fields"]["suara_paslon_1"]
+    assert (outranked["accepted"], outranked["source"]) == (150, "review")
+    assert outranked["submission_id"] == review.id
+    assert f"send corrects: {review.id}" in outranked["outranked_by"]
+    own = answer["fields"]["suara_sah"]
+    assert (own["accepted"], own["source"], own["outranked_by"]) == (
+        GUB_FORM["suara_sah"], "ppk", None,
+    )  # fmt: skip
+    fixed = post(TPS_A1, {"suara_paslon_1": 160}, corrects=review.id).json()
+    assert fixed["fields"]["suara_paslon_1"]["accepted"] == 160
+    assert fixed["fields"]["suara_paslon_1"]["outranked_by"] is None

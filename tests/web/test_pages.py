@@ -126,6 +126,9 @@ def test_tps_page_shows_every_source_side_by_side_and_why(signed_in: SignedIn) -
     assert "150" in cells and '"num diff"' in cells and "140" in cells  # app's 140 highlighted
     assert "dari sumber PPK" in cells  # PPK outranks the app
     assert "SOURCES_DISAGREE" in page and "<script>" not in page
+    # the most trusted value is accepted by rank, not known to be right: never "Seharusnya"
+    assert "Diterima (sumber terpercaya): <strong>150" in page
+    assert "Seharusnya: <strong>150" not in page
 
 
 def test_dismiss_needs_a_note_then_leaves_the_open_list(
