@@ -36,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Vote recapitulation verification: C.Hasil, D.Hasil, discrepancies.",
         lifespan=lifespan,
+        # /docs is app/api/routes/api_docs.py (assets from /static, not a CDN); ReDoc would
+        # load its script from a CDN too and is not served.
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(reject_hostile_params)],  # API and console routes alike
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.api.routes import (
     access,
+    api_docs,
     audit,
     auth,
     contests,
@@ -25,5 +26,5 @@ api_routers += [results.router, discrepancies.router]
 api_routers += [photos.router, review.router]
 api_routers += [access.router, onboarding.router]
 # Routers outside the prefix (health, metrics, web pages).
-root_routers: list[APIRouter] = [health.router]
+root_routers: list[APIRouter] = [health.router, api_docs.router]  # /docs from /static
 root_routers += [console.router]  # the auditor's console (app/web), outside /api/v1
