@@ -26,5 +26,6 @@ def _line(value: str) -> str:
 Text = Annotated[str, AfterValidator(_text)]
 # One line: names, codes, statuses, labels, passwords.
 Line = Annotated[str, AfterValidator(_line)]
-# The id of a stored row (a submission to correct, ...).
-RowRef = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+# The id of a stored row (a submission to correct, ...): a JSON integer only, so `true` is not
+# submission 1 and "7" is not silently taken for 7.
+RowRef = Annotated[int, Field(ge=1, le=MAX_ROW_ID, strict=True)]
