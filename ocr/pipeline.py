@@ -6,8 +6,9 @@ is ``read`` only when every field is at or above the acceptance line, else ``nee
 `read_pages` reads the pages of one TPS together and applies the sums that span pages.
 
 What the crop can be trusted for caps each field's confidence (`FieldReading.limit`): a
-registration from a fallback path or with a poor residual, frames not found, and an empty box
-whose own frame lines are not where the crop is (the crop may be bare paper next to the box).
+registration from a fallback path or with a poor residual, frames not found, and a box whose
+own frame lines are not where the crop is (bare paper read as a confident blank, or a printed
+line read as a 1).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ NO_FRAME_CAP = 0.3
 PRIMARY_REGISTRATION = "tag+markers"
 POOR_FIT_PX = 5.0  # template px RMS (72 dpi: ~1.8 mm) above which the primary fit is poor
 REGISTRATION_CAP = 0.7  # below the acceptance line and above the caps that say more
-UNFRAMED_EMPTY_CAP = 0.5
+UNFRAMED_CAP = 0.5  # a box whose own frame lines are not where its crop is
 Limit = tuple[float, tuple[str, ...]]
 IMPLIED_MIN = 1e-9  # a sum-implied value with less probability than this is not a candidate
 
@@ -123,9 +124,12 @@ def _field_limit(boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit) -
     caps = [fit] if fit[1] else []
     if frame < FRAME_MIN:
         caps.append((NO_FRAME_CAP, ("frames not found",)))
+    unframed = [c.edges < EDGE_MIN for c in crops]
     empty = [int(np.argmax(b)) >= X_CLASS for b in boxes]
-    if any(e and c.edges < EDGE_MIN for e, c in zip(empty, crops, strict=True)):
-        caps.append((UNFRAMED_EMPTY_CAP, ("empty box without its frame lines",)))
+    if any(u and e for u, e in zip(unframed, empty, strict=True)):
+        caps.append((UNFRAMED_CAP, ("empty box without its frame lines",)))
+    elif any(unframed):  # a printed line or the next box's frame read as a digit
+        caps.append((UNFRAMED_CAP, ("box without its frame lines",)))
     if not caps:
         return 1.0, ()
     return min(c for c, _ in caps), tuple(why for _, reasons in caps for why in reasons)
