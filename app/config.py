@@ -8,7 +8,12 @@ from pydantic import Field, PrivateAttr, field_validator
 from pydantic.networks import IPvAnyNetwork
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.domain.accepted import MIN_OCR_CONFIDENCE
 from app.secret_key import resolve_signing_secret
+
+# The caps the page reader puts on unsure fields (ocr: a sum that forced a change 0.75, a fallback
+# registration 0.7, boxes and bubbles that disagree 0.6, ...): the line must stay above them all.
+OCR_CAPS_MAX = 0.75
 
 
 class Settings(BaseSettings):
@@ -47,7 +52,10 @@ class Settings(BaseSettings):
     max_image_pixels: int = 60_000_000  # a 48 MP phone photo fits; a decompression bomb does not
     phash_max_distance: int = 12  # of 256 dHash bits: a re-encoded or resized copy, not a new photo
     ocr_engine: str = "ocr"  # ocr | fake | fake-slow (tests)
-    ocr_min_confidence: float = 0.8
+    # The one acceptance line of photo readings: at or above it a value may be accepted (the
+    # accepted-value rule), below it the field goes to review (LOW_CONFIDENCE), and the page
+    # reader calls a page `read` only when every field is at or above it.
+    ocr_min_confidence: float = Field(default=MIN_OCR_CONFIDENCE, gt=OCR_CAPS_MAX, le=1.0)
     ocr_lease_seconds: int = 300
     ocr_max_attempts: int = 3
     ocr_requeue_after_seconds: int = 600  # a queued job not started by then lost its enqueue

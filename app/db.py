@@ -19,6 +19,7 @@ from sqlmodel import Session, create_engine
 from starlette.requests import Request
 
 from app.config import get_settings
+from app.domain.accepted import MIN_OCR_CONFIDENCE
 
 
 def normalize_url(url: str) -> str:
@@ -52,6 +53,7 @@ def build_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
 
 
 _WRITING = "rekap_writing"  # Connection.info key: this transaction holds the write lock
+ACCEPTANCE_LINE = "rekap_ocr_min_confidence"  # Session.info key: see set_acceptance_line
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
@@ -82,6 +84,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def set_acceptance_line(session: Session, line: float | None = None) -> None:
+    """The unit of work carries the OCR acceptance line (REKAP_OCR_MIN_CONFIDENCE) to the
+    accepted-value rule, so rechecks anywhere use the setting the review line uses."""
+    session.info[ACCEPTANCE_LINE] = get_settings().ocr_min_confidence if line is None else line
+
+
+def acceptance_line(session: Session) -> float:
+    """The OCR acceptance line this unit of work was opened with (the default when none was)."""
+    return float(session.info.get(ACCEPTANCE_LINE, MIN_OCR_CONFIDENCE))
+
+
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
@@ -93,6 +106,7 @@ def get_session(request: Request) -> Iterator[Session]:
     """Request-scoped session: commits when the request succeeds, rolls back otherwise (also when
     a console page rendered the request's failure instead of raising it)."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        set_acceptance_line(session)
         try:
             yield session
             if getattr(request.state, "failed", False):
@@ -153,6 +167,7 @@ def begin_write(session: Session) -> None:
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """Session for CLI commands and worker tasks: one transaction, committed at the end."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
+        set_acceptance_line(session)
         try:
             yield session
             session.commit()

@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from app.cli.worker import ocr_app as app  # one `rekap ocr` group: read (here) and reread
+from app.config import get_settings
 from app.errors import ExitCode
 
 
@@ -29,12 +30,14 @@ def read(
     as_json: bool = typer.Option(False, "--json", help="print the reading as JSON"),
     annotated: Path | None = typer.Option(None, "--annotated", help="write the annotated PNG"),
 ) -> None:
-    """Read IMAGE; exit status 0 when read, 6 when the photo could not be read."""
+    """Read IMAGE; exit status 0 when every field is read at or above the acceptance line
+    (REKAP_OCR_MIN_CONFIDENCE), 6 when the photo could not be read or the page needs review."""
     # Submodules, not the package root: the editable install maps `ocr` as a namespace.
     from ocr.annotate import annotate_page, encode_png
     from ocr.pipeline import read_page
 
-    reading = read_page(image.read_bytes(), form=form_family(contest), page=page)
+    line = get_settings().ocr_min_confidence
+    reading = read_page(image.read_bytes(), form=form_family(contest), page=page, line=line)
     if annotated is not None:
         picture = annotate_page(reading)
         if picture is not None:

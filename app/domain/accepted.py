@@ -16,7 +16,9 @@ SOURCE_PRIORITY: Final[tuple[str, ...]] = (
     "ocr",
     "sirekap",
 )
-MIN_OCR_CONFIDENCE: Final = 0.9
+# The acceptance line of photo readings: the default of the one setting REKAP_OCR_MIN_CONFIDENCE,
+# which also sends a field below it to review, so every OCR value is either accepted or reviewed.
+MIN_OCR_CONFIDENCE: Final = 0.8
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
 
-from app.domain.accepted import AcceptedValue, SubmissionValues, accepted_values
+from app.domain.accepted import (
+    MIN_OCR_CONFIDENCE,
+    AcceptedValue,
+    SubmissionValues,
+    accepted_values,
+)
 from app.domain.cross import PHOTO_SOURCES, current_by_source
 from app.domain.findings import Finding, FormContext
 from app.domain.rules import (
@@ -120,7 +125,9 @@ def _source_findings(
     return out
 
 
-def _accepted(submissions: Sequence[SubmissionValues]) -> dict[str, AcceptedValue]:
+def _accepted(
+    submissions: Sequence[SubmissionValues], min_ocr_confidence: float
+) -> dict[str, AcceptedValue]:
     """accepted_values, with a shortcut for the common case of one plain submission."""
     if len(submissions) == 1 and submissions[0].source not in PHOTO_SOURCES:
         only = submissions[0]
@@ -129,15 +136,21 @@ def _accepted(submissions: Sequence[SubmissionValues]) -> dict[str, AcceptedValu
             for name, value in only.values.items()
             if value is not None
         }
-    return accepted_values(submissions)
+    return accepted_values(submissions, min_ocr_confidence=min_ocr_confidence)
 
 
 def evaluate_tps(
-    *, tps_code: str, contest_id: str, ctx: FormContext, submissions: Sequence[SubmissionValues]
+    *,
+    tps_code: str,
+    contest_id: str,
+    ctx: FormContext,
+    submissions: Sequence[SubmissionValues],
+    min_ocr_confidence: float = MIN_OCR_CONFIDENCE,
 ) -> TpsOutcome:
     """Accepted values of one TPS and contest; form rules on them and on each source's values
-    (the same breach found in both is one finding, with the accepted numbers); disagreements."""
-    outcome = TpsOutcome(accepted=_accepted(submissions))
+    (the same breach found in both is one finding, with the accepted numbers); disagreements.
+    `min_ocr_confidence` is the acceptance line of photo readings (the service's setting)."""
+    outcome = TpsOutcome(accepted=_accepted(submissions, min_ocr_confidence))
     sources = outcome.sources
     found: dict[str, Located] = {}
     pairs = [(f, _input_evidence(f, sources)) for f in check_form(outcome.values, ctx)]

@@ -99,5 +99,5 @@ def build_reader(settings: Settings) -> PageReader:
         return FakeReader(delay=settings.ocr_fake_seconds)
     from app.services.ocr_reader import LibraryReader
 
-    reader: PageReader = LibraryReader()
+    reader: PageReader = LibraryReader(line=settings.ocr_min_confidence)
     return reader

@@ -16,6 +16,9 @@ from app.services.reader import ReadOutcome
 from app.services.recheck import recheck_submission
 
 FAILED_PAGE = ("not_cform", "wrong_page")
+# The page was found and its fields read; `needs_review` says some are unread or below the line
+# (the same line as LOW_CONFIDENCE below, which names them).
+READ_STATUSES = ("read", "needs_review")
 PEOPLE_SOURCES = ("app", "ppk", "plenary", "review", "sirekap")
 
 
@@ -63,7 +66,7 @@ def apply_reading(
     reading = result.reading
     photo.reading, photo.engine_version = reading, result.engine_version
     photo.ocr_result_id = result.id
-    if result.status != "read":
+    if result.status not in READ_STATUSES:
         if result.status in FAILED_PAGE:
             _flag_wrong_page(session, photo, tps, reading.get("reason") or result.status)
         photo.status = "unreadable"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, text
 from sqlmodel import Session, col, func, select
 
+from app.db import acceptance_line
 from app.domain.accepted import AcceptedValue, SubmissionValues
 from app.domain.evaluation import (
     CROSS_RULES,
@@ -97,7 +98,10 @@ def _recheck_tps(
         .order_by(col(Submission.id))
     )
     subs = [as_values(r) for r in session.execute(stmt)]
-    outcome = evaluate_tps(tps_code=tps.code, contest_id=contest_id, ctx=ctx, submissions=subs)
+    outcome = evaluate_tps(
+        tps_code=tps.code, contest_id=contest_id, ctx=ctx, submissions=subs,
+        min_ocr_confidence=acceptance_line(session),
+    )  # fmt: skip
     where = (RESULTS.c.tps_code == tps.code, RESULTS.c.contest_id == contest_id)
     stored = session.execute(select(RESULTS.c.sources).where(*where)).first()
     stored_sources = {(tps.code, contest_id): stored[0]} if stored is not None else {}

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from app.db import acceptance_line
+from app.domain.accepted import MIN_OCR_CONFIDENCE
 from app.domain.evaluation import (
     CROSS_RULES,
     KECAMATAN_RULES,
@@ -130,7 +132,9 @@ def load_batch(session: Session, kecamatan: Sequence[str]) -> Batch:
 
 
 def evaluate_batch(
-    batch: Batch, contexts: dict[str, tuple[Contest, FormContext]]
+    batch: Batch,
+    contexts: dict[str, tuple[Contest, FormContext]],
+    min_ocr_confidence: float = MIN_OCR_CONFIDENCE,
 ) -> tuple[list[dict[str, Any]], list[Located]]:
     """Accepted-value rows and every finding of the batch's TPS, TPS pairs and kecamatan."""
     tps_by_code = {t["code"]: t for t in batch.tps}
@@ -141,7 +145,10 @@ def evaluate_batch(
         if tps not in tps_by_code or contest_id not in contexts:
             continue
         ctx = contexts[contest_id][1]
-        outcome = evaluate_tps(tps_code=tps, contest_id=contest_id, ctx=ctx, submissions=subs)
+        outcome = evaluate_tps(
+            tps_code=tps, contest_id=contest_id, ctx=ctx, submissions=subs,
+            min_ocr_confidence=min_ocr_confidence,
+        )  # fmt: skip
         outcomes[tps][contest_id] = outcome
         rows.append(result_row(tps_by_code[tps], contest_id, outcome))
         found += outcome.findings
@@ -212,7 +219,8 @@ def recheck_batch(
         for code in codes:
             lock_kecamatan(session, code)
     batch = load_batch(session, codes)
-    rows, found = evaluate_batch(batch, contexts or contest_contexts(session))
+    contexts = contexts or contest_contexts(session)
+    rows, found = evaluate_batch(batch, contexts, acceptance_line(session))
     written = write_results(session, rows, batch.stored_sources)
     existing = load_existing(
         session, col(Discrepancy.kecamatan_code).in_(codes), col(Discrepancy.rule).in_(ALL_RULES)

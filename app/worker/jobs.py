@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
-from app.db import session_scope
+from app.db import session_scope, set_acceptance_line
 from app.models.photo import read_as_key
 from app.services.ocr_jobs import (
     claim_job,
@@ -69,6 +69,8 @@ def _finish(
     """One transaction: fence on the lease first, so a late duplicate writes nothing.
     `read` is (bytes' sha256, what they were read against)."""
     with session_scope(worker.engine) as session:
+        # The worker's own settings: the review line below and the acceptance line are one.
+        set_acceptance_line(session, worker.settings.ocr_min_confidence)
         if not fence_done(
             session=session, job_id=job_id, owner=owner, engine_version=outcome.engine_version
         ):
