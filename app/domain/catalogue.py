@@ -50,7 +50,7 @@ _RULES = (
     _rule("VALID_INVALID_SUM", "error", "suara_sah + suara_tidak_sah = suara_total",
           "valid + invalid votes = total votes"),
     _rule("TOTAL_VS_TURNOUT", "error/warning", "suara_total = pengguna_total_j (lebih banyak "
-          "suara daripada pemilih: error; lebih sedikit: warning)", "total votes = voters in "
+          "suara daripada pemilih: galat; lebih sedikit: peringatan)", "total votes = voters in "
           "total (more votes than voters: error; fewer: warning)"),
     _rule("TURNOUT_CAP", "error", "pengguna_total_j ≤ pemilih_dpt_j + pengguna_dptb_j + "
           "pengguna_dpk_j, dan Σ suara_paslon ≤ pemilih_dpt_j × 1,025", "voters in total ≤ DPT "

@@ -38,6 +38,35 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "form, check first whether it was saved.",
     ),
     "back_home": ("Kembali ke dasbor", "Back to the dashboard"),
+    "error_409": ("Data sudah berubah sejak halaman dimuat.", "The data changed meanwhile."),
+    "error_429": ("Terlalu banyak permintaan; coba lagi sebentar.", "Too many requests."),
+    "field_invalid": ("isian ini tidak valid", "invalid"),
+    # What was not found or refused, by error class (the English detail shows in English only).
+    "err_RegionNotFound": ("Wilayah dengan kode itu tidak ada.", "No region has that code."),
+    "err_TpsNotFound": ("TPS dengan kode itu tidak ada.", "No TPS has that code."),
+    "err_ContestNotFound": ("Pemilihan itu tidak ada.", "No such contest."),
+    "err_DiscrepancyNotFound": ("Temuan dengan nomor itu tidak ada.", "No such discrepancy."),
+    "err_PhotoNotFound": (
+        "Foto atau gambar itu tidak ada (belum dibaca, atau tak terbaca).",
+        "No such photo or image (not read yet, or unreadable).",
+    ),
+    "err_ReviewItemNotFound": ("Butir tinjauan itu tidak ada.", "No such review item."),
+    "err_ReviewEntryRejected": (
+        "Entri ditolak: butir sudah diputuskan atau Anda sudah mengisi.",
+        "Entry refused: the item is decided or you already entered it.",
+    ),
+    "err_CsrfRejected": (
+        "Formulir kedaluwarsa; muat ulang halaman lalu coba lagi.",
+        "The form expired; reload the page and try again.",
+    ),
+    "err_StorageUnavailable": ("Penyimpanan foto sedang tidak tersedia.", "Photo store down."),
+    # photo statuses
+    "ph_queued": ("menunggu dibaca", "queued"),
+    "ph_processing": ("sedang dibaca", "being read"),
+    "ph_read": ("terbaca", "read"),
+    "ph_needs_review": ("perlu ditinjau", "needs review"),
+    "ph_unreadable": ("tak terbaca", "unreadable"),
+    "ph_failed": ("gagal dibaca", "reading failed"),
     # dashboard
     "coverage": ("Cakupan TPS", "TPS coverage"),
     "tps_reported": ("TPS melapor", "TPS reported"),

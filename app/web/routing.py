@@ -27,7 +27,11 @@ def _signin_redirect(request: Request) -> Response:
 
 
 def error_page(
-    request: Request, status: int, detail: str, fields: dict[str, str] | None
+    request: Request,
+    status: int,
+    detail: str,
+    fields: dict[str, str] | None,
+    kind: str | None = None,
 ) -> Response:
     """The console's error page (a fragment for htmx requests)."""
     # The request's session rolls back instead of committing (app.db.get_session).
@@ -36,7 +40,7 @@ def error_page(
     return render(
         request,
         name,
-        {"status": status, "detail": detail, "fields": fields or {}},
+        {"status": status, "detail": detail, "fields": fields or {}, "kind": kind},
         status_code=status,
     )
 
@@ -64,7 +68,8 @@ class ConsoleRoute(APIRoute):
             except SignInRequired:
                 return _signin_redirect(request)
             except AppError as exc:
-                return error_page(request, exc.status_code, exc.detail, exc.fields)
+                kind = type(exc).__name__
+                return error_page(request, exc.status_code, exc.detail, exc.fields, kind)
             except DATABASE_ERRORS as exc:
                 return _unavailable_page(request, exc)
             except RequestValidationError as exc:

@@ -1,5 +1,6 @@
 """Jinja2 (autoescaped .html) rendering with the language, the user and the CSRF token."""
 
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def format_number(value: Any, lang: str = "id") -> str:
     return "" if value is None else str(value)
 
 
-def format_decimal(value: Any, lang: str = "id", places: int = 2) -> str:
+def format_decimal(value: Any, places: int = 2, *, lang: str = "id") -> str:
     """A decimal with the language's mark (id 0,85; en 0.85); "—" for nothing."""
     if value is None:
         return "—"
@@ -42,6 +43,11 @@ def format_decimal(value: Any, lang: str = "id", places: int = 2) -> str:
     if lang == "en":
         return text
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def localize_decimals(text: Any, lang: str = "id") -> str:
+    """A text the service composed (a chart's tooltip) with its decimals in the language's form."""
+    return str(text) if lang == "en" else re.sub(r"(\d)\.(\d)", r"\1,\2", str(text))
 
 
 def base_context(request: Request) -> dict[str, Any]:
@@ -56,6 +62,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "rule_description": partial(i18n.rule_description, lang),
         "num": partial(format_number, lang=lang),
         "dec": partial(format_decimal, lang=lang),
+        "dec_text": partial(localize_decimals, lang=lang),
         "review_reason": partial(reason_in, lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),
