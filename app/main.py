@@ -17,6 +17,7 @@ from app.errors import install_error_handlers
 from app.logging import configure_logging
 from app.schemas.errors import ERROR_RESPONSES
 from app.services.ratelimit import RateLimiter
+from app.web.routes import router as console_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,4 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for router in root_routers:
         app.include_router(router)
+    # The auditor's console (app/web), outside /api/v1: it sits above the API, which never
+    # imports it.
+    app.include_router(console_router)
     return app

@@ -14,7 +14,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
-ENQUEUE = "import sys; from app.worker.queue import enqueue_job; enqueue_job(int(sys.argv[1]))"
+ENQUEUE = "import sys; from app.worker.enqueue import enqueue_job; enqueue_job(int(sys.argv[1]))"
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> None:

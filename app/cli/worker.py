@@ -5,11 +5,8 @@ import time
 
 import typer
 from rich.progress import Progress
-from sqlmodel import Session, col, func, select
 
-from app.db import get_engine, session_scope
-from app.models import OcrJob, Photo
-from app.services.ocr_jobs import queue_reread
+from app.worker.reread import finished_count, queue_rereads
 
 ocr_app = typer.Typer(help="Photo reading jobs", no_args_is_help=True)
 
@@ -47,25 +44,10 @@ def reread(
     wait: bool = typer.Option(True, help="show progress until every job is done"),
 ) -> None:
     """Queue a new reading of every photo (for a new digit model) and follow the progress."""
-    from app.worker.queue import enqueue_job
-
-    with session_scope() as session:
-        ids = _photos_to_reread(session, engine_version)
-        job_ids = queue_reread(session=session, photo_ids=ids)
-    for job_id in job_ids:
-        enqueue_job(job_id)
+    job_ids = queue_rereads(engine_version)
     typer.echo(f"queued {len(job_ids)} reading jobs")
     if wait and job_ids:
         _follow(job_ids)
-
-
-def _photos_to_reread(session: Session, engine_version: str | None) -> list[int]:
-    stmt = select(Photo.id).order_by(col(Photo.id))
-    if engine_version is not None:
-        stmt = stmt.where(
-            (col(Photo.engine_version).is_(None)) | (col(Photo.engine_version) != engine_version)
-        )
-    return [pid for pid in session.exec(stmt) if pid is not None]
 
 
 def _follow(job_ids: list[int]) -> None:
@@ -73,13 +55,8 @@ def _follow(job_ids: list[int]) -> None:
     with Progress() as progress:
         task = progress.add_task("reading photos", total=len(job_ids))
         while True:
-            with Session(get_engine()) as session:
-                finished = session.exec(
-                    select(func.count())
-                    .select_from(OcrJob)
-                    .where(col(OcrJob.id).in_(job_ids), col(OcrJob.status).in_(("done", "failed")))
-                ).one()
-            progress.update(task, completed=int(finished))
+            finished = finished_count(job_ids)
+            progress.update(task, completed=finished)
             if finished >= len(job_ids):
                 break
             time.sleep(1.0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.models import OcrJob, Photo
 from app.models.evidence import utcnow
@@ -162,3 +162,24 @@ def queue_reread(*, session: Session, photo_ids: list[int] | None = None) -> lis
     session.add_all(jobs)
     session.flush()
     return [j.id or 0 for j in jobs]
+
+
+def photos_to_reread(*, session: Session, engine_version: str | None) -> list[int]:
+    """Ids of every photo, or of those not yet read by that engine version, oldest first."""
+    stmt = select(Photo.id).order_by(col(Photo.id))
+    if engine_version is not None:
+        stmt = stmt.where(
+            (col(Photo.engine_version).is_(None)) | (col(Photo.engine_version) != engine_version)
+        )
+    return [pid for pid in session.exec(stmt) if pid is not None]
+
+
+def count_finished(*, session: Session, job_ids: list[int]) -> int:
+    """How many of these jobs are over (done or failed)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OcrJob)
+            .where(col(OcrJob.id).in_(job_ids), col(OcrJob.status).in_(("done", "failed")))
+        ).one()
+    )

@@ -2,14 +2,13 @@
 
 The ocr_job table is the truth; the queue only carries job ids. A lost enqueue or a worker killed
 mid-job is repaired by the sweep (app/services/ocr_jobs.py), so huey's at-most-once is enough.
+Jobs are handed over by app/worker/enqueue.py.
 """
 
-import logging
 from pathlib import Path
 
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey
 
-log = logging.getLogger(__name__)
 QUEUE_NAME = "rekap-ocr"
 
 
@@ -28,13 +27,3 @@ def build_huey(queue_url: str, *, immediate: bool = False) -> Huey:
         dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
         return PostgresHuey(QUEUE_NAME, dsn=dsn, immediate=immediate, results=False)
     raise ValueError(f"REKAP_QUEUE_URL must be sqlite:///, redis:// or postgresql://: {queue_url}")
-
-
-def enqueue_job(job_id: int) -> None:
-    """Hand a job id to the workers; a failure is logged, the sweep enqueues the job again."""
-    from app.worker.tasks import read_photo_task
-
-    try:
-        read_photo_task(job_id)
-    except Exception:  # the queue being down must never fail an upload already committed
-        log.exception("enqueue of ocr job %s failed; the sweep will retry", job_id)

@@ -6,9 +6,8 @@ import pytest
 from huey import PostgresHuey, RedisHuey, SqliteHuey
 from sqlmodel import Session, select
 
-from app.cli.worker import _photos_to_reread
 from app.models import OcrJob, Photo
-from app.services.ocr_jobs import queue_reread
+from app.services.ocr_jobs import photos_to_reread, queue_reread
 from app.worker.queue import build_huey
 from tests.photos.conftest import TPS_A, PhotoEnv, make_jpeg
 
@@ -28,7 +27,7 @@ def test_reread_queues_photos_not_read_by_the_engine(photo_env: PhotoEnv) -> Non
     old.engine_version = "digits-v2"
     session.add(old)
     session.flush()
-    todo = _photos_to_reread(session, "digits-v2")
+    todo = photos_to_reread(session=session, engine_version="digits-v2")
     assert todo == ids[1:]
     job_ids = queue_reread(session=session, photo_ids=todo)
     jobs = session.exec(select(OcrJob).where(OcrJob.id.in_(job_ids))).all()  # type: ignore[union-attr]
@@ -40,7 +39,7 @@ def test_a_failing_enqueue_never_fails_the_upload(monkeypatch: pytest.MonkeyPatc
     import sys
     import types
 
-    from app.worker.queue import enqueue_job
+    from app.worker.enqueue import enqueue_job
 
     def broken(job_id: int) -> None:
         raise ConnectionError("redis is down")

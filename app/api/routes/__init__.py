@@ -16,7 +16,6 @@ from app.api.routes import (
     results,
     review,
 )
-from app.web import routes as console
 
 API_PREFIX = "/api/v1"
 
@@ -25,6 +24,5 @@ api_routers: list[APIRouter] = [regions.router, contests.router, auth.router, au
 api_routers += [results.router, discrepancies.router]
 api_routers += [photos.router, review.router]
 api_routers += [access.router, onboarding.router]
-# Routers outside the prefix (health, metrics, web pages).
+# Routers outside the prefix (health, /docs); the console's pages are added by app/main.py.
 root_routers: list[APIRouter] = [health.router, api_docs.router]  # /docs from /static
-root_routers += [console.router]  # the auditor's console (app/web), outside /api/v1

@@ -25,7 +25,7 @@ def get_store(settings: SettingsDep) -> PhotoStore:
 
 def get_enqueuer() -> Callable[[int], None]:
     """Hands a job id to the queue (imported lazily: the API must start without a queue)."""
-    from app.worker.queue import enqueue_job
+    from app.worker.enqueue import enqueue_job
 
     enqueue: Callable[[int], None] = enqueue_job
     return enqueue
