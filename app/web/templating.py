@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.domain.review_reasons import reason_in
+from app.domain.timezones import local_time
 from app.web import i18n
 from app.web.security import LANG_COOKIE, csrf_token, finish
 
@@ -63,6 +64,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "num": partial(format_number, lang=lang),
         "dec": partial(format_decimal, lang=lang),
         "dec_text": partial(localize_decimals, lang=lang),
+        "when": local_time,
         "review_reason": partial(reason_in, lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),

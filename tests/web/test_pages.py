@@ -3,6 +3,7 @@ JavaScript, status changes with CSRF and notes, photos, language and headers."""
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import Contest, Discrepancy, Paslon, Photo
+from app.models import Contest, Discrepancy, Paslon, Photo, Submission
 from app.services.storage import LocalStore, sha256_of
 from tests.web.conftest import (
     DESA_A,
@@ -294,3 +295,15 @@ def test_a_province_lists_the_contests_inside_it(signed_in: SignedIn, session: S
     assert "0 / 4" in contests  # the mayor's race: 4 TPS in Palembang, none reported
     mayor = client.get("/dashboard/16?contest=pkwkk-1671").text
     assert "W1" in mayor and "Wali Palembang" in mayor.split('id="tally"')[0]
+
+
+def test_submission_times_show_in_the_tps_zone_with_its_label(
+    signed_in: SignedIn, session: Session
+) -> None:
+    sub = session.exec(select(Submission).where(Submission.tps_code == TPS_A1)).first()
+    assert sub is not None
+    sub.submitted_at = datetime(2024, 11, 27, 1, 30, tzinfo=UTC)
+    session.add(sub)
+    session.commit()
+    page = signed_in("t-bawaslu").get(f"/tps/{TPS_A1}").text
+    assert "2024-11-27 08:30 WIB" in page and "2024-11-27 01:30" not in page
