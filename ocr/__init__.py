@@ -4,7 +4,8 @@ Public API::
 
     from ocr import read_page, read_pages, combine_pages, annotate_page
     reading = read_page(jpeg_bytes, form="ppwp-plano-2024", page=2)   # a PageReading
-    reading.status        # "read", "unreadable", "not_cform", "markers_not_found", "wrong_page"
+    reading.status        # "read", "needs_review" (a field unread or below the line),
+                          # "unreadable", "not_cform", "markers_not_found", "wrong_page"
     reading.to_dict()     # {status, reason, form, page, fields: {name: {value, confidence,
                           #   alternatives, boxes, ...}}, checks: [...], registration}
 

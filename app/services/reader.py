@@ -16,7 +16,8 @@ FAKE_VERSION = "fake-1"
 
 @dataclass(frozen=True)
 class ReadOutcome:
-    """A reading (status "read" or the reader's failure status) and the images it produced."""
+    """A reading (status "read", "needs_review" or the reader's failure status) and the images
+    it produced."""
 
     engine_version: str
     reading: dict[str, Any]
@@ -25,7 +26,7 @@ class ReadOutcome:
 
     @property
     def status(self) -> str:
-        """read, unreadable, not_cform, markers_not_found or wrong_page."""
+        """read, needs_review, unreadable, not_cform, markers_not_found or wrong_page."""
         return str(self.reading.get("status", "read"))
 
 
