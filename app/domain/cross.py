@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from app.domain.accepted import SubmissionValues, live_values, source_rank
-from app.domain.fields import GENDERS
+from app.domain.fields import GENDERS, MAX_FORM_VALUE
 from app.domain.findings import Finding
 from app.domain.messages import label, sources_list
 
@@ -14,7 +14,6 @@ Values = Mapping[str, int | None]
 CROSS_CONTEST_FIELDS: Final = tuple(
     f"{row}_{g}" for row in ("pemilih_dpt", "pengguna_total") for g in GENDERS
 )
-MAX_FORM_VALUE: Final = 999
 # Photo readings are compared with people's values by READING_MISMATCH, not here.
 PHOTO_SOURCES: Final = frozenset({"ocr"})
 

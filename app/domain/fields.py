@@ -4,6 +4,8 @@ import re
 from typing import Final
 
 MAX_PASLON: Final = 6
+# Three digit boxes per number on a C.Hasil form: a TPS number is 0..999.
+MAX_FORM_VALUE: Final = 999
 GENDERS: Final = ("l", "p", "j")
 
 GENDERED_ROWS: Final = (

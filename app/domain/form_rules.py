@@ -5,13 +5,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.domain.fields import GENDERED_ROWS, GENDERS, fields_for_contest, paslon_field
+from app.domain.fields import (
+    GENDERED_ROWS,
+    GENDERS,
+    MAX_FORM_VALUE,
+    fields_for_contest,
+    paslon_field,
+)
 from app.domain.findings import Finding, FormContext, Severity
 from app.domain.messages import ROW_LABELS, Text, joined, label, mismatch, over
 
 Values = Mapping[str, int | None]
 Known = Mapping[str, int]  # a check's inputs, all present
-MAX_DIGITS_VALUE = 999  # three digit boxes per number
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,13 @@ def digit_range(name: str) -> Check:
 
     def run(v: Known) -> Finding | None:
         value = v[name]
-        if 0 <= value <= MAX_DIGITS_VALUE:
+        if 0 <= value <= MAX_FORM_VALUE:
             return None
-        bound = 0 if value < 0 else MAX_DIGITS_VALUE
+        bound = 0 if value < 0 else MAX_FORM_VALUE
         (name_id, name_en), d = label(name), abs(value - bound)
         text = (
-            f"{name_id} {value} di luar 0..999 (selisih {d})",
-            f"{name_en} {value} outside 0..999 (difference {d})",
+            f"{name_id} {value} di luar 0..{MAX_FORM_VALUE} (selisih {d})",
+            f"{name_en} {value} outside 0..{MAX_FORM_VALUE} (difference {d})",
         )
         return Finding("DIGIT_RANGE", "error", name, bound, value, *text, inputs=(name,))
 

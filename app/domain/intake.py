@@ -2,9 +2,8 @@
 
 from collections.abc import Collection, Mapping
 
-from app.domain.fields import paslon_number
+from app.domain.fields import MAX_FORM_VALUE, paslon_number
 
-MAX_FORM_VALUE = 999  # three digit boxes per number
 # A D.Hasil number counts a whole kecamatan (or one desa of it). The most populous kecamatan
 # has well under a million voters; ten million leaves room for any real recap and keeps every
 # sum and difference a rule stores far inside PostgreSQL's INTEGER columns.

@@ -3,9 +3,8 @@
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-ReviewState = Literal["open", "disputed", "accepted"]
+from app.domain.statuses import ReviewState
 
 
 @dataclass(frozen=True)

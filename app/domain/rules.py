@@ -8,8 +8,9 @@ from app.domain.accepted import (
 )
 from app.domain.catalogue import RULES, RuleInfo
 from app.domain.cross import check_cross_contest, check_reading, check_sources
+from app.domain.fields import MAX_FORM_VALUE
 from app.domain.findings import Finding, FormContext, Severity
-from app.domain.form_rules import MAX_DIGITS_VALUE, Values, form_checks, run_checks, sum_checks
+from app.domain.form_rules import Values, form_checks, run_checks, sum_checks
 from app.domain.reconcile import (
     DesaTally,
     DHasil,
@@ -52,7 +53,7 @@ def check_form(values: Values, ctx: FormContext) -> list[Finding]:
     checks = form_checks(ctx)
     digits = [c for c in checks if c.rule == "DIGIT_RANGE"]
     others = tuple(c for c in checks if c.rule != "DIGIT_RANGE")
-    readable = {k: v for k, v in values.items() if v is not None and 0 <= v <= MAX_DIGITS_VALUE}
+    readable = {k: v for k, v in values.items() if v is not None and 0 <= v <= MAX_FORM_VALUE}
     findings = run_checks(others, readable)
     return [*findings, *run_checks(digits, values), *find_slips(readable, others)]
 

@@ -24,6 +24,7 @@ fields proposed for the same broken sum (possible only across tiers) cancel each
 
 from collections.abc import Sequence
 
+from app.domain.fields import MAX_FORM_VALUE
 from app.domain.findings import Finding
 from app.domain.form_rules import Check, Values, evaluate
 from app.domain.messages import label
@@ -31,7 +32,7 @@ from app.domain.messages import label
 
 def one_box_candidates(value: int) -> set[int]:
     """Tier 1: values one misread hundreds box, stray box or shift away from `value`."""
-    if not 0 <= value <= 999:
+    if not 0 <= value <= MAX_FORM_VALUE:
         return set()
     h, t, u = value // 100, value // 10 % 10, value % 10
     found = {d * 100 + t * 10 + u for d in range(10)}
@@ -46,7 +47,7 @@ def one_box_candidates(value: int) -> set[int]:
 
 def stray_hundreds_candidates(value: int) -> set[int]:
     """Tier 2: a spurious hundreds box and one more misread box (948 → 58)."""
-    if not 100 <= value <= 999:
+    if not 100 <= value <= MAX_FORM_VALUE:
         return set()
     t, u = value // 10 % 10, value % 10
     found = {d * 10 + u for d in range(10)} | {t * 10 + d for d in range(10)}

@@ -16,7 +16,7 @@ class Discrepancy(SQLModel, table=True):
     identity: str = Field(max_length=200, unique=True)  # rule|contest|scope|field
     rule: str = Field(max_length=40, index=True)
     severity: str = Field(max_length=10, index=True)
-    status: str = Field(default="open", max_length=15, index=True)
+    status: str = Field(default="open", max_length=15, index=True)  # app/domain/statuses.py
     # Counts status changes: a client sends it back (If-Match) to change only what it saw.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     contest_id: str = Field(foreign_key="contest.id", index=True, max_length=20)

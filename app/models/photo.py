@@ -8,9 +8,6 @@ from sqlmodel import Field, SQLModel
 
 from app.models.evidence import tz_column, utcnow
 
-PHOTO_STATUSES = ("queued", "processing", "read", "needs_review", "unreadable", "failed")
-JOB_STATUSES = ("queued", "running", "done", "failed")
-
 
 class Photo(SQLModel, table=True):
     """One uploaded photo of one page for one TPS and contest; the bytes are keyed by sha256."""
@@ -25,7 +22,7 @@ class Photo(SQLModel, table=True):
     kecamatan_code: str = Field(index=True, max_length=6)
     kabupaten_code: str = Field(index=True, max_length=4)
     page: int | None = None
-    status: str = Field(default="queued", max_length=15, index=True)
+    status: str = Field(default="queued", max_length=15, index=True)  # app/domain/statuses.py
     phash: str = Field(max_length=64)  # 256-bit dHash, hex
     size: int
     width: int
@@ -52,7 +49,7 @@ class OcrJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     photo_id: int = Field(foreign_key="photo.id", index=True)
-    status: str = Field(default="queued", max_length=10, index=True)
+    status: str = Field(default="queued", max_length=10, index=True)  # app/domain/statuses.py
     attempts: int = 0
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_expires_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

@@ -8,8 +8,6 @@ from sqlmodel import Field, SQLModel
 
 from app.models.evidence import tz_column, utcnow
 
-REVIEW_STATUSES = ("open", "disputed", "accepted")
-
 
 class ReviewItem(SQLModel, table=True):
     """A field of a photo that a person must confirm or type (PREP-style double entry)."""
@@ -28,7 +26,7 @@ class ReviewItem(SQLModel, table=True):
     confidence: float | None = None
     alternatives: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     crop_box: list[int] | None = Field(default=None, sa_column=Column(JSON))  # x, y, w, h
-    status: str = Field(default="open", max_length=10, index=True)
+    status: str = Field(default="open", max_length=10, index=True)  # app/domain/statuses.py
     accepted_value: int | None = None
     submission_id: int | None = Field(default=None, foreign_key="submission.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
+from app.domain.statuses import AUDITOR_STATUSES
 from app.errors import Conflict, DiscrepancyNotFound, InvalidInput
 from app.models import DHasilVersion, Discrepancy, DiscrepancyEvent, Submission
 from app.schemas.discrepancies import (
@@ -16,8 +17,6 @@ from app.services.access import Principal, authorize_discrepancy_update
 from app.services.audit import append_audit
 from app.services.discrepancy_query import to_read
 from app.services.locking import lock_for_write
-
-AUDITOR_STATUSES = ("open", "acknowledged", "dismissed", "escalated")
 
 
 def _load(session: Session, discrepancy_id: int, *, lock: bool = False) -> Discrepancy:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import Session, col, select
 
 from app.domain.inputs import row_id
-from app.domain.regions import level_of
+from app.domain.regions import child_length, level_of
 from app.errors import InvalidInput
 from app.models import Discrepancy
 from app.schemas.discrepancies import DiscrepancyPage, DiscrepancyRead, DiscrepancySummary
@@ -21,7 +21,6 @@ CSV_COLUMNS = (
     "id rule severity status contest_id region_code tps_code field expected actual delta "
     "suggestion message message_en first_seen last_seen resolved_at"
 ).split()
-CHILD_LENGTH = {1: 2, 2: 4, 4: 6, 6: 10, 10: 13, 13: 13}
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def summarize(*, session: Session, flt: DiscrepancyFilter) -> DiscrepancySummary
     """Counts by rule, severity, status and child region of the filter's region."""
     region = flt.region or "0"
     clauses = filter_clauses(flt)
-    child_len = CHILD_LENGTH.get(len(region), 13)
+    child_len = child_length(region)
     child = func.substr(col(Discrepancy.region_code), 1, child_len)
     by_status = _counts(session, col(Discrepancy.status), clauses)
     return DiscrepancySummary(

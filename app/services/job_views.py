@@ -4,11 +4,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.domain.statuses import JOB_STATUSES
 from app.errors import InvalidInput, JobNotFound
 from app.models import OcrJob, Photo
 from app.schemas.jobs import OcrJobRead
-
-JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
 def _read(job: OcrJob, photo: Photo) -> OcrJobRead:

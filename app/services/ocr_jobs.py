@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, func, select
 
+from app.domain.statuses import FINISHED_JOB_STATUSES
 from app.models import OcrJob, Photo
 from app.models.evidence import utcnow
 from app.services.locking import lock_for_write
@@ -180,6 +181,6 @@ def count_finished(*, session: Session, job_ids: list[int]) -> int:
         session.exec(
             select(func.count())
             .select_from(OcrJob)
-            .where(col(OcrJob.id).in_(job_ids), col(OcrJob.status).in_(("done", "failed")))
+            .where(col(OcrJob.id).in_(job_ids), col(OcrJob.status).in_(FINISHED_JOB_STATUSES))
         ).one()
     )

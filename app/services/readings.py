@@ -5,9 +5,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.domain.cross import check_reading
-from app.domain.intake import MAX_FORM_VALUE
+from app.domain.fields import MAX_FORM_VALUE
 from app.domain.messages import label
 from app.domain.review_reasons import reason_in, unsure_reason
+from app.domain.statuses import READ_STATUSES
 from app.models import Discrepancy, OcrResult, Photo, ReviewItem, Submission, Tps
 from app.services.audit import append_audit
 from app.services.intake import contest_fields
@@ -18,7 +19,6 @@ from app.services.recheck import recheck_submission
 FAILED_PAGE = ("not_cform", "wrong_page")
 # The page was found and its fields read; `needs_review` says some are unread or below the line
 # (the same line as LOW_CONFIDENCE below, which names them).
-READ_STATUSES = ("read", "needs_review")
 PEOPLE_SOURCES = ("app", "ppk", "plenary", "review", "sirekap")
 
 

@@ -23,7 +23,7 @@ from app.domain.evaluation import (
 )
 from app.domain.fields import ALL_FIELDS, fields_for_contest
 from app.domain.findings import FormContext
-from app.domain.regions import contains
+from app.domain.regions import TPS_COLUMN_BY_LEVEL, contains
 from app.domain.rules import DesaTally
 from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Submission, Tps, TpsResult
 from app.schemas.discrepancies import DiscrepancyRead
@@ -31,7 +31,6 @@ from app.services.discrepancy_query import to_read
 from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
 
 RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
-TPS_COLUMNS = ("code", "desa_code", "kecamatan_code", "kabupaten_code", "provinsi_code")
 
 
 def contest_contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
@@ -76,7 +75,7 @@ def outcome_from_result(row: Any) -> TpsOutcome:
 
 def tps_dict(tps: Tps) -> dict[str, str]:
     """The code and ancestor codes of a TPS."""
-    return {name: getattr(tps, name) for name in TPS_COLUMNS}
+    return {name: getattr(tps, name) for name in TPS_COLUMN_BY_LEVEL.values()}
 
 
 SUBMISSION_COLUMNS = tuple(

@@ -23,7 +23,7 @@ from app.domain.evaluation import (
     evaluate_tps,
 )
 from app.domain.findings import FormContext
-from app.domain.regions import contains, level_of
+from app.domain.regions import TPS_COLUMN_BY_LEVEL, contains, level_of
 from app.errors import InvalidInput
 from app.models import Contest, DHasilVersion, Discrepancy, Submission, Tps, TpsResult
 from app.services.recheck import as_values, contest_contexts, lock_kecamatan
@@ -32,13 +32,6 @@ from app.services.recheck_store import apply_findings, load_existing, result_row
 Progress = Callable[[int, int], None]
 BATCH_TPS = 4000  # TPS per bulk load (several kecamatan at a time)
 ALL_RULES = TPS_RULES | CROSS_RULES | KECAMATAN_RULES
-TPS_LEVEL_COLUMN = {
-    "provinsi": "provinsi_code",
-    "kabupaten": "kabupaten_code",
-    "kecamatan": "kecamatan_code",
-    "desa": "desa_code",
-    "tps": "code",
-}
 
 
 @dataclass
@@ -76,7 +69,7 @@ def kecamatan_sizes(session: Session, region: str | None) -> list[tuple[str, int
         level = level_of(region)
         if level is None:
             raise InvalidInput(f"'{region}' is not a region code", fields={"region": "invalid"})
-        stmt = stmt.where(col(getattr(Tps, TPS_LEVEL_COLUMN[level])) == region)
+        stmt = stmt.where(col(getattr(Tps, TPS_COLUMN_BY_LEVEL[level])) == region)
     return [(k, int(n)) for k, n in session.exec(stmt.order_by(col(Tps.kecamatan_code))).all()]
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
+from app.domain.fields import MAX_FORM_VALUE
 from app.domain.review import Decision, Entry, decide
 from app.errors import InvalidInput, PhotoNotFound, ReviewEntryRejected, ReviewItemNotFound
 from app.models import OcrResult, Photo, ReviewEntry, ReviewItem, Submission, Tps
@@ -85,8 +86,10 @@ def add_entry(
             "Double entry needs a different person for each entry",
             fields={"reviewer": "already entered a value for this item"},
         )
-    if value is not None and not 0 <= value <= 999:
-        raise InvalidInput("A value is 0 to 999", fields={"value": "must be 0..999"})
+    if value is not None and not 0 <= value <= MAX_FORM_VALUE:
+        raise InvalidInput(
+            f"A value is 0 to {MAX_FORM_VALUE}", fields={"value": f"must be 0..{MAX_FORM_VALUE}"}
+        )
     entry = ReviewEntry(item_id=item_id, reviewer=principal.actor, value=value)
     session.add(entry)
     session.flush()

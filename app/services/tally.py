@@ -6,21 +6,13 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from app.domain.fields import ALL_FIELDS
-from app.domain.regions import contains, level_of
+from app.domain.regions import TPS_COLUMN_BY_LEVEL, contains, level_of
+from app.domain.statuses import UNSETTLED as UNSETTLED  # re-exported for dashboard.py
 from app.errors import ContestNotFound, InvalidInput, RegionNotFound, TpsNotFound
 from app.models import Contest, Discrepancy, Region, Submission, Tps, TpsResult
 from app.schemas.results import SubmissionRead, Tally, TpsContestView, TpsView
 from app.services.discrepancy_query import region_clause, to_read
 from app.services.photo_views import photo_summaries
-
-UNSETTLED = ("open", "acknowledged", "escalated")
-ANCESTOR = {
-    "provinsi": "provinsi_code",
-    "kabupaten": "kabupaten_code",
-    "kecamatan": "kecamatan_code",
-    "desa": "desa_code",
-    "tps": "code",
-}
 
 
 def _check_region(session: Session, code: str) -> str:
@@ -39,7 +31,7 @@ def _under(model: Any, level: str, code: str) -> list[ColumnElement[bool]]:
     """Rows of Tps or TpsResult under a region, through the indexed ancestor columns."""
     if level == "nasional":
         return []
-    name = ANCESTOR[level]
+    name = TPS_COLUMN_BY_LEVEL[level]
     if level == "tps" and model is TpsResult:
         name = "tps_code"
     return [col(getattr(model, name)) == code]

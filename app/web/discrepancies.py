@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.api.deps import RowId
 from app.domain.catalogue import RULES
+from app.domain.statuses import DISCREPANCY_STATUSES
 from app.errors import Conflict, InvalidInput
 from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
 from app.services.access import Principal
@@ -29,7 +30,6 @@ from app.web.templating import render
 
 router = APIRouter(route_class=ConsoleRoute)
 PAGE_SIZE = 50
-STATUSES = ("open", "acknowledged", "dismissed", "escalated", "resolved")
 AUDITOR_ROLES = ("bawaslu", "admin")
 
 
@@ -89,7 +89,7 @@ def discrepancy_list(
         "sort": sort,
         "sorts": list(SORTS),
         "rules": sorted(RULES),
-        "statuses": STATUSES,
+        "statuses": DISCREPANCY_STATUSES,
         "contests": list_contests(session=session),
         "evidence_url": evidence_url,
         "sort_url": lambda key: "/discrepancies?" + urlencode(params | {"sort": key}),

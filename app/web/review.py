@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.api.deps import RowId
 from app.api.routes.photos import StoreDep
+from app.domain.fields import MAX_FORM_VALUE
 from app.domain.inputs import ascii_digits
 from app.errors import InvalidInput, ReviewItemNotFound
 from app.services.access import Principal
@@ -55,7 +56,10 @@ def _entry_value(value: str, read_value: str, empty: str) -> int | None:
         return None
     text = value.strip() or read_value.strip()
     if not ascii_digits(text):  # "٣" and "²" pass str.isdigit()
-        raise InvalidInput("type the number on the form (0-999)", fields={"value": "0..999"})
+        raise InvalidInput(
+            f"type the number on the form (0-{MAX_FORM_VALUE})",
+            fields={"value": f"0..{MAX_FORM_VALUE}"},
+        )
     return int(text)
 
 
