@@ -7,11 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Contest, Paslon, Region, Tps
-from app.services.auth import create_device_key, create_user
-from app.services.importers import tps_row
+from app.services.auth import create_device_key
+from tests.factories import PASSWORD, add_contest, add_regions, add_tps, add_user, bearer_headers
 
-PASSWORD = "correct horse battery"
 KEC_IN, KEC_OUT = "167101", "167102"
 DESA_IN, DESA_OUT = "1671011001", "1671021001"
 TPS_IN, TPS_OUT = "1671011001001", "1671021001001"
@@ -28,28 +26,15 @@ class Identities:
 
 def seed_regions(session: Session) -> None:
     """Provinsi 16 → kabupaten 1671 → two kecamatan, one desa and one TPS each; one contest."""
-    session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
-    session.add(Region(code="1671", level="kabupaten", name="KOTA PALEMBANG", parent_code="16"))
-    session.flush()
-    for kec, desa, tps in ((KEC_IN, DESA_IN, TPS_IN), (KEC_OUT, DESA_OUT, TPS_OUT)):
-        session.add(Region(code=kec, level="kecamatan", name=f"KEC {kec}", parent_code="1671"))
-        session.flush()
-        session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=kec))
-        session.flush()
-        session.add(Tps(**tps_row(tps, dpt=300)))
-    session.add(Contest(id=CONTEST, code="pkwkp", kind="gubernur", region_code="16", name="Gub"))
-    session.flush()
-    for nomor in (1, 2, 3):
-        session.add(Paslon(contest_id=CONTEST, nomor_urut=nomor, nama=f"Paslon {nomor}"))
+    add_regions(session, (DESA_IN, DESA_OUT))
+    add_tps(session, (TPS_IN, TPS_OUT), dpt=300)
+    add_contest(session, CONTEST, kind="gubernur", region_code="16", paslon=3, name="Gub")
     session.commit()
 
 
 def token_for(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Sign in through the API and return the bearer token."""
-    resp = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert resp.status_code == 200, resp.text
-    token: str = resp.json()["access_token"]
-    return token
+    return bearer_headers(client, username, password)["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -57,14 +42,7 @@ def make_user(session: Session) -> Callable[..., str]:
     """Create a user; returns the username."""
 
     def _make(username: str, role: str, *scopes: str) -> str:
-        create_user(
-            session=session,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            scopes=tuple(scopes),
-            actor="test",
-        )
+        add_user(session, username, role, *scopes)
         session.commit()  # a failing request rolls the shared session back to here
         return username
 

@@ -11,8 +11,9 @@ from app.config import Settings
 from app.errors import InvalidCredentials, RateLimited
 from app.services.ratelimit import RateLimiter
 from app.services.signin import sign_in
-from tests.auth.conftest import PASSWORD, seed_regions, token_for
+from tests.auth.conftest import seed_regions, token_for
 from tests.conftest import make_test_client
+from tests.factories import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -4,7 +4,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.services.auth import disable_user, revoke_device_key
-from tests.auth.conftest import PASSWORD, Identities, token_for
+from tests.auth.conftest import Identities, token_for
+from tests.factories import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from app.models import Discrepancy, Photo
-from tests.web.conftest import PASSWORD, World, ensure_user, seed_console_world, sign_in
+from tests.factories import PASSWORD
+from tests.web.conftest import World, ensure_user, seed_console_world, sign_in
 
 ADMIN = "t-admin"
 

@@ -20,7 +20,8 @@ from app.services.auth import create_device_key, create_user
 from app.services.migrations import upgrade_database
 from tests.conftest import FreshDatabase
 from tests.domain.forms import BASE
-from tests.photos.conftest import GUB, KEC_A, KEC_B, PASSWORD, TPS_A, TPS_C, make_jpeg, seed_regions
+from tests.factories import PASSWORD
+from tests.photos.conftest import GUB, KEC_A, KEC_B, TPS_A, TPS_C, make_jpeg, seed_regions
 from tests.processes import Env, free_port
 
 pytestmark = pytest.mark.slow

@@ -13,11 +13,9 @@ from sqlmodel import Session, func, select
 
 from app.api.routes.photos import get_enqueuer
 from app.config import Settings
-from app.models import Contest, OcrJob, Paslon, Photo, Region, Tps
-from app.services.auth import create_user
-from app.services.importers import tps_row
+from app.models import OcrJob, Photo
+from tests.factories import add_contest, add_regions, add_tps, add_user, bearer_headers
 
-PASSWORD = "correct horse battery"
 KAB = "1671"
 KEC_A, KEC_B = "167101", "167102"
 TPS_A, TPS_B, TPS_C = "1671011001001", "1671011001002", "1671021001001"
@@ -29,31 +27,12 @@ PRESIDEN = "ppwp-0"
 
 def seed_regions(session: Session) -> None:
     """Provinsi 16 → kota 1671 (two kecamatan) and 1672; TPS A, B, C and one in 1672."""
-    session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
-    session.flush()
-    for kab in (KAB, "1672"):
-        session.add(Region(code=kab, level="kabupaten", name=f"KAB {kab}", parent_code="16"))
-    session.flush()
-    for tps in (TPS_A, TPS_B, TPS_C, TPS_OTHER_KAB):
-        kec, desa = tps[:6], tps[:10]
-        if session.get(Region, kec) is None:
-            session.add(Region(code=kec, level="kecamatan", name=f"KEC {kec}", parent_code=kec[:4]))
-            session.flush()
-        if session.get(Region, desa) is None:
-            session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=kec))
-            session.flush()
-        session.add(Tps(**tps_row(tps, dpt=300)))
-    contests = [
-        (GUB, "pkwkp", "gubernur", "16", 3),
-        (WALKOT, "pkwkk", "walikota", KAB, 2),
-        (PRESIDEN, "ppwp", "presiden", "0", 3),
-    ]
-    for cid, code, kind, region, n in contests:
-        session.add(Contest(id=cid, code=code, kind=kind, region_code=region, name=cid))
-        session.flush()
-        for nomor in range(1, n + 1):
-            session.add(Paslon(contest_id=cid, nomor_urut=nomor, nama=f"Paslon {nomor}"))
-    session.flush()
+    tps = (TPS_A, TPS_B, TPS_C, TPS_OTHER_KAB)
+    add_regions(session, tps, names={KAB: f"KAB {KAB}"})
+    add_tps(session, tps, dpt=300)
+    add_contest(session, GUB, kind="gubernur", region_code="16", paslon=3)
+    add_contest(session, WALKOT, kind="walikota", region_code=KAB, paslon=2)
+    add_contest(session, PRESIDEN, kind="presiden", region_code="0", paslon=3)
 
 
 @dataclass
@@ -96,20 +75,11 @@ class PhotoEnv:
 def photo_env(client: TestClient, session: Session, settings: Settings) -> Iterator[PhotoEnv]:
     """Seeded regions, an admin signed in, enqueue captured in a list."""
     seed_regions(session)
-    create_user(
-        session=session,
-        username="admin1",
-        password=PASSWORD,
-        role="admin",
-        scopes=(),
-        actor="test",
-    )
+    add_user(session, "admin1", "admin")
     session.commit()
     enqueued: list[int] = []
     client.app.dependency_overrides[get_enqueuer] = lambda: enqueued.append  # type: ignore[attr-defined]
-    resp = client.post("/api/v1/auth/token", data={"username": "admin1", "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    headers = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+    headers = bearer_headers(client, "admin1")
     yield PhotoEnv(client, headers, enqueued, settings, session)
 
 

@@ -11,7 +11,8 @@ from app.services.auth import create_user
 from app.services.reader import FakeReader, ReadOutcome, fake_field, fake_reading
 from app.services.readings import apply_reading, store_result
 from app.services.storage import sha256_of
-from tests.photos.conftest import KEC_A, KEC_B, PASSWORD, PRESIDEN, TPS_A, PhotoEnv, make_jpeg
+from tests.factories import PASSWORD
+from tests.photos.conftest import KEC_A, KEC_B, PRESIDEN, TPS_A, PhotoEnv, make_jpeg
 
 Login = Callable[[str, str], dict[str, str]]
 

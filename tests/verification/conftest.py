@@ -9,12 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Contest, Paslon, Region, Tps
-from app.services.auth import create_device_key, create_user
-from app.services.importers import tps_row
+from app.services.auth import create_device_key
 from tests.domain.forms import BASE
+from tests.factories import add_contest, add_regions, add_tps, add_user, bearer_headers
 
-PASSWORD = "correct horse battery"
 KEC = "167101"
 KEC2 = "167102"
 DESA_A, DESA_B = "1671011001", "1671011002"
@@ -41,28 +39,11 @@ class World:
 
 def seed_world(session: Session) -> None:
     """Regions, TPS, the governor contest (3 paslon) and the mayor contest (2 paslon)."""
-    session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
-    session.add(Region(code="1671", level="kabupaten", name="KOTA PALEMBANG", parent_code="16"))
-    for kec in (KEC, KEC2):
-        session.add(Region(code=kec, level="kecamatan", name=f"KEC {kec}", parent_code="1671"))
-    for desa in (DESA_A, DESA_B, DESA_OTHER):
-        session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=desa[:6]))
-    session.flush()
-    for code in (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER):
-        session.add(Tps(**tps_row(code, dpt=410)))
-    session.add(Contest(id=GUB, code="pkwkp", kind="gubernur", region_code="16", name="Gub"))
-    session.add(Contest(id=WALI, code="pkwkk", kind="walikota", region_code="1671", name="Wali"))
-    session.flush()
-    for contest, count in ((GUB, 3), (WALI, 2)):
-        for nomor in range(1, count + 1):
-            session.add(Paslon(contest_id=contest, nomor_urut=nomor, nama=f"Paslon {nomor}"))
+    add_regions(session, (DESA_A, DESA_B, DESA_OTHER))
+    add_tps(session, (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER), dpt=410)
+    add_contest(session, GUB, kind="gubernur", region_code="16", paslon=3, name="Gub")
+    add_contest(session, WALI, kind="walikota", region_code="1671", paslon=2, name="Wali")
     session.commit()
-
-
-def _token(client: TestClient, username: str) -> dict[str, str]:
-    resp = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -74,20 +55,13 @@ def world(session: Session, client: TestClient) -> World:
         ("ppk1", "ppk", (KEC,)),
         ("bawaslu1", "bawaslu", ("1671",)),
     ):
-        create_user(
-            session=session,
-            username=name,
-            password=PASSWORD,
-            role=role,
-            scopes=scopes,
-            actor="test",
-        )
+        add_user(session, name, role, *scopes)
     key = create_device_key(session=session, region_code=TPS_A1, label="hp", actor="test")
     session.commit()
     return World(
-        admin=_token(client, "admin1"),
-        ppk=_token(client, "ppk1"),
-        bawaslu=_token(client, "bawaslu1"),
+        admin=bearer_headers(client, "admin1"),
+        ppk=bearer_headers(client, "ppk1"),
+        bawaslu=bearer_headers(client, "bawaslu1"),
         kpps={"X-API-Key": key.secret},
     )
 

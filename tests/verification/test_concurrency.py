@@ -17,12 +17,12 @@ from app.services.auth import create_user
 from app.services.importers import tps_row
 from app.services.migrations import upgrade_database
 from app.services.recheck_bulk import recheck_all
+from tests.factories import PASSWORD
 from tests.verification.conftest import (
     DESA_A,
     GUB,
     GUB_FORM,
     KEC,
-    PASSWORD,
     seed_world,
 )
 

@@ -27,7 +27,8 @@ from app.services.discrepancies import update_status
 from app.services.migrations import upgrade_database
 from app.web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import FreshDatabase
-from tests.verification.conftest import GUB, PASSWORD, TPS_A1, World, seed_world
+from tests.factories import PASSWORD
+from tests.verification.conftest import GUB, TPS_A1, World, seed_world
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "status-race-test-secret-0123456789abcdef"

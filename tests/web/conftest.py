@@ -9,14 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Contest, DHasilVersion, Paslon, Photo, Region, ReviewItem, Submission, Tps
-from app.services.auth import create_user, get_user
-from app.services.importers import tps_row
+from app.models import DHasilVersion, Photo, ReviewItem, Submission
+from app.services.auth import get_user
 from app.services.recheck_bulk import recheck_all
 from app.web.security import CSRF_COOKIE
 from tests.domain.forms import BASE, form
+from tests.factories import PASSWORD, add_contest, add_regions, add_tps, add_user
 
-PASSWORD = "correct horse battery"
 KEC, KEC2 = "167101", "167102"
 DESA_A, DESA_B, DESA_OTHER = "1671011001", "1671011002", "1671021001"
 TPS_A1, TPS_A2, TPS_B1, TPS_OTHER = (
@@ -44,20 +43,9 @@ class World:
 
 
 def _regions(session: Session) -> None:
-    session.add(Region(code="16", level="provinsi", name="SUMATERA SELATAN"))
-    session.add(Region(code="1671", level="kabupaten", name="KOTA PALEMBANG", parent_code="16"))
-    for kec in (KEC, KEC2):
-        session.add(Region(code=kec, level="kecamatan", name=f"KEC {kec}", parent_code="1671"))
-    for desa in (DESA_A, DESA_B, DESA_OTHER):
-        session.add(Region(code=desa, level="desa", name=f"DESA {desa}", parent_code=desa[:6]))
-    session.flush()
-    for code in (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER):
-        session.add(Tps(**tps_row(code, dpt=410)))
-    session.add(Contest(id=GUB, code="pkwkp", kind="gubernur", region_code="16", name="Gub Sumsel"))
-    session.flush()
-    for nomor in (1, 2, 3):
-        session.add(Paslon(contest_id=GUB, nomor_urut=nomor, nama=f"Paslon {nomor}"))
-    session.flush()
+    add_regions(session, (DESA_A, DESA_B, DESA_OTHER))
+    add_tps(session, (TPS_A1, TPS_A2, TPS_B1, TPS_OTHER), dpt=410)
+    add_contest(session, GUB, kind="gubernur", region_code="16", paslon=3, name="Gub Sumsel")
 
 
 def _submissions(session: Session) -> None:
@@ -150,14 +138,7 @@ def ensure_user(session: Session, username: str) -> None:
     if get_user(session=session, username=username) is not None:
         return
     role, scopes = USERS[username]
-    create_user(
-        session=session,
-        username=username,
-        password=PASSWORD,
-        role=role,
-        scopes=scopes,
-        actor="test",
-    )
+    add_user(session, username, role, *scopes)
     session.commit()
 
 

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.services.auth import create_user
 from app.web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import make_test_client
-from tests.web.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 @pytest.mark.parametrize(
