@@ -14,7 +14,9 @@ from app.schemas.discrepancies import DiscrepancySummary
 from app.schemas.regions import ContestRead, RegionRead
 from app.schemas.results import Tally
 from app.services.discrepancy_query import DiscrepancyFilter, summarize
+from app.services.fingerprint import FingerprintBins, fingerprint_bins
 from app.services.regions import get_region, list_contests
+from app.services.tallies import region_tallies
 from app.services.tally import UNSETTLED, region_tally
 
 # The column of Tps / TpsResult / Discrepancy that names the child region of a level.
@@ -204,7 +206,8 @@ class DashboardView:
     children: list[ChildCoverage]
     summary: DiscrepancySummary  # every contest, every status
     open_counts: dict[str, int]  # every contest, unsettled, by severity
-    points: list[FingerprintPoint]
+    points: list[FingerprintPoint]  # each TPS, when there are at most `max_dots`
+    bins: FingerprintBins | None  # the same TPS counted per bin (every region)
 
 
 def region_trail(*, session: Session, code: str) -> list[tuple[str, str]]:
@@ -221,25 +224,56 @@ def region_trail(*, session: Session, code: str) -> list[tuple[str, str]]:
     return trail
 
 
+@dataclass(frozen=True)
+class ChartBins:
+    """How the charts bin the fingerprint, and up to how many TPS they draw one dot each."""
+
+    histogram: int
+    grid: int
+    max_dots: int
+
+
 def dashboard_view(
-    *, session: Session, code: str, contest_id: str | None, nomor_urut: int | None
+    *,
+    session: Session,
+    code: str,
+    contest_id: str | None,
+    nomor_urut: int | None,
+    chart: ChartBins = ChartBins(40, 50, 1500),
 ) -> DashboardView:
     """The dashboard of a region: its contests, coverage per child, discrepancy counts, the
-    tally of the chosen contest (default: the first covering the region) and its fingerprint."""
+    tally of the chosen contest (default: the first covering the region) and its fingerprint
+    (counted per bin by the database; each TPS only when few enough to draw as dots)."""
     region = get_region(session=session, code=code)
     contests = dashboard_contests(session=session, code=code)
     contest = next((c for c in contests if c.id == contest_id), contests[0] if contests else None)
     numbers = [p.nomor_urut for p in contest.paslon] if contest else []
     number = nomor_urut if nomor_urut in numbers else (numbers[0] if numbers else 1)
     flt = DiscrepancyFilter(region=code)
-    tallies = [(c, region_tally(session=session, code=code, contest_id=c.id)) for c in contests]
+    by_id = region_tallies(session=session, code=code, contests=contests)
+    tallies = [(c, by_id[c.id]) for c in contests]
+    chosen = region_tally(session=session, code=code, contest_id=contest.id) if contest else None
+    bins = (
+        fingerprint_bins(
+            session=session,
+            level=region_level(code),
+            code=code,
+            contest_id=contest.id,
+            nomor_urut=number,
+            hist_bins=chart.histogram,
+            grid=chart.grid,
+        )  # fmt: skip
+        if contest
+        else None
+    )
+    few = bins is not None and bins.count <= chart.max_dots
     return DashboardView(
         region=region,
         trail=region_trail(session=session, code=code),
         contests=contests,
         contest=contest,
         nomor_urut=number,
-        tally=next((t for c, t in tallies if contest and c.id == contest.id), None),
+        tally=chosen,
         tallies=tallies,
         children=coverage_by_child(session=session, region=region, contest=contest)
         if contest
@@ -249,6 +283,7 @@ def dashboard_view(
         points=fingerprint_points(
             session=session, code=code, contest_id=contest.id, nomor_urut=number
         )
-        if contest
+        if contest and few
         else [],
+        bins=bins,
     )

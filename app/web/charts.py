@@ -87,6 +87,11 @@ def turnout_histogram(turnouts: Sequence[float]) -> Chart:
     counts = [0] * HIST_BINS
     for value in turnouts:
         counts[_bin(value, HIST_BINS)] += 1
+    return histogram_of_bins(counts)
+
+
+def histogram_of_bins(counts: Sequence[int]) -> Chart:
+    """The histogram of TPS counts already binned (HIST_BINS bins; the database can count)."""
     top = max(counts, default=0) or 1
     bar_w = PLOT_W / HIST_BINS
     rects = []
@@ -104,25 +109,38 @@ def turnout_histogram(turnouts: Sequence[float]) -> Chart:
                 )
             )
     return Chart(
-        rects=rects, x_ticks=_percent_ticks(), y_ticks=_count_ticks(top), count=len(turnouts)
+        rects=rects, x_ticks=_percent_ticks(), y_ticks=_count_ticks(top), count=sum(counts)
     )
 
 
 def fingerprint(points: Sequence[tuple[str, float, float]]) -> Chart:
     """Turnout (x) against vote share (y): one dot per TPS, or a density grid for many TPS."""
-    chart = Chart(
+    if len(points) > MAX_DOTS:
+        cells: dict[tuple[int, int], int] = {}
+        for _, t, s in points:
+            key = (_bin(t, GRID), _bin(s, GRID))
+            cells[key] = cells.get(key, 0) + 1
+        return density_grid(cells)
+    chart = _scatter_frame()
+    chart.count = len(points)
+    chart.dots = [
+        Dot(_x(t), _y(s), f"{code}: {100 * t:.0f}% / {100 * s:.0f}%") for code, t, s in points
+    ]
+    return chart
+
+
+def _scatter_frame() -> Chart:
+    return Chart(
         x_ticks=_percent_ticks(), y_ticks=[Tick(_y(p / 100), f"{p}%") for p in range(0, 101, 20)]
     )
-    chart.count = len(points)
-    if len(points) <= MAX_DOTS:
-        chart.dots = [
-            Dot(_x(t), _y(s), f"{code}: {100 * t:.0f}% / {100 * s:.0f}%") for code, t, s in points
-        ]
+
+
+def density_grid(cells: dict[tuple[int, int], int]) -> Chart:
+    """The scatter as TPS counts per (turnout, share) cell of a GRID × GRID grid."""
+    chart = _scatter_frame()
+    chart.count = sum(cells.values())
+    if not cells:
         return chart
-    cells: dict[tuple[int, int], int] = {}
-    for _, t, s in points:
-        key = (_bin(t, GRID), _bin(s, GRID))
-        cells[key] = cells.get(key, 0) + 1
     peak = math.log1p(max(cells.values()))
     size_w, size_h = PLOT_W / GRID, PLOT_H / GRID
     for (i, j), n in sorted(cells.items()):

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.services.access import Principal
-from app.services.dashboard import dashboard_view
-from app.web.charts import fingerprint, turnout_histogram
+from app.services.dashboard import ChartBins, dashboard_view
+from app.web.charts import GRID, HIST_BINS, MAX_DOTS, density_grid, fingerprint, histogram_of_bins
 from app.web.routing import ConsoleRoute
 from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_scope, may_see
 from app.web.templating import render
@@ -37,11 +37,17 @@ def dashboard_page(
 ) -> Response:
     """Coverage per child region, counts by rule and severity, the tally and the charts."""
     check_scope(user, code)
-    view = dashboard_view(session=session, code=code, contest_id=contest, nomor_urut=paslon)
+    view = dashboard_view(
+        session=session, code=code, contest_id=contest, nomor_urut=paslon,
+        chart=ChartBins(HIST_BINS, GRID, MAX_DOTS),
+    )  # fmt: skip
+    bins = view.bins
     context = {
         "view": view,
-        "histogram": turnout_histogram([p.turnout for p in view.points]),
-        "scatter": fingerprint([(p.tps_code, p.turnout, p.share) for p in view.points]),
+        "histogram": histogram_of_bins(bins.histogram if bins else []),
+        "scatter": fingerprint([(p.tps_code, p.turnout, p.share) for p in view.points])
+        if view.points or bins is None
+        else density_grid(bins.cells),
         "home": home_region(user),
         "visible": lambda c: may_see(user, c),
     }
