@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.bench import DEFAULT_SEED, run_ocr_benchmark
-from ocr.bench_report import figures_table
+from ocr.bench.report import figures_table
 
 
 def main() -> None:

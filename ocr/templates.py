@@ -32,7 +32,7 @@ Schema (JSON, every key required unless marked optional)::
           "sums": [                        # the page's own sums: Σ lhs = rhs
             {"code": "PASLON_SUM", "lhs": ["suara_paslon_1", ...], "rhs": "suara_sah"}
           ],
-          "printed": {                     # optional, only to render our own forms (ocr/render.py)
+          "printed": {                     # optional: drawing our own forms (ocr/forms/)
             "texts": [{"text": "{paslon_1}", "x": .., "y": .., "size": 24,
                        "anchor": "left", "bold": false}],
             "rects": [{"x": .., "y": .., "w": .., "h": .., "stroke": 2, "gray": 0}]

@@ -30,7 +30,7 @@ def held_out_digits() -> Any:
         from training.mnist import load_split
     except ImportError as exc:
         raise typer.BadParameter(f"training/mnist.py not found under {REPO}: {exc}") from exc
-    from ocr.synth import DigitBank
+    from ocr.bench.synth import DigitBank
 
     _, test = load_split()
     return DigitBank(test.images, test.labels)
@@ -51,10 +51,10 @@ def run_ocr_benchmark(
     import cv2
 
     cv2.setNumThreads(1)
-    from ocr.bench_cases import generate_cases, save_case
-    from ocr.bench_pipeline import read_tps
-    from ocr.bench_run import machine_line, run_benchmark
-    from ocr.bench_score import wrong_fields
+    from ocr.bench.cases import generate_cases, save_case
+    from ocr.bench.reader import read_tps
+    from ocr.bench.run import machine_line, run_benchmark
+    from ocr.bench.score import wrong_fields
     from ocr.readers import default_digit_model
 
     errors: list[dict[str, Any]] = []
@@ -92,8 +92,8 @@ def run_ocr_benchmark(
 
 def _write_outputs(result: dict[str, Any], out: Path | None, docs: Path | None) -> None:
     """The JSON figures and the docs section, each when asked for."""
-    from ocr.bench_report import silent_lines, target_lines, write_section
-    from ocr.bench_run import section_body
+    from ocr.bench.report import silent_lines, target_lines, write_section
+    from ocr.bench.run import section_body
 
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +135,7 @@ def ocr_bench(
     result = run_ocr_benchmark(
         pages=pages, hard=count, seed=seed, out=out, docs=docs, verbose=verbose, photos=photos
     )
-    from ocr.bench_report import figures_table
+    from ocr.bench.report import figures_table
 
     typer.echo(figures_table(result["figures"]))
 
@@ -147,7 +147,7 @@ def run_all() -> None:
     result = run_ocr_benchmark(
         pages=80, hard=20, seed=DEFAULT_SEED, out=None, docs=docs, verbose=False
     )
-    from ocr.bench_report import figures_table
+    from ocr.bench.report import figures_table
 
     typer.echo(figures_table(result["figures"]))
     typer.echo(f"written: {docs} (section OCR)")

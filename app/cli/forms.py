@@ -29,8 +29,8 @@ def render(
 ) -> None:
     """Render the 3-page KWK plano for --contest ID (names from the database) or --paslon N."""
     # OpenCV and numpy load only to render: importing them costs every `rekap` command ~0.3 s.
-    from ocr.kwk import MAX_PASLON, kwk_form
-    from ocr.render import render_form_pdf
+    from ocr.forms.kwk import MAX_PASLON, kwk_form
+    from ocr.forms.render import render_form_pdf
 
     if (contest is None) == (paslon is None):
         _fail("give either --contest ID or --paslon N (offline)")

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.kwk import MAX_PASLON, kwk_form, kwk_form_id, kwk_tag_id, write_kwk_templates
-from ocr.render import fill_placeholders, render_form_pdf, render_page
+from ocr.forms.kwk import MAX_PASLON, kwk_form, kwk_form_id, kwk_tag_id, write_kwk_templates
+from ocr.forms.render import fill_placeholders, render_form_pdf, render_page
 from ocr.templates import TEMPLATE_DIR, load_form, load_form_file
 
 DPI = 40.0  # small renders keep these tests fast; geometry scales exactly

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.kwk import kwk_form
+from ocr.bench.synth import DigitBank, consistent_values, fill_page
+from ocr.forms.kwk import kwk_form
+from ocr.forms.render import render_page
 from ocr.pipeline import read_page
-from ocr.render import render_page
-from ocr.synth import DigitBank, consistent_values, fill_page
 from training.mnist import load_split
 
 DPI = 100.0

@@ -11,10 +11,10 @@ import pytest
 import ocr.identify
 import ocr.readers
 from ocr.errors import EngineUnavailable
+from ocr.forms.render import render_page
 from ocr.locate import detect_tags
 from ocr.page_text import PageText, parse_page_text, read_page_text
 from ocr.pipeline import read_page
-from ocr.render import render_page
 from ocr.templates import load_form
 from tests.ocr.pages import draw_page, photograph
 from tests.ocr.test_pipeline import Always

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from ocr.bench_cases import case_kind
-from ocr.bench_report import figures_table, replace_section, silent_lines, target_lines
-from ocr.bench_score import (
+from ocr.bench.cases import case_kind
+from ocr.bench.photo_sim import HARD_KINDS, photograph
+from ocr.bench.report import figures_table, replace_section, silent_lines, target_lines
+from ocr.bench.score import (
     FieldOutcome,
     PageOutcome,
     Tally,
@@ -13,10 +14,9 @@ from ocr.bench_score import (
     summarize,
     wrong_fields,
 )
-from ocr.kwk import kwk_form
-from ocr.photo_sim import HARD_KINDS, photograph
-from ocr.render import render_page
-from ocr.synth import DigitBank, box_tokens, consistent_values, fill_page
+from ocr.bench.synth import DigitBank, box_tokens, consistent_values, fill_page
+from ocr.forms.kwk import kwk_form
+from ocr.forms.render import render_page
 
 
 def _bank() -> DigitBank:

@@ -11,7 +11,7 @@ which KWK layout it is.
 
 This module only *generates* the data: the committed files
 ``ocr/templates/kwk-plano-2024-p{n}.json`` are what the reader loads. Rebuild them with
-``python -m ocr.kwk [--out DIR]``. Supporting KPU's own form later is a new data file, not a
+``python -m ocr.forms.kwk [--out DIR]``. Supporting KPU's own form later is a new data file, not a
 change here.
 """
 
@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ocr import kwk_layout as lay
+from ocr.forms import kwk_layout as lay
 from ocr.templates import TEMPLATE_DIR, FormTemplate
 
 MAX_PASLON = 6
@@ -102,7 +102,7 @@ def write_kwk_templates(directory: Path = TEMPLATE_DIR) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m ocr.kwk [--out DIR]`` rebuilds the KWK template files."""
+    """Command line: ``python -m ocr.forms.kwk [--out DIR]`` rebuilds the KWK template files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=TEMPLATE_DIR, help="template directory")
     args = parser.parse_args(argv)

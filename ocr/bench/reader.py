@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from ocr.bench_score import FieldOutcome, PageOutcome
+from ocr.bench.score import FieldOutcome, PageOutcome
 from ocr.pipeline import combine_pages, read_page
 from ocr.reading import FieldReading, PageReading
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ocr.kwk import MAX_PASLON, PAGES, kwk_form
-from ocr.photo_sim import HARD_KINDS, photograph
-from ocr.render import Gray, render_page
-from ocr.synth import BoxTruth, DigitBank, consistent_values, fill_page
+from ocr.bench.photo_sim import HARD_KINDS, photograph
+from ocr.bench.synth import BoxTruth, DigitBank, consistent_values, fill_page
+from ocr.forms.kwk import MAX_PASLON, PAGES, kwk_form
+from ocr.forms.render import Gray, render_page
 
 RENDER_DPI = 100.0  # the flat page is about as large as it will be in a 12 MP photo
 CONTEST = "PEMILIHAN BUPATI DAN WAKIL BUPATI CONTOH"

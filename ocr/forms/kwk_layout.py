@@ -1,4 +1,4 @@
-"""Geometry of our KWK plano pages in template px (72 dpi, origin top-left): used by ocr/kwk.py.
+"""Geometry of our KWK plano pages in template px (72 dpi, origin top-left), for ocr/forms/kwk.py.
 
 Numbers here are design choices, not measurements: a 600 x 900 mm page like the PPWP plano,
 digit boxes of 64 x 80 px (22.6 x 28.2 mm) so a handwritten digit stays large in a phone photo,

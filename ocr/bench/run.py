@@ -8,21 +8,21 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ocr.bench_cases import BenchCase
-from ocr.bench_report import figures_table
-from ocr.bench_score import PageOutcome, Tally, add_case, summarize_all
-from ocr.photo_sim import HARD_KINDS
+from ocr.bench.cases import BenchCase
+from ocr.bench.photo_sim import HARD_KINDS
+from ocr.bench.report import figures_table
+from ocr.bench.score import PageOutcome, Tally, add_case, summarize_all
 
 GroupReader = Callable[[list[bytes]], list[PageOutcome]]  # the photos of one TPS, read together
 Progress = Callable[[BenchCase, PageOutcome], None]
 DESCRIPTION = " ".join(
     """
-Synthetic KWK plano pages (`ocr/kwk.py`, 1-6 paslon drawn at random) filled with consistent TPS
-numbers in handwritten digits from the held-out 20% of MNIST (`training/mnist.py`, never seen in
+Synthetic KWK plano pages (`ocr/forms/kwk.py`, 1-6 paslon drawn at random) filled with consistent
+TPS numbers in handwritten digits from the held-out 20% of MNIST (`training/mnist.py`, never seen in
 training), X or nothing in unused leading boxes, hand-filled bubbles (partial fills, stray marks),
-then photographed in simulation (`ocr/photo_sim.py`: 8-12 MP, rotation up to 30 degrees,
+then photographed in simulation (`ocr/bench/photo_sim.py`: 8-12 MP, rotation up to 30 degrees,
 perspective, blur, noise, uneven light, shadow, JPEG 60-95). Hard photos carry one severe effect
-each (blur, shadow or angle). Definitions are in `ocr/bench_score.py`; time is the reader's wall
+each (blur, shadow or angle). Definitions are in `ocr/bench/score.py`; time is the reader's wall
 clock per photo, JPEG decoding included, generation excluded.
 """.split()
 )

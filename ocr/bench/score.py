@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
-from ocr.synth import BoxTruth
+from ocr.bench.synth import BoxTruth
 
 STAGES = ("boxes", "fused", "final")
 
