@@ -201,11 +201,3 @@ def normalize_box(crop: npt.NDArray[np.generic]) -> Image:
     if float(ink.sum()) < BLANK_INK_MASS or not np.any(ink > INK_THRESHOLD / 2):
         return blank_view(ink)
     return fit_ink(ink)
-
-
-def normalize_boxes(crops: list[npt.NDArray[np.generic]]) -> npt.NDArray[np.float32]:
-    """Stack normalize_box over crops into an (N, 1, INPUT_SIZE, INPUT_SIZE) batch."""
-    batch = np.zeros((len(crops), 1, INPUT_SIZE, INPUT_SIZE), dtype=np.float32)
-    for i, crop in enumerate(crops):
-        batch[i, 0] = normalize_box(crop)
-    return batch

@@ -13,7 +13,6 @@ import shutil
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 import cv2
 import numpy as np
@@ -30,16 +29,6 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "digits.onnx"
 
 Probabilities = npt.NDArray[np.float32]
 Crop = npt.NDArray[np.generic]
-
-
-class DigitClassifier(Protocol):
-    """Anything that turns box crops into (N, 12) class probabilities."""
-
-    engine_version: str
-
-    def classify(self, crops: Sequence[Crop]) -> Probabilities:
-        """Probabilities (N, 12) over CLASSES, one row per crop."""
-        ...
 
 
 def file_digest(path: Path) -> str:

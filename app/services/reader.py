@@ -1,4 +1,5 @@
-"""The page reader the workers use, chosen by REKAP_OCR_ENGINE: the ocr library or a fake.
+"""The page reader interface the workers use, and the fake one; app/worker/tasks.py picks the
+ocr library (app/services/ocr_reader.py) or a fake by REKAP_OCR_ENGINE.
 
 Readings are plain dicts in the `reading` shape of API.md (PageReading.to_dict()), so the rest of
 the service never depends on the library's classes.
@@ -8,8 +9,6 @@ import io
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-from app.config import Settings
 
 FAKE_VERSION = "fake-1"
 
@@ -90,15 +89,3 @@ def _png_of(image: bytes) -> bytes | None:
         return out.getvalue()
     except OSError:
         return None
-
-
-def build_reader(settings: Settings) -> PageReader:
-    """The reader named by settings.ocr_engine: ocr (default), fake, fake-slow (tests)."""
-    if settings.ocr_engine == "fake":
-        return FakeReader()
-    if settings.ocr_engine == "fake-slow":
-        return FakeReader(delay=settings.ocr_fake_seconds)
-    from app.services.ocr_reader import LibraryReader
-
-    reader: PageReader = LibraryReader(line=settings.ocr_min_confidence)
-    return reader

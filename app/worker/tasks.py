@@ -5,15 +5,27 @@ from functools import lru_cache
 
 from huey import crontab
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine
-from app.services.reader import build_reader
+from app.services.reader import FakeReader, PageReader
 from app.services.storage import store_for
 from app.worker.jobs import Worker, process_job, sweep
 from app.worker.queue import build_huey
 
 log = logging.getLogger(__name__)
 huey = build_huey(get_settings().queue_url)
+
+
+def build_reader(settings: Settings) -> PageReader:
+    """The reader named by settings.ocr_engine: ocr (default), fake, fake-slow (tests)."""
+    if settings.ocr_engine == "fake":
+        return FakeReader()
+    if settings.ocr_engine == "fake-slow":
+        return FakeReader(delay=settings.ocr_fake_seconds)
+    # Imported here: OpenCV and the digit model load only in a process that reads photos.
+    from app.services.ocr_reader import LibraryReader
+
+    return LibraryReader(line=settings.ocr_min_confidence)
 
 
 @lru_cache
