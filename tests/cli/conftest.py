@@ -13,9 +13,8 @@ from app.cli import jobs as jobs_cli
 from app.cli import keys as keys_cli
 from app.cli import users as users_cli
 from app.config import Settings
-from app.models import Tps
-from app.services.importers import tps_row
 from tests.auth.conftest import DESA_IN, seed_regions
+from tests.factories import add_tps
 
 # Five TPS in the seeded desa DESA_IN (…001 is seeded by seed_regions).
 MORE_TPS = [f"{DESA_IN}{n:03d}" for n in range(2, 6)]
@@ -52,6 +51,6 @@ def rekap_run(session: Session, settings: Settings, monkeypatch: pytest.MonkeyPa
 def regions(session: Session) -> list[str]:
     """Regions of tests/auth (kecamatan 167101 and 167102) and five TPS in desa 1671011001."""
     seed_regions(session)
-    session.add_all(Tps(**tps_row(code)) for code in MORE_TPS)
+    add_tps(session, MORE_TPS)
     session.commit()
     return [f"{DESA_IN}001", *MORE_TPS]
