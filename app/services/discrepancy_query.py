@@ -10,13 +10,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import Session, col, select
 
+from app.domain.catalogue import RULES
 from app.domain.inputs import row_id
 from app.domain.regions import child_length, level_of
+from app.domain.statuses import DISCREPANCY_STATUSES
 from app.errors import InvalidInput
 from app.models import Discrepancy
 from app.schemas.discrepancies import DiscrepancyPage, DiscrepancyRead, DiscrepancySummary
 
 MAX_LIMIT = 1000
+SEVERITIES = ("error", "warning")
 CSV_COLUMNS = (
     "id rule severity status contest_id region_code tps_code field expected actual delta "
     "suggestion message message_en first_seen last_seen resolved_at"
@@ -34,6 +37,21 @@ class DiscrepancyFilter:
     status: str | None = None
     since: datetime | None = None
     prefixes: tuple[str, ...] | None = None  # the reader's scope (None: everything)
+
+    def __post_init__(self) -> None:
+        """An unknown rule, severity or status would match nothing and look like "no
+        discrepancies": 422 naming each such parameter instead."""
+        known = {"rule": RULES, "severity": SEVERITIES, "status": DISCREPANCY_STATUSES}
+        bad = {
+            name: f"unknown {name}; one of {', '.join(sorted(values))}"
+            for name, values in known.items()
+            if (given := getattr(self, name)) is not None and given not in values
+        }
+        if bad:
+            raise InvalidInput(
+                "Unknown filter value: " + ", ".join(f"{k}={getattr(self, k)!r}" for k in bad),
+                fields=bad,
+            )
 
 
 def region_clause(code: str) -> ColumnElement[bool] | None:

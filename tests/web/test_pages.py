@@ -307,3 +307,20 @@ def test_submission_times_show_in_the_tps_zone_with_its_label(
     session.commit()
     page = signed_in("t-bawaslu").get(f"/tps/{TPS_A1}").text
     assert "2024-11-27 08:30 WIB" in page and "2024-11-27 01:30" not in page
+
+
+def test_a_tally_with_nothing_accepted_shows_dashes_and_unknown_filters_are_422(
+    signed_in: SignedIn, session: Session
+) -> None:
+    session.add(Contest(id="pkwkk-1671", code="pkwkk", kind="walikota", region_code="1671",
+                        name="Wali Palembang"))  # fmt: skip
+    session.flush()
+    session.add_all([Paslon(contest_id="pkwkk-1671", nomor_urut=n, nama=f"W{n}") for n in (1, 2)])
+    session.commit()
+    client = signed_in("t-bawaslu")
+    contests = client.get("/dashboard/16").text.split('id="contests"')[1].split("</table>")[0]
+    assert "1: – · 2: –" in contests and "1:  · 2: " not in contests
+    tally = client.get("/dashboard/16?contest=pkwkk-1671").text.split('id="tally"')[1]
+    assert '<td class="num">–</td>' in tally.split("</table>")[0]
+    bad = client.get("/discrepancies?rule=NOPE")
+    assert bad.status_code == 422 and "<code>rule</code>" in bad.text
