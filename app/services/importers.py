@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from app.domain.regions import level_of, parent_of
+from app.domain.regions import LEVELS, level_of, parent_of
 from app.errors import InvalidInput
 from app.models import Contest, Paslon, Region, Tps
 
 PROVINCE_NAMES = {"16": "SUMATERA SELATAN", "31": "DKI JAKARTA"}
-TINGKAT_LEVEL = {1: "provinsi", 2: "kabupaten", 3: "kecamatan", 4: "desa"}
+TINGKAT_LEVEL = dict(enumerate(LEVELS[:4], start=1))  # KPU's tingkat 1..4: provinsi .. desa
 _URL_CODES = re.compile(r"/(\d{2})/(\d{4})/(\d{6})/(\d{10})(?:/(\d{13}))?(?:\.json)?$")
 
 
