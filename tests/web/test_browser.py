@@ -155,12 +155,17 @@ def browser(console: Console) -> Iterator[object]:
 
 
 def _page(
-    browser: object, console: Console, role: str, width: int = 1280, javascript: bool = True
+    browser: object,
+    console: Console,
+    role: str,
+    width: int = 1280,
+    javascript: bool = True,
+    height: int = 900,
 ) -> object:
     """A new page signed in through the form as the demo account of a role; console errors
     (a CSP violation, a failed request) are collected on page.errors."""
     context = browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": width, "height": 900}, java_script_enabled=javascript
+        viewport={"width": width, "height": height}, java_script_enabled=javascript
     )
     page = context.new_page()
     page.set_default_timeout(30_000)  # a loaded CI machine; expectations wait, never sleep
@@ -299,3 +304,51 @@ def test_reading_and_a_status_change_work_without_javascript(
     expect(page.locator(f"#d{planted.id}")).to_have_attribute("data-status", "escalated")
     assert f"/tps/{planted.tps_code}" in page.url
     _shot(page, "14-no-javascript-escalated")
+
+
+# Per page: the tables that must fit the screen and the cells (first row) that must be in view.
+FIT = """() => Array.from(document.querySelectorAll('.scroll'))
+  .filter(e => !e.querySelector('.side-by-side') && e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.querySelector('table') || e).id || e.className)"""
+OUT_OF_VIEW = """(selectors) => selectors.filter(s => {
+  const el = document.querySelector(s);
+  if (!el) return true;
+  const r = el.getBoundingClientRect();
+  return r.width === 0 || r.left < 0 || r.right > window.innerWidth + 1;
+})"""
+
+
+def _main_pages(console: Console) -> list[tuple[str, str, list[str]]]:
+    tps = _planted(console, "SOURCES_DISAGREE").tps_code or ""
+    key_children = ["#children tbody tr td:first-child", "#children tbody tr td:last-child"]
+    return [
+        ("dashboard", "/dashboard/16", ["#contests tbody tr td:first-child", *key_children]),
+        ("kabupaten", f"/dashboard/{tps[:4]}", key_children),
+        ("discrepancies", "/discrepancies",
+         [f"#discrepancy-table tbody tr td:nth-child({n})" for n in (3, 5, 7, 8)]),
+        ("tps", f"/tps/{tps}",
+         [".side-by-side tbody tr td:first-child", ".side-by-side tbody tr td.accepted"]),
+        ("recap", f"/recap/{tps[:6]}", []),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
+def test_main_pages_fit_the_screen_with_their_key_columns_in_view(
+    console: Console, browser: object, width: int, height: int
+) -> None:
+    page = _page(browser, console, "bawaslu", width=width, height=height)
+    problems = {}
+    for name, path, keys in _main_pages(console):
+        page.goto(console.url + path)  # type: ignore[attr-defined]
+        # the sources table may scroll sideways; its field and accepted value stay in view
+        page.evaluate("document.querySelectorAll('.scroll').forEach(e => e.scrollLeft = 1e6)")  # type: ignore[attr-defined]
+        found = {
+            "page_width": page.evaluate("document.documentElement.scrollWidth"),  # type: ignore[attr-defined]
+            "overflowing": page.evaluate(FIT),  # type: ignore[attr-defined]
+            "out_of_view": page.evaluate(OUT_OF_VIEW, keys),  # type: ignore[attr-defined]
+        }
+        if found["page_width"] > width or found["overflowing"] or found["out_of_view"]:
+            problems[name] = found
+        _shot(page, f"20-{width}-{name}")
+    assert problems == {}
+    assert page.errors == []  # type: ignore[attr-defined]
