@@ -8,7 +8,15 @@ from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.domain.regions import ancestors_of, contains, level_of
+from app.domain.regions import (
+    LENGTH_BY_LEVEL,
+    TPS_COLUMN_BY_LEVEL,
+    ancestors_of,
+    child_level,
+    contains,
+    level_of,
+)
+from app.domain.statuses import UNSETTLED
 from app.models import Discrepancy, Region, Tps, TpsResult
 from app.schemas.discrepancies import DiscrepancySummary
 from app.schemas.regions import ContestRead, RegionRead
@@ -17,17 +25,7 @@ from app.services.discrepancy_query import DiscrepancyFilter, summarize
 from app.services.fingerprint import FingerprintBins, fingerprint_bins
 from app.services.regions import get_region, list_contests
 from app.services.tallies import region_tallies
-from app.services.tally import UNSETTLED, region_tally
-
-# The column of Tps / TpsResult / Discrepancy that names the child region of a level.
-CHILD_COLUMN = {
-    "nasional": "provinsi_code",
-    "provinsi": "kabupaten_code",
-    "kabupaten": "kecamatan_code",
-    "kecamatan": "desa_code",
-    "desa": "code",
-}
-CHILD_LENGTH = {"nasional": 2, "provinsi": 4, "kabupaten": 6, "kecamatan": 10, "desa": 13}
+from app.services.tally import region_tally
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def region_level(code: str) -> str:
 def _under(model: Any, level: str, code: str) -> list[ColumnElement[bool]]:
     if level == "nasional":
         return []
-    name = "code" if level == "tps" else f"{level}_code"
+    name = TPS_COLUMN_BY_LEVEL[level]
     if model is TpsResult and name == "code":
         name = "tps_code"
     return [col(getattr(model, name)) == code]
@@ -100,9 +98,10 @@ def coverage_by_child(
     """For every child of the region: TPS the contest covers, TPS with accepted values, and
     unsettled discrepancies by severity."""
     level = region_level(region.code)
-    column = CHILD_COLUMN.get(level)
-    if column is None:
+    below = child_level(level)
+    if below is None:
         return []
+    column = TPS_COLUMN_BY_LEVEL[below]  # a TPS row's column naming its region of that level
     scope = [*_under(Tps, level, region.code)]
     if contest.region_code != "0":
         scope += _under(Tps, region_level(contest.region_code), contest.region_code)
@@ -141,7 +140,9 @@ def _open_by_child(
     session: Session, code: str, level: str
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Unsettled discrepancies of every contest per child region: (errors, warnings)."""
-    child = func.substr(col(Discrepancy.region_code), 1, CHILD_LENGTH[level])
+    child = func.substr(
+        col(Discrepancy.region_code), 1, LENGTH_BY_LEVEL[child_level(level) or "tps"]
+    )
     where = _unsettled_under(code)
     stmt = (
         select(child, Discrepancy.severity, func.count())

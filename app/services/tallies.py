@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 
 from app.domain.fields import ALL_FIELDS
 from app.domain.regions import contains, level_of
+from app.domain.statuses import UNSETTLED
 from app.models import Discrepancy, Tps, TpsResult
 from app.schemas.regions import ContestRead
 from app.schemas.results import Tally
 from app.services.discrepancy_query import region_clause
-from app.services.tally import UNSETTLED, _check_region, _under, region_tally
+from app.services.tally import _check_region, _under, region_tally
 
 PASLON_FIELDS = tuple(n for n in ALL_FIELDS if n.startswith("suara_paslon_"))
 

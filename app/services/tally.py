@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.domain.fields import ALL_FIELDS
 from app.domain.regions import TPS_COLUMN_BY_LEVEL, contains, level_of
-from app.domain.statuses import UNSETTLED as UNSETTLED  # re-exported for dashboard.py
+from app.domain.statuses import UNSETTLED
 from app.errors import ContestNotFound, InvalidInput, RegionNotFound, TpsNotFound
 from app.models import Contest, Discrepancy, Region, Submission, Tps, TpsResult
 from app.schemas.results import SubmissionRead, Tally, TpsContestView, TpsView
