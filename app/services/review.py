@@ -16,6 +16,7 @@ from app.services.locking import lock_for_write
 from app.services.photo_findings import finding_identity, settle_finding
 from app.services.photo_views import fetch
 from app.services.recheck import recheck_submission
+from app.services.recheck_store import SYSTEM_ACTOR
 from app.services.storage import PhotoStore
 
 API = "/api/v1"
@@ -152,15 +153,18 @@ def _accept(
 
 
 def _settle_low_confidence(session: Session, item: ReviewItem, entries: list[ReviewEntry]) -> None:
-    """People settled the field the reader was unsure of: its LOW_CONFIDENCE is resolved."""
+    """People settled the field the reader was unsure of: its LOW_CONFIDENCE is resolved by the
+    service (actor "system", like a recheck's resolution; the entries themselves are audited),
+    the note naming who settled it and the value."""
     identity = finding_identity(
         rule="LOW_CONFIDENCE", contest_id=item.contest_id, tps_code=item.tps_code,
         field=item.field, detail_key=f"photo:{item.photo_id}",
     )  # fmt: skip
     value = "kosong" if item.accepted_value is None else str(item.accepted_value)
     settle_finding(
-        session=session, identity=identity, actor=" & ".join(e.reviewer for e in entries),
-        note=f"diputuskan lewat entri ganda (butir {item.id}): {value}",
+        session=session, identity=identity, actor=SYSTEM_ACTOR,
+        note=f"diputuskan lewat entri ganda oleh {' & '.join(e.reviewer for e in entries)} "
+        f"(butir {item.id}): {value}",
         submission_id=item.submission_id,
     )  # fmt: skip
 
