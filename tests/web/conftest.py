@@ -1,20 +1,25 @@
 """A small world for the console tests: Kota Palembang with two kecamatan, the governor contest,
 PPK and app submissions that disagree, a D.Hasil with a desa difference, one review item, and a
-user per role; plus a signed-in TestClient helper."""
+user per role; plus a signed-in TestClient helper. Browser journeys get the running console of
+tests/web/console_server.py: `console`, `browser` and `open_page` (use its `shot` to save a
+screenshot)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
 from app.models import DHasilVersion, Photo, ReviewItem, Submission
 from app.services.auth import get_user
 from app.services.recheck_bulk import recheck_all
 from app.web.security import CSRF_COOKIE
+from tests.conftest import FreshDatabase
 from tests.domain.forms import BASE, form
 from tests.factories import PASSWORD, add_contest, add_regions, add_tps, add_user
+from tests.web.console_server import Console, launch_browser, run_console, signed_in_page
 
 KEC, KEC2 = "167101", "167102"
 DESA_A, DESA_B, DESA_OTHER = "1671011001", "1671011002", "1671021001"
@@ -178,3 +183,36 @@ def csrf(client: TestClient) -> str:
     token = client.cookies.get(CSRF_COOKIE)
     assert token
     return token
+
+
+@pytest.fixture(scope="session")
+def console(
+    fresh_database: FreshDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Console]:
+    """One running console per test session: uvicorn on a fresh database with the demo."""
+    yield from run_console(fresh_database.create(), tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture(scope="session")
+def browser(console: Console) -> Iterator[Browser]:
+    """One Debian chromium per test session."""
+    yield from launch_browser()
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(console: Console, browser: Browser) -> Iterator[OpenPage]:
+    """open_page(role, size="desktop" | "phone", javascript=True): a new signed-in page; its
+    browser context closes after the test."""
+    opened: list[Page] = []
+
+    def _open(role: str, size: str = "desktop", javascript: bool = True, **kw: object) -> Page:
+        page = signed_in_page(browser, console, role, size, javascript, **kw)  # type: ignore[arg-type]
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        page.context.close()
