@@ -18,6 +18,7 @@ from app.models.discrepancy import Discrepancy, DiscrepancyEvent  # noqa: E402
 from app.models.evidence import DHasilVersion, Submission, TpsResult  # noqa: E402
 from app.models.idempotency import IdempotencyRecord  # noqa: E402
 from app.models.photo import OcrJob, OcrResult, Photo  # noqa: E402
+from app.models.recheck import RecheckQueue  # noqa: E402
 from app.models.region import Region, Tps  # noqa: E402
 from app.models.review import ReviewEntry, ReviewItem  # noqa: E402
 
@@ -35,6 +36,7 @@ __all__ = [
     "OcrResult",
     "Paslon",
     "Photo",
+    "RecheckQueue",
     "Region",
     "ReviewEntry",
     "ReviewItem",
