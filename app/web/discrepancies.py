@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.api.deps import RowId
 from app.domain.catalogue import RULES
@@ -15,7 +16,8 @@ from app.schemas.discrepancies import DiscrepancyPatch, DiscrepancyRead
 from app.services.access import Principal
 from app.services.discrepancies import get_discrepancy, update_status
 from app.services.discrepancy_query import DiscrepancyFilter
-from app.services.discrepancy_table import SORTS, discrepancy_table
+from app.services.discrepancy_table import SORTS, DiscrepancyTablePage, discrepancy_table
+from app.services.place_search import AmbiguousRegion, Place, resolve_region
 from app.services.regions import list_contests
 from app.web.routing import ConsoleRoute
 from app.web.security import (
@@ -54,12 +56,14 @@ def _since(value: str | None) -> datetime | None:
         raise InvalidInput("since must be a date", fields={"since": "YYYY-MM-DD"}) from None
 
 
-def _filter(user: Principal, request: Request) -> DiscrepancyFilter:
+def console_filter(user: Principal, request: Request, session: Session) -> DiscrepancyFilter:
+    """The list's filters from the query; the region box takes a code or a name."""
     q = request.query_params
-    region = q.get("region") or None
-    if region:
-        check_scope(user, region)
     prefixes = None if user.role == "admin" else tuple(user.scopes)
+    region = (q.get("region") or "").strip() or None
+    if region:
+        region = resolve_region(session=session, text=region, prefixes=prefixes)
+        check_scope(user, region)
     return DiscrepancyFilter(
         region=region,
         contest=q.get("contest") or None,
@@ -79,11 +83,22 @@ def discrepancy_list(
     sort: Annotated[str, Query(max_length=20)] = "newest",
     cursor: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Response:
-    """The list with the API's filters (region, contest, rule, severity, status, since)."""
-    flt = _filter(user, request)
-    page = discrepancy_table(session=session, flt=flt, sort=sort, limit=PAGE_SIZE, cursor=cursor)
+    """The list with the API's filters (region by code or name, contest, rule, severity, status,
+    since); a name several regions share lists them to pick from."""
     params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
+    candidates: list[Place] = []
+    try:
+        flt = console_filter(user, request, session)
+        page = discrepancy_table(
+            session=session, flt=flt, sort=sort, limit=PAGE_SIZE, cursor=cursor
+        )
+    except AmbiguousRegion as exc:
+        candidates = exc.candidates
+        page = DiscrepancyTablePage(items=[], next_cursor=None)
     context = {
+        "candidates": candidates,
+        "pick_url": lambda code: "/discrepancies?" + urlencode(params | {"region": code}),
+        "export_query": urlencode({k: v for k, v in params.items() if k != "sort"}),
         "page": page,
         "query": params,
         "sort": sort,

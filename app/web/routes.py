@@ -10,7 +10,7 @@ from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SettingsDep
 from app.errors import InvalidCredentials
 from app.services.signin import sign_in_or_wait
-from app.web import dashboard, discrepancies, recap, review, tps
+from app.web import dashboard, discrepancies, exports, recap, report, review, search, tps
 from app.web.routing import ConsoleRoute
 from app.web.security import (
     ConsoleSessionDep,
@@ -81,5 +81,5 @@ def signout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respon
     return finish(request, response)
 
 
-for module in (dashboard, discrepancies, tps, recap, review):
+for module in (dashboard, discrepancies, tps, recap, review, exports, report, search):
     router.include_router(module.router)

@@ -21,20 +21,33 @@ from app.services.discrepancy_query import (
     list_discrepancies,
     summarize,
 )
+from app.services.place_search import resolve_region
 
 router = APIRouter(tags=["discrepancies"])
 
 
 def discrepancy_filter(
     reader: ReaderDep,
+    session: SessionDep,
     region: Annotated[str | None, Query(max_length=13)] = None,
     contest: Annotated[str | None, Query(max_length=20)] = None,
     rule: Annotated[str | None, Query(max_length=40)] = None,
     severity: Annotated[str | None, Query(max_length=10)] = None,
     status: Annotated[str | None, Query(max_length=15)] = None,
     since: datetime | None = None,
+    region_name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> DiscrepancyFilter:
-    """The filters shared by the listing, the summary and the CSV export."""
+    """The filters shared by the listing, the summary and the CSV export; `region_name` names
+    the region instead of `region` (one region matches, else 422 listing the candidates)."""
+    if region_name is not None:
+        if region is not None:
+            raise InvalidInput(
+                "give region or region_name, not both",
+                fields={"region_name": "not together with region"},
+            )
+        region = resolve_region(
+            session=session, text=region_name, prefixes=reader.prefixes, param="region_name"
+        )
     return DiscrepancyFilter(region, contest, rule, severity, status, since, reader.prefixes)
 
 
