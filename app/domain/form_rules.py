@@ -1,9 +1,16 @@
-"""The per-form rules of DOMAIN.md §4 (one TPS, one contest) as data: a list of Checks."""
+"""The per-form rules of DOMAIN.md §4 (one TPS, one contest) as data: a list of Checks.
 
-import math
+Each Check declares its inputs and its Relation (Σ A = Σ B, Σ A ≤ ⌈Σ B × factor⌉ + k, a value in
+0..999): the Relation alone decides whether the check holds, so the same data can be evaluated
+over many forms at once (app/services/verification_filter.py compiles it to SQL); the `run`
+closure only words the finding of a breach.
+"""
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
+from typing import Literal
 
 from app.domain.fields import (
     GENDERED_ROWS,
@@ -20,6 +27,47 @@ Known = Mapping[str, int]  # a check's inputs, all present
 
 
 @dataclass(frozen=True)
+class Relation:
+    """What a check requires of its inputs, in integers only (exact, as in SQL):
+
+    - "eq": Σ left = Σ right;
+    - "le": Σ left ≤ round(Σ right × scale) + offset, round = ⌈⌉ ("ceil") or ⌊⌋ ("floor");
+      with no right-hand fields the bound is the constant offset;
+    - "range": every left value is within low..high.
+    """
+
+    kind: Literal["eq", "le", "range"]
+    left: tuple[str, ...]
+    right: tuple[str, ...] = ()
+    scale: Fraction = Fraction(1)
+    offset: int = 0
+    rounding: Literal["ceil", "floor"] = "floor"
+    low: int = 0
+    high: int = MAX_FORM_VALUE
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every field the relation reads, left first, each once."""
+        return tuple(dict.fromkeys((*self.left, *self.right)))
+
+    def bound(self, v: Known) -> int:
+        """The right-hand side: Σ right (eq) or round(Σ right × scale) + offset (le)."""
+        right = sum(v[r] for r in self.right)
+        if self.kind == "eq":
+            return right
+        num, den = self.scale.numerator, self.scale.denominator
+        rounded = -((-right * num) // den) if self.rounding == "ceil" else (right * num) // den
+        return rounded + self.offset
+
+    def holds(self, v: Known) -> bool:
+        """Whether the relation holds for values that has every input."""
+        if self.kind == "range":
+            return all(self.low <= v[x] <= self.high for x in self.left)
+        left = sum(v[x] for x in self.left)
+        return left == self.bound(v) if self.kind == "eq" else left <= self.bound(v)
+
+
+@dataclass(frozen=True)
 class Check:
     """One rule applied to one field or row: runs only when every input is present.
 
@@ -32,6 +80,7 @@ class Check:
     field: str | None
     inputs: tuple[str, ...]
     run: Callable[[Known], Finding | None]
+    relation: Relation
     summable: bool = False
     detail_key: str = ""
     unless: Callable[[Values], bool] | None = None
@@ -45,6 +94,8 @@ def evaluate(check: Check, values: Values) -> Finding | None:
         if value is None:
             return None
         known[name] = value
+    if check.relation.holds(known):
+        return None
     if check.unless is not None and check.unless(values):
         return None
     return check.run(known)
@@ -57,45 +108,48 @@ def equality(
 
     def run(v: Known) -> Finding | None:
         expected, actual = sum(v[p] for p in parts), v[target]
-        if expected == actual:
-            return None
         severity: Severity = "warning" if fewer_is_warning and actual < expected else "error"
         text = mismatch(left, expected, label(target), actual)
         return Finding(rule, severity, target, expected, actual, *text, inputs=(*parts, target))
 
-    return Check(rule, target, (*parts, target), run, summable=True)
+    return Check(
+        rule,
+        target,
+        (*parts, target),
+        run,
+        Relation("eq", parts, (target,)),
+        summable=True,
+    )
 
 
 def cap(
     rule: str,
     field: str | None,
-    what: tuple[str, ...],
-    limit_inputs: tuple[str, ...],
-    limit: Callable[[Known], tuple[int, Text]],
+    relation: Relation,
+    limit_label: Callable[[Known], Text],
     *,
     severity: Severity = "error",
     detail_key: str = "",
     unless: Callable[[Values], bool] | None = None,
 ) -> Check:
-    """A check that Σ what ≤ limit(values); expected = the limit, actual = Σ what."""
-    inputs = tuple(dict.fromkeys((*what, *limit_inputs)))
+    """A check that Σ relation.left ≤ its bound; expected = the bound, actual = Σ left.
+    `limit_label` words the bound (the text before its number)."""
+    what = relation.left
 
     def run(v: Known) -> Finding | None:
-        actual = sum(v[w] for w in what)
-        bound, bound_label = limit(v)
-        if actual <= bound:
-            return None
-        text = over(joined(what), actual, bound_label, bound)
+        actual, bound = sum(v[w] for w in what), relation.bound(v)
+        text = over(joined(what), actual, limit_label(v), bound)
+        inputs = relation.inputs
         return Finding(
             rule, severity, field, bound, actual, *text, detail_key=detail_key, inputs=inputs
         )
 
-    return Check(rule, field, inputs, run, detail_key=detail_key, unless=unless)
+    return Check(rule, field, relation.inputs, run, relation, detail_key=detail_key, unless=unless)
 
 
-def same_as(name: str) -> Callable[[Known], tuple[int, Text]]:
-    """A limit that is one other field's value."""
-    return lambda v: (v[name], label(name))
+def same_as(name: str) -> Callable[[Known], Text]:
+    """The label of a limit that is one other field's value."""
+    return lambda _v: label(name)
 
 
 def digit_range(name: str) -> Check:
@@ -113,7 +167,7 @@ def digit_range(name: str) -> Check:
         )
         return Finding("DIGIT_RANGE", "error", name, bound, value, *text, inputs=(name,))
 
-    return Check("DIGIT_RANGE", name, (name,), run)
+    return Check("DIGIT_RANGE", name, (name,), run, Relation("range", (name,)))
 
 
 def _gendered(row: str) -> tuple[str, str, str]:
@@ -165,32 +219,29 @@ def _factor_text(ctx: FormContext) -> Text:
     return (text.replace(".", ","), text)
 
 
-def reserve_limit(ctx: FormContext) -> Callable[[Known], tuple[int, Text]]:
+def reserve_label(ctx: FormContext) -> Callable[[Known], Text]:
     """BALLOT_RESERVE's limit: ⌈pemilih_dpt_j × factor⌉ + 1 (KPU's reserve, one spare)."""
     f_id, f_en = _factor_text(ctx)
 
-    def limit(v: Known) -> tuple[int, Text]:
+    def words(v: Known) -> Text:
         dpt = v["pemilih_dpt_j"]
-        return math.ceil(dpt * ctx.reserve_factor) + 1, (
+        return (
             f"batas ⌈pemilih DPT J {dpt} × {f_id}⌉ + 1 =",
             f"limit ⌈DPT voters (total) {dpt} × {f_en}⌉ + 1 =",
         )
 
-    return limit
+    return words
 
 
-def vote_limit(ctx: FormContext) -> Callable[[Known], tuple[int, Text]]:
+def vote_label(ctx: FormContext) -> Callable[[Known], Text]:
     """TURNOUT_CAP's vote limit: Σ paslon ≤ pemilih_dpt_j × factor (integer votes: the floor)."""
     f_id, f_en = _factor_text(ctx)
 
-    def limit(v: Known) -> tuple[int, Text]:
+    def words(v: Known) -> Text:
         dpt = v["pemilih_dpt_j"]
-        return math.floor(dpt * ctx.reserve_factor), (
-            f"pemilih DPT J {dpt} × {f_id} =",
-            f"DPT voters (total) {dpt} × {f_en} =",
-        )
+        return (f"pemilih DPT J {dpt} × {f_id} =", f"DPT voters (total) {dpt} × {f_en} =")
 
-    return limit
+    return words
 
 
 def paslon_sum_broken(paslon: tuple[str, ...]) -> Callable[[Values], bool]:
@@ -209,26 +260,29 @@ def paslon_sum_broken(paslon: tuple[str, ...]) -> Callable[[Values], bool]:
 def per_gender_caps(rule: str, row: str, limit_row: str) -> list[Check]:
     """`row_g ≤ limit_row_g` for g = l, p, j."""
     return [
-        cap(rule, f"{row}_{g}", (f"{row}_{g}",), (f"{limit_row}_{g}",), same_as(f"{limit_row}_{g}"))
+        cap(rule, f"{row}_{g}", Relation("le", (f"{row}_{g}",), (f"{limit_row}_{g}",)),
+            same_as(f"{limit_row}_{g}"))
         for g in GENDERS
-    ]
+    ]  # fmt: skip
 
 
 def limit_checks(ctx: FormContext) -> list[Check]:
     """The per-TPS caps: DPT_TURNOUT, BALLOT_RESERVE, TURNOUT_CAP, TPS_SIZE, DISABILITAS."""
     registered = ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_dpk_j")
     paslon = tuple(paslon_field(n) for n in range(1, ctx.paslon_count + 1))
-    size: tuple[int, Text] = (ctx.max_tps_size, ("batas pemilih per TPS", "voters per TPS limit"))
+    size: Text = ("batas pemilih per TPS", "voters per TPS limit")
     dpt_j = ("pemilih_dpt_j",)
+    factor = ctx.reserve_factor
+    reserve = Relation("le", ("surat_diterima",), dpt_j, factor, offset=1, rounding="ceil")
     return [
         *per_gender_caps("DPT_TURNOUT", "pengguna_dpt", "pemilih_dpt"),
-        cap("BALLOT_RESERVE", "surat_diterima", ("surat_diterima",), dpt_j, reserve_limit(ctx),
-            severity="warning"),
-        cap("TURNOUT_CAP", "pengguna_total_j", ("pengguna_total_j",), registered,
-            lambda v: (sum(v[r] for r in registered), joined(registered))),
-        cap("TURNOUT_CAP", None, paslon, dpt_j, vote_limit(ctx), detail_key="paslon",
-            unless=paslon_sum_broken(paslon)),
-        cap("TPS_SIZE", "pemilih_dpt_j", dpt_j, (), lambda _v: size, severity="warning"),
+        cap("BALLOT_RESERVE", "surat_diterima", reserve, reserve_label(ctx), severity="warning"),
+        cap("TURNOUT_CAP", "pengguna_total_j", Relation("le", ("pengguna_total_j",), registered),
+            lambda _v: joined(registered)),
+        cap("TURNOUT_CAP", None, Relation("le", paslon, dpt_j, factor), vote_label(ctx),
+            detail_key="paslon", unless=paslon_sum_broken(paslon)),
+        cap("TPS_SIZE", "pemilih_dpt_j", Relation("le", dpt_j, offset=ctx.max_tps_size),
+            lambda _v: size, severity="warning"),
         *per_gender_caps("DISABILITAS", "disabilitas", "pengguna_total"),
     ]  # fmt: skip
 

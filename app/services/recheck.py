@@ -1,5 +1,6 @@
 """Incremental recheck: a new submission re-evaluates its TPS, the TPS across contests and its
-kecamatan; a new D.Hasil version re-evaluates its kecamatan. Full rechecks: recheck_bulk."""
+kecamatan; a new D.Hasil version re-evaluates its kecamatan. Both are thin wrappers over the
+verification engine (app/services/verification.py); full rechecks: recheck_bulk."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -8,27 +9,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, text
 from sqlmodel import Session, col, func, select
 
-from app.db import acceptance_line
 from app.domain.accepted import AcceptedValue, SubmissionValues
 from app.domain.evaluation import (
     CROSS_RULES,
     KECAMATAN_RULES,
-    TPS_RULES,
     DHasilData,
     TpsOutcome,
-    evaluate_cross,
-    evaluate_tallies,
-    evaluate_tps,
     form_context,
 )
-from app.domain.fields import ALL_FIELDS, fields_for_contest
+from app.domain.fields import ALL_FIELDS
 from app.domain.findings import FormContext
-from app.domain.regions import TPS_COLUMN_BY_LEVEL, contains
+from app.domain.regions import TPS_COLUMN_BY_LEVEL
 from app.domain.rules import DesaTally
 from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Submission, Tps, TpsResult
 from app.schemas.discrepancies import DiscrepancyRead
 from app.services.discrepancy_query import to_read
-from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
 
 RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
 
@@ -86,52 +81,6 @@ RESULTS = TpsResult.__table__
 TPS_TABLE = Tps.__table__  # type: ignore[attr-defined]
 
 
-def _recheck_tps(
-    session: Session, tps: Tps, contest_id: str, ctx: FormContext, resolved_by: int | None
-) -> bool:
-    """Accepted values, form rules and source disagreements of one TPS and contest; True when
-    the accepted values changed (only then can the cross-contest and kecamatan checks change)."""
-    stmt = (
-        select(*SUBMISSION_COLUMNS)
-        .where(Submission.tps_code == tps.code, Submission.contest_id == contest_id)
-        .order_by(col(Submission.id))
-    )
-    subs = [as_values(r) for r in session.execute(stmt)]
-    outcome = evaluate_tps(
-        tps_code=tps.code, contest_id=contest_id, ctx=ctx, submissions=subs,
-        min_ocr_confidence=acceptance_line(session),
-    )  # fmt: skip
-    where = (RESULTS.c.tps_code == tps.code, RESULTS.c.contest_id == contest_id)
-    stored = session.execute(select(RESULTS.c.sources).where(*where)).first()
-    stored_sources = {(tps.code, contest_id): stored[0]} if stored is not None else {}
-    changed = write_results(
-        session, [result_row(tps_dict(tps), contest_id, outcome)], stored_sources
-    )
-    existing = load_existing(
-        session,
-        col(Discrepancy.tps_code) == tps.code,
-        col(Discrepancy.contest_id) == contest_id,
-        col(Discrepancy.rule).in_(TPS_RULES),
-    )
-    apply_findings(
-        session=session, found=outcome.findings, existing=existing, resolved_by=resolved_by
-    )
-    return changed > 0
-
-
-def _recheck_cross(
-    session: Session, tps: Tps, kinds: dict[str, str], resolved_by: int | None
-) -> None:
-    """CROSS_CONTEST between the contests of one TPS."""
-    rows = session.execute(select(RESULTS).where(RESULTS.c.tps_code == tps.code)).all()
-    accepted = {r.contest_id: outcome_from_result(r) for r in rows}
-    found = evaluate_cross(tps_code=tps.code, accepted=accepted, kinds=kinds)
-    existing = load_existing(
-        session, col(Discrepancy.tps_code) == tps.code, col(Discrepancy.rule).in_(CROSS_RULES)
-    )
-    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
-
-
 def latest_dhasil(session: Session, kecamatan_code: str, contest_id: str) -> DHasilData | None:
     """The newest D.Hasil version of a kecamatan and contest, as the rules see it."""
     stmt = (
@@ -182,34 +131,6 @@ def desa_tallies(
     return tallies
 
 
-def _reconcile(
-    session: Session,
-    kecamatan_code: str,
-    context: tuple[Contest, FormContext],
-    resolved_by: int | None,
-) -> None:
-    contest, ctx = context
-    dhasil = latest_dhasil(session, kecamatan_code, contest.id)
-    if dhasil is None or not contains(contest.region_code, kecamatan_code):
-        return
-    fields = fields_for_contest(ctx.paslon_count)
-    tallies = desa_tallies(session, kecamatan_code, contest.id, fields)
-    found = evaluate_tallies(
-        kecamatan_code=kecamatan_code,
-        contest_id=contest.id,
-        dhasil=dhasil,
-        tallies=tallies,
-        ctx=ctx,
-    )
-    existing = load_existing(
-        session,
-        col(Discrepancy.kecamatan_code) == kecamatan_code,
-        col(Discrepancy.contest_id) == contest.id,
-        col(Discrepancy.rule).in_(KECAMATAN_RULES),
-    )
-    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
-
-
 def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
     """Serialise rechecks of one kecamatan on PostgreSQL (SQLite writers are serial already), so
     two concurrent writes never evaluate it from snapshots that miss each other."""
@@ -224,10 +145,10 @@ def recheck_kecamatan(
     *, session: Session, kecamatan_code: str, contest_id: str, resolved_by: int | None = None
 ) -> list[DiscrepancyRead]:
     """Reconcile one kecamatan and contest; returns its open reconciliation discrepancies."""
+    from app.services.verification import verify_units
+
     lock_kecamatan(session, kecamatan_code)
-    contexts = contest_contexts(session)
-    if contest_id in contexts:
-        _reconcile(session, kecamatan_code, contexts[contest_id], resolved_by)
+    verify_units(session, set(), {(kecamatan_code, contest_id)}, resolved_by=resolved_by)
     return open_discrepancies(
         session,
         col(Discrepancy.kecamatan_code) == kecamatan_code,
@@ -237,19 +158,17 @@ def recheck_kecamatan(
 
 
 def recheck_submission(*, session: Session, submission: Submission) -> list[DiscrepancyRead]:
-    """Re-evaluate everything a new submission can change; returns its TPS's open findings."""
-    tps = session.get(Tps, submission.tps_code)
-    assert tps is not None and submission.id is not None
-    lock_kecamatan(session, tps.kecamatan_code)
-    contexts = contest_contexts(session)
-    context = contexts[submission.contest_id]
-    if _recheck_tps(session, tps, submission.contest_id, context[1], submission.id):
-        kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
-        _recheck_cross(session, tps, kinds, submission.id)
-        _reconcile(session, tps.kecamatan_code, context, submission.id)
+    """Re-evaluate everything a new submission can change (its TPS unit; when its accepted values
+    changed, the TPS across contests and its kecamatan); returns its TPS's open findings."""
+    from app.services.verification import verify_units
+
+    assert submission.id is not None
+    lock_kecamatan(session, submission.kecamatan_code)
+    unit = (submission.tps_code, submission.contest_id)
+    verify_units(session, {unit}, set(), resolved_by=submission.id)
     return open_discrepancies(
         session,
-        col(Discrepancy.tps_code) == tps.code,
+        col(Discrepancy.tps_code) == submission.tps_code,
         or_(
             col(Discrepancy.contest_id) == submission.contest_id,
             col(Discrepancy.rule).in_(CROSS_RULES),

@@ -1,0 +1,537 @@
+"""The verification engine: one set-based pass over a set of units, used by the recheck of one
+post (a few units), the queue drainer (a batch of units) and the full recheck (every unit).
+
+Units: a TPS and contest (accepted values, form rules, source disagreements), a TPS across its
+contests (CROSS_CONTEST), a kecamatan and contest (reconciliation against its latest D.Hasil).
+
+1. Accepted values: for a *simple* unit (one submission, not a photo reading) the database copies
+   the values into `tps_result` itself (verification_filter.simple_results_sql); the other units
+   go through the Python acceptance rule (app/domain/accepted.py).
+2. Form rules: the rules' Relations compiled to SQL flag the forms that can have a finding; only
+   those (and the units with several sources) run the Python rules that write messages and
+   HUNDREDS_SLIP suggestions.
+3. CROSS_CONTEST: SQL flags the TPS whose two Pilkada forms differ in DPT or turnout.
+4. Reconciliation: per-desa sums of every kecamatan unit in one GROUP BY; a unit whose D.Hasil
+   equals its TPS sums everywhere is skipped (nothing to report), the others run the Python rules.
+
+Every finding goes through one writer (recheck_store.apply_findings): upsert by identity,
+history events, and resolution of what a re-evaluated unit no longer finds.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, text, true, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app.db import acceptance_line
+from app.domain.evaluation import (
+    CROSS_RULES,
+    KECAMATAN_RULES,
+    LOCAL_KINDS,
+    TPS_RULES,
+    DHasilData,
+    Located,
+    TpsOutcome,
+    evaluate_cross,
+    evaluate_tallies,
+    evaluate_tps,
+)
+from app.domain.fields import ALL_FIELDS, fields_for_contest
+from app.domain.findings import FormContext
+from app.domain.reconcile import DesaTally
+from app.domain.regions import contains
+from app.models import Contest, DHasilVersion, Discrepancy, Submission, Tps, TpsResult
+from app.models.evidence import utcnow
+from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
+from app.services.verification_filter import (
+    COMPLEX_UNITS_SQL,
+    cross_breach,
+    flagged_forms,
+    simple_results_sql,
+)
+
+Unit = tuple[str, str]  # (tps code or kecamatan code, contest id)
+Contexts = Mapping[str, tuple[Contest, FormContext]]
+RESULTS = TpsResult.__table__
+TPS = Tps.__table__  # type: ignore[attr-defined]
+SUBS = Submission.__table__  # type: ignore[attr-defined]
+DISCREPANCY = Discrepancy.__table__  # type: ignore[attr-defined]
+CHUNK = 1000  # units per IN list (2 bound parameters each)
+
+
+@dataclass
+class VerifyStats:
+    """What one pass of the engine did."""
+
+    tps_units: int = 0
+    forms_flagged: int = 0
+    results_written: int = 0
+    cross_flagged: int = 0
+    kecamatan_units: int = 0
+    kecamatan_skipped: int = 0
+    findings: int = 0
+
+    def add(self, other: "VerifyStats") -> None:
+        """Accumulate another pass's figures."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which units a pass covers: explicit units, or every unit of an area (kecamatan codes, a
+    region code prefix, or everything)."""
+
+    tps_units: frozenset[Unit] | None = None
+    kecamatan_units: frozenset[Unit] | None = None
+    kecamatan_codes: tuple[str, ...] | None = None
+    prefix: str | None = None
+
+    @property
+    def explicit(self) -> bool:
+        """Whether the units are listed (rather than everything in an area)."""
+        return self.tps_units is not None
+
+    def area(self, kecamatan: Any) -> ColumnElement[bool]:
+        """The area condition on a kecamatan code column."""
+        if self.kecamatan_codes is not None:
+            return col(kecamatan).in_(self.kecamatan_codes)
+        if self.prefix:
+            return col(kecamatan).startswith(self.prefix)
+        return true()
+
+    def area_sql(self, column: str) -> tuple[str, dict[str, Any]]:
+        """The same condition as SQL text with its bound parameters."""
+        if self.kecamatan_codes is not None:
+            names = {f"k{i}": code for i, code in enumerate(self.kecamatan_codes)}
+            if not names:
+                return "false", {}
+            return f"{column} IN ({', '.join(':' + n for n in names)})", names
+        if self.prefix:
+            return f"{column} LIKE :prefix", {"prefix": self.prefix + "%"}
+        return "true", {}
+
+
+def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _units_sql(units: Sequence[Unit], a: str, b: str) -> tuple[str, dict[str, Any]]:
+    pairs = ", ".join(f"(:u{i}, :c{i})" for i in range(len(units)))
+    params = {f"u{i}": u for i, (u, _) in enumerate(units)}
+    params |= {f"c{i}": c for i, (_, c) in enumerate(units)}
+    return f"({a}, {b}) IN (VALUES {pairs})", params
+
+
+def verify_units(
+    session: Session,
+    tps_units: set[Unit],
+    kecamatan_units: set[Unit],
+    *,
+    contexts: Contexts | None = None,
+    resolved_by: int | None = None,
+) -> VerifyStats:
+    """Re-evaluate the listed TPS units (tps code, contest id) and kecamatan units (kecamatan
+    code, contest id); a TPS unit whose accepted values changed also re-evaluates its TPS across
+    contests and its kecamatan. Flushes, never commits."""
+    contexts = contexts if contexts is not None else _contexts(session)
+    stats = VerifyStats()
+    kecamatan = set(kecamatan_units)
+    for chunk in _chunks(sorted(tps_units)):
+        scope = Scope(tps_units=frozenset(chunk))
+        changed = _tps_pass(session, scope, contexts, stats, resolved_by)
+        changed_tps = sorted({t for t, _ in changed})
+        if changed_tps:
+            _cross_pass(session, changed_tps, None, contexts, stats, resolved_by)
+            kecamatan |= _kecamatan_of(session, changed)
+    for chunk in _chunks(sorted(kecamatan)):
+        scope = Scope(tps_units=frozenset(), kecamatan_units=frozenset(chunk))
+        _kecamatan_pass(session, scope, contexts, stats, resolved_by)
+    return stats
+
+
+def verify_area(
+    session: Session,
+    *,
+    kecamatan_codes: Sequence[str] | None = None,
+    prefix: str | None = None,
+    contexts: Contexts | None = None,
+) -> VerifyStats:
+    """Re-evaluate every unit of an area: the listed kecamatan, a region code prefix, or
+    everything (both None). Flushes, never commits."""
+    contexts = contexts if contexts is not None else _contexts(session)
+    codes = tuple(kecamatan_codes) if kecamatan_codes is not None else None
+    scope = Scope(kecamatan_codes=codes, prefix=prefix)
+    stats = VerifyStats()
+    _tps_pass(session, scope, contexts, stats, None)
+    _cross_pass(session, None, scope, contexts, stats, None)
+    _kecamatan_pass(session, scope, contexts, stats, None)
+    return stats
+
+
+def _contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
+    from app.services.recheck import contest_contexts
+
+    return contest_contexts(session)
+
+
+# --- TPS units -------------------------------------------------------------------------------
+
+
+def _tps_pass(
+    session: Session,
+    scope: Scope,
+    contexts: Contexts,
+    stats: VerifyStats,
+    resolved_by: int | None,
+) -> set[Unit]:
+    """Accepted values and TPS findings of the scope's TPS units; returns the units whose
+    accepted values changed (explicit scopes only; an area pass returns an empty set)."""
+    dialect = session.get_bind().dialect.name
+    if scope.explicit:
+        assert scope.tps_units is not None
+        units = sorted(scope.tps_units)
+        if not units:
+            return set()
+        where, params = _units_sql(units, "s.tps_code", "s.contest_id")
+    else:
+        where, params = scope.area_sql("s.kecamatan_code")
+    changed: set[Unit] = set()
+    now = bindparam("now", utcnow(), type_=RESULTS.c.updated_at.type)
+    statement = text(simple_results_sql(dialect, where)).bindparams(now)
+    rows = session.execute(statement, params).all()
+    stats.results_written += len(rows)
+    if scope.explicit:
+        changed |= {(r[0], r[1]) for r in rows}
+    complex_units = {
+        (r[0], r[1]) for r in session.execute(text(COMPLEX_UNITS_SQL.format(scope=where)), params)
+    }
+    found: list[Located] = []
+    min_ocr = acceptance_line(session)
+    outcomes = _evaluate_units(session, complex_units, contexts, min_ocr)
+    stored = _stored_sources(session, complex_units)
+    result_rows = []
+    for (tps, contest_id), (place, outcome) in outcomes.items():
+        result_rows.append(result_row(place, contest_id, outcome))
+        found += outcome.findings
+        if _norm(stored.get((tps, contest_id))) != _norm(outcome.sources):
+            changed.add((tps, contest_id))
+    written = write_results(session, result_rows, stored)
+    stats.results_written += written
+    flagged = _flagged_simple(session, scope, contexts) - complex_units
+    stats.forms_flagged += len(flagged) + len(complex_units)
+    for _unit, (_, outcome) in _evaluate_units(session, flagged, contexts, min_ocr).items():
+        found += outcome.findings
+    stats.tps_units += len(scope.tps_units) if scope.tps_units is not None else 0
+    existing = load_existing(
+        session,
+        _scope_condition(scope, DISCREPANCY.c.tps_code, DISCREPANCY.c.contest_id),
+        col(Discrepancy.rule).in_(TPS_RULES),
+    )
+    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
+    stats.findings += len(found)
+    return changed
+
+
+def _scope_condition(scope: Scope, code: Any, contest: Any) -> ColumnElement[bool]:
+    """A unit condition on (code, contest) columns for explicit scopes, else the area."""
+    if scope.explicit:
+        assert scope.tps_units is not None
+        return tuple_(code, contest).in_(sorted(scope.tps_units))
+    return scope.area(DISCREPANCY.c.kecamatan_code)
+
+
+def _norm(sources: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (sources or {}).items()}
+
+
+def _flagged_simple(session: Session, scope: Scope, contexts: Contexts) -> set[Unit]:
+    """The TPS units of the scope whose accepted values break a form check's Relation."""
+    forms = {cid: ctx for cid, (_, ctx) in contexts.items()}
+    breach = flagged_forms(forms, RESULTS.c.contest_id, lambda name: RESULTS.c[name])
+    where = (
+        tuple_(RESULTS.c.tps_code, RESULTS.c.contest_id).in_(sorted(scope.tps_units))
+        if scope.tps_units is not None
+        else scope.area(RESULTS.c.kecamatan_code)
+    )
+    stmt = select(RESULTS.c.tps_code, RESULTS.c.contest_id).where(where, breach)
+    return {(r[0], r[1]) for r in session.execute(stmt)}
+
+
+SUBMISSION_COLUMNS = (
+    "id", "tps_code", "contest_id", "source", "submitted_at", "values", "supersedes_id", "reason",
+    "confidence",
+)  # fmt: skip
+PLACE_COLUMNS = ("code", "desa_code", "kecamatan_code", "kabupaten_code", "provinsi_code")
+
+
+def _evaluate_units(
+    session: Session, units: set[Unit], contexts: Contexts, min_ocr: float
+) -> dict[Unit, tuple[dict[str, str], TpsOutcome]]:
+    """The Python rules on the units' submissions: each unit's TPS codes and its outcome."""
+    from app.services.recheck import as_values
+
+    out: dict[Unit, tuple[dict[str, str], TpsOutcome]] = {}
+    for chunk in _chunks(sorted(u for u in units if u[1] in contexts)):
+        subs: dict[Unit, list[Any]] = defaultdict(list)
+        places: dict[str, dict[str, str]] = {}
+        cols = [SUBS.c[c] for c in SUBMISSION_COLUMNS] + [TPS.c[c] for c in PLACE_COLUMNS]
+        stmt = (
+            select(*cols)
+            .join_from(SUBS, TPS, TPS.c.code == SUBS.c.tps_code)
+            .where(tuple_(SUBS.c.tps_code, SUBS.c.contest_id).in_(chunk))
+            .order_by(SUBS.c.id)
+        )
+        for r in session.execute(stmt):
+            subs[(r.tps_code, r.contest_id)].append(as_values(r))
+            places[r.tps_code] = {c: getattr(r, c) for c in PLACE_COLUMNS}
+        for (tps, contest_id), values in subs.items():
+            outcome = evaluate_tps(
+                tps_code=tps, contest_id=contest_id, ctx=contexts[contest_id][1],
+                submissions=values, min_ocr_confidence=min_ocr,
+            )  # fmt: skip
+            out[(tps, contest_id)] = (places[tps], outcome)
+    return out
+
+
+def _stored_sources(session: Session, units: set[Unit]) -> dict[Unit, Any]:
+    stored: dict[Unit, Any] = {}
+    for chunk in _chunks(sorted(units)):
+        stmt = select(RESULTS.c.tps_code, RESULTS.c.contest_id, RESULTS.c.sources).where(
+            tuple_(RESULTS.c.tps_code, RESULTS.c.contest_id).in_(chunk)
+        )
+        stored |= {(t, c): s for t, c, s in session.execute(stmt)}
+    return stored
+
+
+def _kecamatan_of(session: Session, units: set[Unit]) -> set[Unit]:
+    codes = sorted({t for t, _ in units})
+    kec: dict[str, str] = {}
+    for chunk in _chunks(codes):
+        stmt = select(TPS.c.code, TPS.c.kecamatan_code).where(TPS.c.code.in_(chunk))
+        kec |= dict(session.execute(stmt).tuples().all())
+    return {(kec[t], c) for t, c in units if t in kec}
+
+
+# --- CROSS_CONTEST ---------------------------------------------------------------------------
+
+
+def _cross_pass(
+    session: Session,
+    tps_codes: Sequence[str] | None,
+    scope: Scope | None,
+    contexts: Contexts,
+    stats: VerifyStats,
+    resolved_by: int | None,
+) -> None:
+    """CROSS_CONTEST of the listed TPS (or every TPS of an area scope)."""
+    from app.services.recheck import outcome_from_result
+
+    kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
+    gub_ids = sorted(c for c, k in kinds.items() if k == "gubernur")
+    local_ids = sorted(c for c, k in kinds.items() if k in LOCAL_KINDS)
+    g, loc = aliased(RESULTS), aliased(RESULTS)
+    conditions: list[ColumnElement[bool]] = []
+    if tps_codes is not None:
+        conditions = [g.c.tps_code.in_(chunk) for chunk in _chunks(tps_codes)]
+    elif scope is not None:
+        conditions = [scope.area(g.c.kecamatan_code)]
+    flagged: set[str] = set()
+    for cond in conditions if gub_ids and local_ids else []:
+        stmt = (
+            select(g.c.tps_code)
+            .join_from(g, loc, loc.c.tps_code == g.c.tps_code)
+            .where(
+                cond,
+                g.c.contest_id.in_(gub_ids),
+                loc.c.contest_id.in_(local_ids),
+                cross_breach(lambda f: g.c[f], lambda f: loc.c[f]),
+            )
+        )
+        flagged |= set(session.execute(stmt).scalars())
+    stats.cross_flagged += len(flagged)
+    found: list[Located] = []
+    for chunk in _chunks(sorted(flagged)):
+        accepted: dict[str, dict[str, TpsOutcome]] = defaultdict(dict)
+        for r in session.execute(select(RESULTS).where(RESULTS.c.tps_code.in_(chunk))):
+            accepted[r.tps_code][r.contest_id] = outcome_from_result(r)
+        for tps, by_contest in accepted.items():
+            found += evaluate_cross(tps_code=tps, accepted=by_contest, kinds=kinds)
+    rule = col(Discrepancy.rule).in_(CROSS_RULES)
+    existing = []
+    if tps_codes is not None:
+        for chunk in _chunks(tps_codes):
+            existing += load_existing(session, col(Discrepancy.tps_code).in_(chunk), rule)
+    elif scope is not None:
+        existing = load_existing(session, scope.area(DISCREPANCY.c.kecamatan_code), rule)
+    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
+    stats.findings += len(found)
+
+
+# --- kecamatan units -------------------------------------------------------------------------
+
+
+def _dhasil_condition(scope: Scope) -> ColumnElement[bool]:
+    dv = DHasilVersion.__table__  # type: ignore[attr-defined]
+    if scope.kecamatan_units is not None:
+        return tuple_(dv.c.kecamatan_code, dv.c.contest_id).in_(sorted(scope.kecamatan_units))
+    return scope.area(dv.c.kecamatan_code)
+
+
+def _latest_dhasil(session: Session, scope: Scope) -> dict[Unit, DHasilData]:
+    """The newest D.Hasil version of every kecamatan unit of the scope that has one."""
+    dv = DHasilVersion.__table__  # type: ignore[attr-defined]
+    newest = (
+        select(dv.c.kecamatan_code, dv.c.contest_id, func.max(dv.c.version).label("version"))
+        .where(_dhasil_condition(scope))
+        .group_by(dv.c.kecamatan_code, dv.c.contest_id)
+        .subquery()
+    )
+    stmt = select(dv.c.id, dv.c.kecamatan_code, dv.c.contest_id, dv.c.desa, dv.c.total).join(
+        newest,
+        and_(
+            dv.c.kecamatan_code == newest.c.kecamatan_code,
+            dv.c.contest_id == newest.c.contest_id,
+            dv.c.version == newest.c.version,
+        ),
+    )
+    return {
+        (r.kecamatan_code, r.contest_id): DHasilData(r.id, r.desa, r.total)
+        for r in session.execute(stmt)
+    }
+
+
+def desa_sums(session: Session, scope: Scope) -> Iterator[tuple[Unit, dict[str, DesaTally]]]:
+    """Σ accepted values per desa of every kecamatan unit of the scope with a D.Hasil, in one
+    GROUP BY streamed in unit order (TPS without a result for the contest are counted and
+    listed as missing), one unit at a time."""
+    dv = DHasilVersion.__table__  # type: ignore[attr-defined]
+    units = (
+        select(dv.c.kecamatan_code, dv.c.contest_id)
+        .where(_dhasil_condition(scope))
+        .distinct()
+        .subquery()
+    )
+    joined = TPS.join(units, units.c.kecamatan_code == TPS.c.kecamatan_code).outerjoin(
+        RESULTS,
+        and_(RESULTS.c.tps_code == TPS.c.code, RESULTS.c.contest_id == units.c.contest_id),
+    )
+    keys = (units.c.kecamatan_code, units.c.contest_id, TPS.c.desa_code)
+    gaps = select(*keys, TPS.c.code).select_from(joined).where(RESULTS.c.tps_code.is_(None))
+    missing: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for kec, contest_id, desa, code in session.execute(gaps):
+        missing[(kec, contest_id, desa)].append(code)
+    aggregates = [agg(RESULTS.c[f]) for f in ALL_FIELDS for agg in (func.sum, func.count)]
+    stmt = (
+        select(*keys, func.count(), func.count(RESULTS.c.tps_code), *aggregates)
+        .select_from(joined)
+        .group_by(*keys)
+        .order_by(*keys)
+        .execution_options(stream_results=True, yield_per=2000)
+    )
+    unit: Unit | None = None
+    tallies: dict[str, DesaTally] = {}
+    for kec, contest_id, desa, n_tps, n_res, *agg in session.execute(stmt):
+        if (kec, contest_id) != unit:
+            if unit is not None:
+                yield unit, tallies
+            unit, tallies = (kec, contest_id), {}
+        sums = {
+            f: int(agg[2 * i])
+            for i, f in enumerate(ALL_FIELDS)
+            if agg[2 * i + 1] == n_res and n_res > 0
+        }
+        gap = tuple(sorted(missing.get((kec, contest_id, desa), [])))
+        tallies[desa] = DesaTally(int(n_tps), sums, gap)
+    if unit is not None:
+        yield unit, tallies
+
+
+def matches_dhasil(
+    tallies: Mapping[str, DesaTally], dhasil: DHasilData, fields: Sequence[str]
+) -> bool:
+    """Whether the D.Hasil equals the TPS sums everywhere: every desa column it has is complete
+    and equal to its TPS sums, and every total equals Σ TPS. Then the reconciliation reports
+    nothing (no comparison differs, every D.Hasil number is confirmed, no TPS is missing)."""
+    for desa, column in dhasil.desa.items():
+        tally = tallies.get(desa)
+        if tally is None or tally.tps_total == 0 or tally.missing_tps:
+            return False
+        for name in fields:
+            value = column.get(name)
+            if value is not None and tally.known(name) != value:
+                return False
+    desas = set(tallies) | set(dhasil.desa)
+    for name in fields:
+        total = dhasil.total.get(name)
+        if total is None:
+            continue
+        sums = [tallies[d].known(name) if d in tallies else None for d in desas]
+        if any(s is None for s in sums) or sum(s or 0 for s in sums) != total:
+            return False
+    return True
+
+
+def _kecamatan_pass(
+    session: Session,
+    scope: Scope,
+    contexts: Contexts,
+    stats: VerifyStats,
+    resolved_by: int | None,
+) -> None:
+    """Reconciliation of the scope's kecamatan units against their latest D.Hasil."""
+    dhasil = {
+        unit: d
+        for unit, d in _latest_dhasil(session, scope).items()
+        if unit[1] in contexts and contains(contexts[unit[1]][0].region_code, unit[0])
+    }
+    found: list[Located] = []
+    seen: set[Unit] = set()
+    for unit, tallies in desa_sums(session, scope):
+        if unit in dhasil:
+            seen.add(unit)
+            found += _reconcile(unit, tallies, dhasil[unit], contexts, stats)
+    for unit in sorted(set(dhasil) - seen):  # a kecamatan without TPS
+        found += _reconcile(unit, {}, dhasil[unit], contexts, stats)
+    stats.kecamatan_units += len(dhasil)
+    rule = col(Discrepancy.rule).in_(KECAMATAN_RULES)
+    if scope.kecamatan_units is not None:
+        existing = []
+        for chunk in _chunks(sorted(scope.kecamatan_units)):
+            cond = tuple_(DISCREPANCY.c.kecamatan_code, DISCREPANCY.c.contest_id).in_(chunk)
+            existing += load_existing(session, cond, rule)
+    else:
+        existing = load_existing(session, scope.area(DISCREPANCY.c.kecamatan_code), rule)
+    apply_findings(session=session, found=found, existing=existing, resolved_by=resolved_by)
+    stats.findings += len(found)
+
+
+def _reconcile(
+    unit: Unit,
+    tallies: dict[str, DesaTally],
+    dhasil: DHasilData,
+    contexts: Contexts,
+    stats: VerifyStats,
+) -> list[Located]:
+    kec, contest_id = unit
+    ctx = contexts[contest_id][1]
+    if matches_dhasil(tallies, dhasil, fields_for_contest(ctx.paslon_count)):
+        stats.kecamatan_skipped += 1
+        return []
+    return evaluate_tallies(
+        kecamatan_code=kec, contest_id=contest_id, dhasil=dhasil, tallies=tallies, ctx=ctx
+    )
+
+
+__all__ = ["Scope", "VerifyStats", "desa_sums", "matches_dhasil", "verify_area", "verify_units"]

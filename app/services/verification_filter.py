@@ -1,0 +1,126 @@
+"""The first pass of the verification engine: the form rules' Relations (app/domain/form_rules.py)
+compiled to SQL over the wide `tps_result` columns, and the accepted values of the simple units
+(one submission, not a photo reading) derived by the database.
+
+The filter is exact for what it reads: a form is flagged when any check of its contest has every
+input present and its Relation does not hold; values outside 0..999 are flagged by DIGIT_RANGE's
+own Relation. HUNDREDS_SLIP needs a broken sum and TURNOUT_CAP's vote cap only yields to a broken
+PASLON_SUM, so every form the Python rules report on is flagged (tests/verification/
+test_engine_filter.py checks this on random forms).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, and_, cast, false, literal, or_
+from sqlalchemy.sql.elements import ColumnElement as Expr
+
+from app.domain.cross import CROSS_CONTEST_FIELDS
+from app.domain.fields import ALL_FIELDS
+from app.domain.findings import FormContext
+from app.domain.form_rules import Relation, form_checks
+
+Columns = Callable[[str], Any]  # field name -> SQL column of the table read
+
+
+def _total(names: Iterable[str], column: Columns) -> Any:
+    """Σ of the named columns as a 64-bit integer expression (0 when there are none)."""
+    total: Any = literal(0, BigInteger)
+    for name in names:
+        total = total + cast(column(name), BigInteger)
+    return total
+
+
+def breach(relation: Relation, column: Columns) -> ColumnElement[bool]:
+    """SQL that is true when every input is present and the relation does not hold (NULL when
+    an input is missing, which a WHERE treats as false, like a check that does not apply)."""
+    if relation.kind == "range":
+        return or_(
+            *(or_(column(x) < relation.low, column(x) > relation.high) for x in relation.left)
+        )
+    left: ColumnElement[int] = _total(relation.left, column)
+    right: ColumnElement[int] = _total(relation.right, column)
+    if relation.kind == "eq":
+        return left != right
+    num, den = relation.scale.numerator, relation.scale.denominator
+    if (
+        relation.rounding == "ceil"
+    ):  # left - offset ≤ ⌈right × n/d⌉  ⇔  (left - offset - 1)·d < right·n
+        return (left - (relation.offset + 1)) * den >= right * num
+    return (
+        left - relation.offset
+    ) * den > right * num  # ≤ ⌊right × n/d⌋ ⇔ (left - offset)·d ≤ right·n
+
+
+def form_breach(ctx: FormContext, column: Columns) -> ColumnElement[bool]:
+    """True for a form of that context on which at least one form check would report."""
+    return or_(*(breach(check.relation, column) for check in form_checks(ctx)))
+
+
+def flagged_forms(
+    contexts: Mapping[str, FormContext], contest: Any, column: Columns
+) -> ColumnElement[bool]:
+    """The filter over many contests: each contest's forms against its own context."""
+    by_ctx: dict[FormContext, list[str]] = {}
+    for contest_id, ctx in contexts.items():
+        by_ctx.setdefault(ctx, []).append(contest_id)
+    parts: list[Expr[bool]] = [
+        and_(contest.in_(sorted(ids)), form_breach(ctx, column)) for ctx, ids in by_ctx.items()
+    ]
+    return or_(*parts) if parts else false()
+
+
+def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
+    """True when the two forms of one TPS differ in a field CROSS_CONTEST compares."""
+    return or_(*(gubernur(f) != local(f) for f in CROSS_CONTEST_FIELDS))
+
+
+def simple_results_sql(dialect: str, scope_sql: str) -> str:
+    """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
+    submission and not a photo reading: its non-empty values are accepted as they are, each from
+    that submission), upserting only rows whose values differ; RETURNING the units written.
+
+    `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
+    names = ", ".join(ALL_FIELDS)
+    keys = "tps_code, contest_id, desa_code, kecamatan_code, kabupaten_code, provinsi_code"
+    if dialect == "postgresql":
+        values = ", ".join(f"v.{n}" for n in ALL_FIELDS)
+        lateral = ', LATERAL json_populate_record(NULL::tps_result, s."values") v'
+        sources = (
+            "(SELECT coalesce(json_object_agg(e.key, s.id), '{}'::json)"
+            " FROM json_each(s.\"values\") e WHERE json_typeof(e.value) <> 'null')"
+        )
+        differs = " OR ".join(f"tps_result.{n} IS DISTINCT FROM excluded.{n}" for n in ALL_FIELDS)
+    else:
+        values = ", ".join(f"json_extract(s.\"values\", '$.{n}')" for n in ALL_FIELDS)
+        lateral = ""
+        sources = (
+            "(SELECT coalesce(json_group_object(e.key, s.id), '{}')"
+            " FROM json_each(s.\"values\") e WHERE e.type <> 'null')"
+        )
+        differs = " OR ".join(f"tps_result.{n} IS NOT excluded.{n}" for n in ALL_FIELDS)
+    updates = ", ".join(f"{n} = excluded.{n}" for n in ALL_FIELDS)
+    return f"""
+        WITH single AS (
+            SELECT min(s.id) AS id FROM submission s WHERE {scope_sql}
+            GROUP BY s.tps_code, s.contest_id
+            HAVING count(*) = 1 AND max(CASE WHEN s.source = 'ocr' THEN 1 ELSE 0 END) = 0
+        )
+        INSERT INTO tps_result ({keys}, sources, updated_at, {names})
+        SELECT s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code, t.kabupaten_code,
+               t.provinsi_code, {sources}, :now, {values}
+        FROM single JOIN submission s ON s.id = single.id JOIN tps t ON t.code = s.tps_code
+             {lateral}
+        WHERE true
+        ON CONFLICT (tps_code, contest_id) DO UPDATE
+        SET sources = excluded.sources, updated_at = excluded.updated_at, {updates}
+        WHERE {differs}
+        RETURNING tps_code, contest_id
+    """
+
+
+COMPLEX_UNITS_SQL = """
+    SELECT s.tps_code, s.contest_id FROM submission s WHERE {scope}
+    GROUP BY s.tps_code, s.contest_id
+    HAVING count(*) > 1 OR max(CASE WHEN s.source = 'ocr' THEN 1 ELSE 0 END) = 1
+"""
