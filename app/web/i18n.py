@@ -4,6 +4,7 @@ from typing import Final
 
 from app.domain.catalogue import RULES
 from app.domain.messages import label
+from app.web.entry_texts import ENTRY_TEXTS
 
 LANGS: Final = ("id", "en")
 DEFAULT_LANG: Final = "id"
@@ -258,6 +259,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "region_code": ("Kode wilayah", "Region code"),
     "first_seen": ("Pertama ditemukan", "First seen"),
     "last_seen": ("Terakhir ditemukan", "Last seen"),
+    **ENTRY_TEXTS,  # the entry pages (app/web/entry_texts.py)
 }
 
 

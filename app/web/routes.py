@@ -10,7 +10,18 @@ from app.api.client import client_address
 from app.api.deps import RateLimiterDep, SettingsDep
 from app.errors import InvalidCredentials
 from app.services.signin import sign_in_or_wait
-from app.web import dashboard, discrepancies, exports, recap, report, review, search, tps
+from app.web import (
+    dashboard,
+    dhasil_entry,
+    discrepancies,
+    entry,
+    exports,
+    recap,
+    report,
+    review,
+    search,
+    tps,
+)
 from app.web.routing import ConsoleRoute
 from app.web.security import (
     ConsoleSessionDep,
@@ -81,5 +92,16 @@ def signout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respon
     return finish(request, response)
 
 
-for module in (dashboard, discrepancies, tps, recap, review, exports, report, search):
+for module in (
+    dashboard,
+    discrepancies,
+    exports,
+    tps,
+    entry,
+    recap,
+    report,
+    dhasil_entry,
+    review,
+    search,
+):
     router.include_router(module.router)

@@ -17,6 +17,7 @@ from app.domain.access import Action, Verdict, decide
 from app.errors import CsrfRejected, InvalidCredentials, SignInRequired
 from app.services.access import Principal, authorize_read
 from app.services.auth import user_from_token
+from app.web.flash import FLASH_COOKIE
 
 # Function scope: the session commits when the route returns, BEFORE the response is sent, so
 # the page a form redirects to (or the next click) always sees the change. Every console route
@@ -138,6 +139,8 @@ def finish(request: Request, response: Response) -> Response:
             secure=secure_cookies(request),
             path="/",
         )
+    if getattr(request.state, "flash_taken", False):  # shown once
+        response.delete_cookie(FLASH_COOKIE, path="/")
     lang = getattr(request.state, "set_lang", None)
     if lang:
         response.set_cookie(

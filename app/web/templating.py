@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from app.domain.review_reasons import reason_in
 from app.domain.timezones import local_time
 from app.web import i18n
+from app.web.flash import take_flash
 from app.web.security import LANG_COOKIE, csrf_token, finish
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -68,6 +69,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "review_reason": partial(reason_in, lang),
         "user": getattr(request.state, "console_user", None),
         "csrf": csrf_token(request),
+        "flash": take_flash(request),
         "switch_url": f"{switched.path}?{switched.query}",
     }
 
