@@ -9,8 +9,6 @@ from typing import Any
 
 import typer
 
-from app.config import get_settings
-
 app = typer.Typer(help="Benchmarks (figures go to docs/benchmarks.md)", no_args_is_help=True)
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 2024
@@ -19,6 +17,8 @@ DEFAULT_SEED = 2024
 def review_threshold() -> float:
     """The service's own LOW_CONFIDENCE line (settings.ocr_min_confidence): at or above it, and
     with boxes and bubbles agreeing, a value is accepted without a person looking."""
+    from app.config import get_settings
+
     return get_settings().ocr_min_confidence
 
 

@@ -4,10 +4,8 @@ from datetime import datetime
 
 import typer
 
+from app.cli.lazy import session_scope
 from app.cli.output import echo_json, json_option
-from app.db import session_scope
-from app.services.discrepancies import get_discrepancy
-from app.services.discrepancy_query import DiscrepancyFilter, list_discrepancies
 
 app = typer.Typer(help="Discrepancies found by the rules (GET /api/v1/discrepancies)")
 
@@ -25,6 +23,8 @@ def list_(
     as_json: bool = json_option(),
 ) -> None:
     """One page of discrepancies in id order, with the API's filters and cursor."""
+    from app.services.discrepancy_query import DiscrepancyFilter, list_discrepancies
+
     flt = DiscrepancyFilter(region, contest, rule, severity, status, since)
     with session_scope() as session:
         page = list_discrepancies(session=session, flt=flt, limit=limit, cursor=cursor)
@@ -44,6 +44,8 @@ def list_(
 @app.command("show")
 def show(discrepancy_id: int = typer.Argument(...), as_json: bool = json_option()) -> None:
     """A discrepancy with its evidence and status history."""
+    from app.services.discrepancies import get_discrepancy
+
     with session_scope() as session:
         detail = get_discrepancy(session=session, discrepancy_id=discrepancy_id)
     if as_json:

@@ -4,11 +4,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import session_scope
+from app.cli.lazy import session_scope
 from app.errors import ServiceUnavailable
-from app.services.forms import printable_contest
 
 app = typer.Typer(help="Printable C.Hasil forms", no_args_is_help=True)
 BLANK_NAME = "." * 60  # offline: a dotted line where the officers write the names
@@ -35,6 +33,10 @@ def render(
     if (contest is None) == (paslon is None):
         _fail("give either --contest ID or --paslon N (offline)")
     if contest is not None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from app.services.forms import printable_contest
+
         try:
             with session_scope() as session:
                 found = printable_contest(session=session, contest_id=contest)

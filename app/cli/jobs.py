@@ -1,16 +1,19 @@
 """`rekap jobs list|show`: photo-reading jobs (the `ocr_job` table is the truth, not the queue)."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from app.cli.lazy import session_scope
 from app.cli.output import echo_json, json_option
-from app.db import session_scope
-from app.schemas.jobs import OcrJobRead
-from app.services.job_views import get_job, list_jobs
+
+if TYPE_CHECKING:
+    from app.schemas.jobs import OcrJobRead
 
 app = typer.Typer(help="Photo-reading jobs")
 
 
-def _line(job: OcrJobRead) -> str:
+def _line(job: "OcrJobRead") -> str:
     error = (job.last_error or "-").splitlines()[0][:80] if job.last_error else "-"
     return (
         f"{job.id}\t{job.status}\t{job.attempts}\tphoto {job.photo_id}\t{job.tps_code}\t"
@@ -25,6 +28,8 @@ def list_(
     as_json: bool = json_option(),
 ) -> None:
     """The newest jobs: id, status, attempts, photo, TPS, contest, last change, last error."""
+    from app.services.job_views import list_jobs
+
     with session_scope() as session:
         jobs = list_jobs(session=session, status=status, limit=limit)
     if as_json:
@@ -37,6 +42,8 @@ def list_(
 @app.command("show")
 def show(job_id: int = typer.Argument(...), as_json: bool = json_option()) -> None:
     """One job with its lease and last error."""
+    from app.services.job_views import get_job
+
     with session_scope() as session:
         job = get_job(session=session, job_id=job_id)
     if as_json:

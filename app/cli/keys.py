@@ -5,17 +5,9 @@ from pathlib import Path
 
 import typer
 
+from app.cli.lazy import session_scope
 from app.cli.output import echo_json, json_option, read_text, secret_file, sync
 from app.cli.users import cli_actor
-from app.db import session_scope
-from app.domain.onboarding import parse_key_rows
-from app.schemas.auth import DeviceKeyRead
-from app.services.auth import create_device_key, list_device_keys, revoke_device_key
-from app.services.device_keys import (
-    create_device_keys,
-    list_device_keys_under,
-    revoke_device_keys_under,
-)
 
 app = typer.Typer(help="Device API keys, each bound to one TPS (or one kecamatan)")
 
@@ -40,6 +32,8 @@ def create(
         return
     if tps is None:
         raise typer.BadParameter("give --tps CODE, or --from FILE.csv --out KEYS.csv")
+    from app.services.auth import create_device_key
+
     with session_scope() as session:
         new = create_device_key(session=session, region_code=tps, label=label, actor=cli_actor())
         key_id, secret = new.key.key_id, new.secret
@@ -49,6 +43,9 @@ def create(
 
 
 def _create_from(from_file: Path, out: Path) -> None:
+    from app.domain.onboarding import parse_key_rows
+    from app.services.device_keys import create_device_keys
+
     rows, problems = parse_key_rows(read_text(from_file))
     with secret_file(out) as handle, session_scope() as session:
         batch = create_device_keys(
@@ -71,6 +68,10 @@ def list_(
 ) -> None:
     """Every key (or those under --region): id, bound code, label, created, revoked; never the
     secret."""
+    from app.schemas.auth import DeviceKeyRead
+    from app.services.auth import list_device_keys
+    from app.services.device_keys import list_device_keys_under
+
     with session_scope() as session:
         if region is None:
             keys = list_device_keys(session=session)
@@ -96,6 +97,9 @@ def revoke(
     """Revoke a key, or every live key under --region; they stop working at once."""
     if (key_id is None) == (region is None):
         raise typer.BadParameter("give a KEY_ID or --region CODE")
+    from app.services.auth import revoke_device_key
+    from app.services.device_keys import revoke_device_keys_under
+
     with session_scope() as session:
         if region is None:
             assert key_id is not None

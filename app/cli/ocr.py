@@ -6,7 +6,6 @@ from pathlib import Path
 import typer
 
 from app.cli.worker import ocr_app as app  # one `rekap ocr` group: read (here) and reread
-from app.config import get_settings
 from app.errors import ExitCode
 
 
@@ -33,6 +32,7 @@ def read(
     """Read IMAGE; exit status 0 when every field is read at or above the acceptance line
     (REKAP_OCR_MIN_CONFIDENCE), 6 when the photo could not be read or the page needs review."""
     # Submodules, not the package root: the editable install maps `ocr` as a namespace.
+    from app.config import get_settings
     from ocr.annotate import annotate_page, encode_png
     from ocr.pipeline import read_page
 

@@ -5,12 +5,14 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
-from pydantic import BaseModel
 
 from app.errors import Conflict, InvalidInput
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 JSON_HELP = "print JSON (the shapes of docs/cli-json.md) instead of a table"
 
@@ -20,8 +22,10 @@ def json_option() -> Any:
     return typer.Option(False, "--json", help=JSON_HELP)
 
 
-def echo_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
+def echo_json(data: "BaseModel | Sequence[BaseModel] | dict[str, Any]") -> None:
     """Print a model, a list of models or a plain dict as JSON (times in ISO 8601)."""
+    from pydantic import BaseModel  # loaded by the command's schemas already
+
     if isinstance(data, BaseModel):
         value: Any = data.model_dump(mode="json")
     elif isinstance(data, dict):

@@ -3,10 +3,8 @@
 import time
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.db import session_scope
-from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch
+from app.cli.lazy import session_scope
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +18,16 @@ def register(app: typer.Typer) -> None:
 
         Each batch of kecamatan is its own transaction, holding those kecamatan's locks, so the
         API keeps serving writes elsewhere while a national recheck runs."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch
+
         started = time.perf_counter()
         with session_scope() as session:
             batches = plan_batches(session=session, region=region)

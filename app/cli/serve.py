@@ -8,9 +8,6 @@ import sys
 from types import FrameType
 
 import typer
-import uvicorn
-
-from app.config import get_settings
 
 
 def start_embedded_worker() -> subprocess.Popen[bytes]:
@@ -62,6 +59,10 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(1, help="uvicorn worker processes"),
     ) -> None:
         """Run the API (OpenAPI docs at /docs)."""
+        import uvicorn
+
+        from app.config import get_settings
+
         settings = get_settings()
         settings.signing_secret()  # refuse an unsafe key here, with a message, not a traceback
         signal.signal(signal.SIGTERM, _exit_on_sigterm)

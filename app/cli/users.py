@@ -7,13 +7,8 @@ from pathlib import Path
 
 import typer
 
+from app.cli.lazy import get_settings, session_scope
 from app.cli.output import echo_json, json_option, read_text, secret_file, sync
-from app.config import get_settings
-from app.db import session_scope
-from app.domain.onboarding import parse_user_rows
-from app.schemas.auth import UserRead
-from app.services.auth import create_user, disable_user, list_users
-from app.services.invitations import create_users
 
 app = typer.Typer(help="People who sign in: admin, ppk (kecamatan), bawaslu (region)")
 
@@ -58,6 +53,8 @@ def create(
         raise typer.BadParameter("give --username and --role, or --from FILE.csv --out FILE")
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    from app.services.auth import create_user
+
     with session_scope() as session:
         create_user(
             session=session,
@@ -71,6 +68,9 @@ def create(
 
 
 def _create_from(from_file: Path, out: Path, valid: timedelta) -> None:
+    from app.domain.onboarding import parse_user_rows
+    from app.services.invitations import create_users
+
     rows, problems = parse_user_rows(read_text(from_file))
     with secret_file(out) as handle, session_scope() as session:
         made = create_users(
@@ -97,6 +97,9 @@ def _create_from(from_file: Path, out: Path, valid: timedelta) -> None:
 @app.command("list")
 def list_(as_json: bool = json_option()) -> None:
     """Every user: name, role, scopes, status."""
+    from app.schemas.auth import UserRead
+    from app.services.auth import list_users
+
     with session_scope() as session:
         users = [
             UserRead.model_validate(u, from_attributes=True) for u in list_users(session=session)
@@ -112,6 +115,8 @@ def list_(as_json: bool = json_option()) -> None:
 @app.command("disable")
 def disable(username: str = typer.Argument(...)) -> None:
     """Disable a user; their tokens stop working at once."""
+    from app.services.auth import disable_user
+
     with session_scope() as session:
         disable_user(session=session, username=username, actor=cli_actor())
     typer.echo(f"disabled {username}")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from app.cli import users as users_cli
+from app.services import auth as auth_service
 from tests.cli.conftest import Run
 
 
@@ -45,7 +45,7 @@ def _boom(**_: object) -> None:
 def test_an_unexpected_error_is_one_line_and_1_with_the_traceback_only_under_debug(
     rekap_run: Run, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(users_cli, "list_users", _boom)
+    monkeypatch.setattr(auth_service, "list_users", _boom)  # the command imports it when run
     plain = rekap_run("users", "list")
     assert plain.exit_code == 1
     assert plain.output.splitlines() == [

@@ -7,8 +7,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import Session, col, select
 
+from app.errors import InvalidInput
 from app.models import Discrepancy, Paslon, Region, Submission, Tps
 from app.services.sirekap_import import import_sirekap
 
@@ -167,4 +169,5 @@ def test_single_file_and_folder(session: Session, tmp_path: Path) -> None:
     report = import_sirekap(session=session, path=tmp_path)
     assert (report.files, report.imported, report.unchanged) == (53, 46, 1)
     (tmp_path / "notacode.json").write_text("{}")
-    assert import_sirekap(session=session, path=tmp_path).unreadable == ["notacode.json"]
+    with pytest.raises(InvalidInput, match=r"notacode\.json: not named after a TPS"):
+        import_sirekap(session=session, path=tmp_path)

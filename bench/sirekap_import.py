@@ -1,0 +1,129 @@
+"""`rekap import sirekap` of a national dump: 435,296 per-TPS `hhcw` records (one
+`<TPS code>.json` per TPS in one zip, as Sirekap publishes them) into an empty database, timed end
+to end as a new process (start-up included), then the recheck of what was imported.
+
+    .venv/bin/python -m bench.sirekap_import --backend postgres
+    .venv/bin/python -m bench.sirekap_import --backend sqlite [--tps 100000]
+
+The dump is synthetic (regions of bench/bulk_keys.py, consistent forms of
+bench/verification_synth.py, 1 in 200 with a PASLON_SUM breach) and cached under /tmp by size,
+so a second run only times the import. The database starts empty: the import creates the
+presidential contest, every region and TPS as placeholders, and one submission per record.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from bench.bulk_keys import NATIONAL_TPS, region_codes, tps_codes
+from bench.verification_common import drop_database, machine, new_database
+from bench.verification_synth import voters, votes
+
+REKAP = str(Path(sys.executable).with_name("rekap"))
+PASLON_IDS = ("100025", "100026", "100027")
+
+
+def record(rng: random.Random, stamp: str) -> dict[str, Any]:
+    """One digitised `hhcw` record: chart (votes by Sirekap paslon id) and administrasi."""
+    v = votes(voters(rng), 3, rng)
+    if rng.random() < 0.005:
+        v["suara_paslon_1"] += 3
+    admin = {
+        k.replace("pengguna_dpk", "pengguna_non_dpt"): x
+        for k, x in v.items()
+        if k.startswith(("pemilih_dpt", "pengguna_"))
+        or k.startswith("suara_")
+        and "paslon" not in k
+    }
+    chart: dict[str, int | None] = {"null": None}
+    chart |= {sid: v[f"suara_paslon_{n}"] for n, sid in enumerate(PASLON_IDS, start=1)}
+    return {
+        "mode": "hhcw",
+        "chart": chart,
+        "images": [],
+        "administrasi": admin,
+        "psu": None,
+        "ts": stamp,
+        "status_suara": True,
+        "status_adm": True,
+    }
+
+
+def dump(total: int) -> Path:
+    """The cached zip of `total` records (built on first use)."""
+    path = Path(f"/tmp/rekap-sirekap-dump-{total}.zip")
+    if path.exists():
+        return path
+    rng = random.Random(20240214)
+    codes = tps_codes(region_codes()["desa"], total)
+    partial = path.with_suffix(".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for i, code in enumerate(codes):
+            stamp = f"2024-02-{15 + i % 3:02d} {i % 24:02d}:{i % 60:02d}:00"
+            archive.writestr(f"hhcw/{code}.json", json.dumps(record(rng, stamp)))
+    partial.rename(path)
+    return path
+
+
+def timed(url: str, *args: str) -> tuple[float, int, str]:
+    """Seconds, exit status and output of one `rekap ...` process, start-up included."""
+    env = {**os.environ, "REKAP_DATABASE_URL": url, "REKAP_LOG_LEVEL": "WARNING"}
+    start = time.perf_counter()
+    done = subprocess.run([REKAP, *args], env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done.returncode, (done.stdout + done.stderr).strip()
+
+
+def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
+    """Import the dump into a fresh database (then recheck it, if asked)."""
+    from app.services.migrations import upgrade_database
+
+    path = dump(total)
+    url = new_database(backend, "sirekap")
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        upgrade_database(url=url)
+        load_before = os.getloadavg()
+        seconds, status, said = timed(url, "import", "sirekap", "--no-recheck", str(path))
+        out: dict[str, Any] = {
+            "backend": backend,
+            "records": total,
+            "dump_mb": round(path.stat().st_size / 1e6, 1),
+            "import_s": round(seconds, 1),
+            "records_per_s": round(total / seconds) if status == 0 else None,
+            "exit": status,
+            "said": said.splitlines()[-3:],
+            "load_1min_before": round(load_before[0], 2),
+            "load_1min_after": round(os.getloadavg()[0], 2),
+            "machine": machine(),
+        }
+        if recheck and status == 0:
+            seconds, status, said = timed(url, "recheck")
+            out |= {"recheck_s": round(seconds, 1), "recheck_said": said.splitlines()[-1:]}
+    finally:
+        drop_database(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    return out
+
+
+def main() -> None:
+    """Command-line entry: print one JSON line of results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--tps", type=int, default=NATIONAL_TPS)
+    parser.add_argument("--recheck", action="store_true", help="also time `rekap recheck`")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    dump(args.tps)
+    print(f"dump ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(json.dumps(run(args.backend, args.tps, args.recheck)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""`rekap import sirekap` at scale: no statement beyond the bound-parameter limit (proved with a
+lowered limit on a dump of a few thousand records; the national run is bench/sirekap_import.py),
+and a bad file stops the whole import with exit status 2 naming the file and the line or field."""
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func
+from sqlmodel import Session, col, select
+from typer.testing import CliRunner
+
+from app import db as app_db
+from app.cli import app as rekap
+from app.errors import ExitCode
+from app.models import Contest, Region, Submission, Tps
+from app.services import bulk
+from app.services.sirekap_import import import_sirekap
+
+RECORDS = 2_500
+LIMIT = 300  # parameters per statement in this test (PostgreSQL's own limit is 65,535)
+
+
+def _record(i: int) -> dict[str, Any]:
+    a, b, c = 40 + i % 50, 70 + i % 30, 10 + i % 7
+    valid, invalid = a + b + c, i % 5
+    admin = {"suara_sah": valid, "suara_tidak_sah": invalid, "suara_total": valid + invalid}
+    admin |= {"pemilih_dpt_j": 280, "pengguna_total_j": valid + invalid}
+    return {"chart": {"null": None, "100025": a, "100026": b, "100027": c}, "administrasi": admin,
+            "ts": "2024-02-15 10:00:00"}  # fmt: skip
+
+
+def _codes(n: int) -> list[str]:
+    # 5 provinsi × 5 kabupaten × 5 kecamatan × 10 desa × ≤ 10 TPS
+    return [
+        f"{11 + p}{1 + k:02d}{1 + c:02d}{2001 + d}{1 + t:03d}"
+        for p in range(5) for k in range(5) for c in range(5) for d in range(10) for t in range(10)
+    ][:n]  # fmt: skip
+
+
+def _dump(path: Path, records: dict[str, object]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, body in records.items():
+            z.writestr(f"dump/{name}", body if isinstance(body, str) else json.dumps(body))
+    return path
+
+
+@pytest.fixture
+def widest_statement(session: Session) -> Iterator[list[int]]:
+    """The largest number of bound parameters of any one statement the session ran."""
+    seen = [0]
+    conn = session.connection()
+
+    def count(_c: Any, _cur: Any, _sql: str, params: Any, _ctx: Any, many: bool) -> None:
+        del many  # insertmanyvalues passes one flat set per statement, executemany a list
+        nested = (
+            params
+            and isinstance(params, list | tuple)
+            and isinstance(params[0], list | tuple | dict)
+        )
+        rows = params if nested else [params or ()]
+        seen[0] = max([seen[0], *(len(r) for r in rows)])
+
+    event.listen(conn, "before_cursor_execute", count)
+    yield seen
+    event.remove(conn, "before_cursor_execute", count)
+
+
+def test_a_dump_wider_than_the_parameter_limit_imports_in_slices(
+    session: Session, tmp_path: Path, widest_statement: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "SLICE_PARAMETERS", LIMIT)
+    monkeypatch.setattr(bulk, "IN_SLICE", LIMIT - 20)  # room for the other conditions
+    codes = _codes(RECORDS)
+    dump = _dump(tmp_path / "d.zip", {f"{c}.json": _record(i) for i, c in enumerate(codes)})
+    report = import_sirekap(session=session, path=dump)
+    assert (report.files, report.imported, report.tps_created) == (RECORDS, RECORDS, RECORDS)
+    assert 0 < widest_statement[0] <= LIMIT
+    stored = session.exec(
+        select(Submission.tps_code, func.count())
+        .where(Submission.source == "sirekap")
+        .group_by(col(Submission.tps_code))
+    ).all()
+    assert sorted(stored) == [(c, 1) for c in codes]  # every record once
+    assert session.exec(select(func.count()).select_from(Tps)).one() == RECORDS
+    regions = session.exec(select(func.count()).select_from(Region)).one()
+    assert regions == len({c[:n] for c in codes for n in (2, 4, 6, 10)}) == 1 + 5 + 25 + 250
+    sub = session.exec(select(Submission).where(Submission.tps_code == codes[7])).one()
+    assert sub.values == {**_record(7)["administrasi"], "suara_paslon_1": 47,
+                          "suara_paslon_2": 77, "suara_paslon_3": 10}  # fmt: skip
+    again = import_sirekap(session=session, path=dump)
+    assert (again.imported, again.unchanged) == (0, RECORDS)
+
+
+@pytest.fixture
+def cli_session(session: Session, monkeypatch: pytest.MonkeyPatch) -> Session:
+    """The command's session_scope() yields the test's rolled-back session."""
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    monkeypatch.setattr(app_db, "session_scope", scope)
+    return session
+
+
+BAD = {
+    "malformed JSON": (
+        '{"chart": {"100025": 10,\n "100026": }}',
+        r"d\.zip:dump/1101012001002\.json: line 2, column 12: malformed JSON",
+    ),
+    "bad value": (
+        {"administrasi": {"suara_sah": "12a"}, "chart": {}},
+        r"1101012001002\.json: administrasi\.suara_sah: '12a' is not a count",
+    ),
+    "negative count": (
+        {"chart": {"100026": -4}},
+        r"1101012001002\.json: chart\.100026: -4 is not a count",
+    ),
+    "not a TPS": ({"chart": {}}, r"dump/rekap\.json: not named after a TPS"),
+    "not an object": ([1, 2], r"1101012001002\.json: expected a JSON object, got list"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_record_stops_the_import_naming_file_and_place(
+    cli_session: Session, tmp_path: Path, case: str
+) -> None:
+    body, message = BAD[case]
+    name = "rekap.json" if case == "not a TPS" else "1101012001002.json"
+    good = {f"{c}.json": _record(i) for i, c in enumerate(_codes(40)) if c != "1101012001002"}
+    dump = _dump(tmp_path / "d.zip", {**good, name: body})
+    result = CliRunner().invoke(rekap, ["import", "sirekap", str(dump)])
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert re.search(message, result.output), result.output
+    assert "Traceback" not in result.output
+    # nothing of the import was written, not even the contest or the good records' TPS
+    assert cli_session.get(Contest, "ppwp-0") is None
+    assert cli_session.exec(select(func.count()).select_from(Submission)).one() == 0
+    assert cli_session.exec(select(func.count()).select_from(Tps)).one() == 0
+
+
+def test_the_command_shows_progress_and_the_breaches(cli_session: Session, tmp_path: Path) -> None:
+    records = {f"{c}.json": _record(i) for i, c in enumerate(_codes(30))}
+    records["1101012001003.json"]["chart"]["100025"] += 5  # type: ignore[index]
+    dump = _dump(tmp_path / "d.zip", records)
+    result = CliRunner().invoke(rekap, ["import", "sirekap", str(dump)])
+    assert result.exit_code == 0, result.output
+    assert "files: 30, imported: 30" in result.output and "PASLON_SUM: 1" in result.output
+    assert "writing rows" in result.output or "recheck" in result.output  # the progress bar
