@@ -10,11 +10,23 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import AuditRecord, DHasilVersion, Submission
+from app.models import AuditRecord, DHasilVersion, Photo, Submission
 from app.models import auth as audit_tables
 from app.web.flash import FLASH_COOKIE
 from tests.domain.forms import BASE
-from tests.web.conftest import DESA_A, DESA_B, GUB, KEC, TPS_A1, TPS_A2, World, csrf
+from tests.web.conftest import (
+    DESA_A,
+    DESA_B,
+    DESA_OTHER,
+    GUB,
+    KEC,
+    KEC2,
+    TPS_A1,
+    TPS_A2,
+    World,
+    csrf,
+)
+from tests.web.test_language import _problems, _Text
 
 SignedIn = Callable[[str], TestClient]
 
@@ -56,7 +68,9 @@ def _ppk_submission(session: Session, tps: str) -> Submission:
     return session.exec(stmt.order_by(col(Submission.id))).first()  # type: ignore[return-value]
 
 
-def test_the_entry_page_is_laid_out_like_the_paper_form(signed_in: SignedIn, world: World) -> None:
+def test_the_entry_page_is_laid_out_like_the_paper_form(
+    signed_in: SignedIn, world: World, session: Session
+) -> None:
     client = signed_in(world.ppk)
     tps_page = client.get(f"/tps/{TPS_A2}")
     assert f'href="/tps/{TPS_A2}/entry?contest={GUB}"' in tps_page.text
@@ -70,6 +84,10 @@ def test_the_entry_page_is_laid_out_like_the_paper_form(signed_in: SignedIn, wor
     assert "3. Paslon 3" in text and 'name="v_suara_paslon_3"' in text
     assert 'name="v_suara_paslon_4"' not in text  # the contest has three paslon
     assert 'name="v_pengguna_dpk_p"' in text and 'value=""' in text  # a new entry starts blank
+    photo = session.exec(select(Photo).where(Photo.tps_code == TPS_A2, Photo.page == 2)).one()
+    sheets = dict(re.findall(r'<div class="sheet" id="sheet-(\d)">(.*?)</aside>', text, re.S))
+    assert f'<img src="/photos/{photo.id}/image"' in sheets["2"]  # the page-2 photo beside IV
+    assert "Belum ada foto lembar ini." in sheets["1"] and "<img" not in sheets["1"]
 
 
 def test_a_typed_c_hasil_is_stored_through_the_service_audited_and_named_once(
@@ -271,3 +289,45 @@ def test_a_dhasil_whose_desa_columns_miss_the_total_is_refused(
     assert error.group(1) == f"Σ desa {written} ≠ jumlah suara tidak sah {written + 4} (selisih 4)"
     assert f'id="err-d_{DESA_B}_suara_tidak_sah"' not in resp.text
     assert _count(session, DHasilVersion, kecamatan_code=KEC) == 1
+
+
+def test_the_first_dhasil_of_a_kecamatan_needs_no_reason(
+    signed_in: SignedIn, world: World, session: Session
+) -> None:
+    client = signed_in(world.admin)
+    page = client.get(f"/recap/{KEC2}/entry?contest={GUB}")
+    assert "Belum ada versi; ini versi 1." in page.text
+    assert f'name="d_{DESA_OTHER}_suara_sah" id="f-d_{DESA_OTHER}_suara_sah" value=""' in page.text
+    data = {"csrf_token": csrf(client), "contest": GUB, "version": "0"}
+    for prefix in (f"d_{DESA_OTHER}_", "t_"):
+        data |= {prefix + name: str(value) for name, value in BASE.items()}
+    saved = client.post(f"/recap/{KEC2}/entry", data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    version = session.exec(select(DHasilVersion).where(DHasilVersion.kecamatan_code == KEC2)).one()
+    assert version.version == 1 and version.reason is None
+    assert version.desa == {DESA_OTHER: BASE} and version.total == BASE
+
+
+def test_the_entry_pages_read_in_indonesian(
+    signed_in: SignedIn, world: World, session: Session
+) -> None:
+    client = signed_in(world.ppk)
+    target = _ppk_submission(session, TPS_A1)
+    refused = client.post(
+        f"/tps/{TPS_A2}/entry",
+        data=_entry(client, TPS_A2, BASE | {"suara_sah": 300, "surat_rusak": "x"}),  # type: ignore[dict-item]
+    )
+    pages = {
+        "entry": client.get(f"/tps/{TPS_A2}/entry?contest={GUB}").text,
+        "correct": client.get(f"/tps/{TPS_A1}/entry?contest={GUB}&corrects={target.id}").text,
+        "dhasil": client.get(f"/recap/{KEC}/entry?contest={GUB}").text,
+        "refused": refused.text,
+    }
+    problems = {}
+    for name, html in pages.items():
+        parser = _Text()
+        parser.feed(html)
+        found = _problems(" | ".join(parser.text))
+        if found:
+            problems[name] = found
+    assert problems == {}
