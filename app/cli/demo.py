@@ -1,6 +1,7 @@
 """`rekap demo`: load the Sumatera Selatan Pilkada 2024 demo with a progress bar."""
 
 import time
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +18,7 @@ def register(app: typer.Typer) -> None:
     def demo(
         seed: int = typer.Option(None, help="random seed (default: REKAP_DEMO_SEED)"),
         if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if data exists"),
+        photos: int = typer.Option(6, min=0, help="demo photos to read (0: none)"),
     ) -> None:
         """Load real Sumsel regions and candidates, synthetic TPS results, planted problems."""
         # The demo's data and rules load only for this command (~0.4 s of every start otherwise).
@@ -53,13 +55,38 @@ def register(app: typer.Typer) -> None:
 
             stats = recheck_all(session=session, progress=rechecked)
         elapsed = time.perf_counter() - started
+        shots = _read_demo_photos(dataset, photos, columns) if photos else None
         typer.echo(
             f"demo loaded in {elapsed:.1f} s: {len(dataset.kecamatan)} kecamatan, "
             f"{sum(len(d.forms) for d in dataset.kecamatan.values())} TPS, "
             f"{len(dataset.plants)} planted problems (docs/demo.md), "
             f"{stats.findings} discrepancies found"
         )
+        if shots is not None:
+            typer.echo(
+                f"demo photos read in {shots.seconds:.1f} s: {shots.statuses}; "
+                f"{shots.review_items} fields wait in the review queue (demo-ppk)"
+            )
         typer.echo('demo accounts for the console (shown once; README "The auditor\'s console"):')
         for acc in accounts:
             scope = ",".join(acc.scopes) or "*"
             typer.echo(f"  {acc.role:8} {acc.username:13} password {acc.password}  scope {scope}")
+
+
+def _read_demo_photos(dataset: Any, count: int, columns: Any) -> Any:
+    """Upload the demo's photos and read them with the real reader, with a progress bar."""
+    from rich.progress import Progress
+
+    from app.config import get_settings
+    from app.db import get_engine
+    from app.services.demo_photos import load_demo_photos
+    from app.services.storage import store_for
+
+    settings = get_settings()
+    store = store_for(settings.storage_url, settings.s3_endpoint_url)
+    with Progress(*columns) as bar:
+        task = bar.add_task("photos", total=None)
+        return load_demo_photos(
+            settings=settings, engine=get_engine(), store=store, dataset=dataset, count=count,
+            progress=lambda desc, n: bar.update(task, description=desc, advance=n),
+        )  # fmt: skip

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from app.demo.generate import generate_kecamatan, sum_values
 from app.demo.plants import DHASIL_PLANTS, FORM_PLANTS, KecamatanData, Plant
+from app.demo.president import PRESIDENT, president_kecamatan, president_plant
 from app.demo.sources import DemoSources, load_sources
 
 CONTESTS = ("gubernur", "bupati")
@@ -19,7 +20,10 @@ class DemoDataset:
     plants: list[Plant]
 
     def contest_id(self, contest: str, kecamatan_code: str) -> str:
-        """`pkwkp-16` for the governor, `pkwkk-<kabupaten>` for the bupati/wali kota."""
+        """`pkwkp-16` for the governor, `pkwkk-<kabupaten>` for the bupati/wali kota, `ppwp-0`
+        for the president."""
+        if contest == "presiden":
+            return PRESIDENT
         return "pkwkp-16" if contest == "gubernur" else f"pkwkk-{kecamatan_code[:4]}"
 
 
@@ -49,4 +53,5 @@ def build_dataset(seed: int) -> DemoDataset:
         build_dhasil(data)
     dhasil_codes = chosen[len(FORM_PLANTS) :]
     plants += [fn(kecamatan[c], rng) for fn, c in zip(DHASIL_PLANTS, dhasil_codes, strict=True)]
+    plants.append(president_plant(kecamatan[president_kecamatan(kecamatan)]))
     return DemoDataset(sources=sources, kecamatan=kecamatan, plants=plants)

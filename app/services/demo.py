@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.demo.build import CONTESTS, DemoDataset, build_dataset
 from app.demo.sources import DATA_DIR, PROVINCE
 from app.models import DHasilVersion, Region, Submission
+from app.services.demo_photos import add_president
 from app.services.importers import (
     RegionRow,
     import_paslon,
@@ -109,6 +110,8 @@ def load_demo(*, session: Session, seed: int, progress: Progress | None = None) 
     for batch in _batched(_submission_rows(dataset)):
         session.execute(insert(Submission), batch)
         step("submissions", len(batch))
+    add_president(session=session, dataset=dataset)
+    step("president", 1)
     session.execute(insert(DHasilVersion), _dhasil_rows(dataset))
     session.flush()
     step("dhasil", 1)

@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 
 from app.demo.build import CONTESTS, DemoDataset, build_dataset
 from app.demo.generate import sum_values
+from app.demo.president import PRESIDENT, PRESIDENT_PLANT, PRESIDENT_TPS
 from app.models import Contest, DHasilVersion, Paslon, Region, Submission, Tps
 from app.services.demo import database_is_empty, load_demo
 
@@ -99,7 +100,8 @@ def test_values_are_realistic_outside_plants(dataset: DemoDataset) -> None:
 def test_every_photo_free_rule_is_planted(dataset: DemoDataset) -> None:
     planted_rules = {e.rule for p in dataset.plants for e in p.expected}
     assert planted_rules >= PHOTO_FREE_RULES
-    assert len(planted_kecamatan(dataset)) == len(dataset.plants)  # one kecamatan each
+    plants = [p for p in dataset.plants if p.name != PRESIDENT_PLANT]
+    assert len({p.kecamatan for p in plants}) == len(plants)  # one kecamatan each
 
 
 def test_same_seed_same_data_other_seed_other_data(dataset: DemoDataset) -> None:
@@ -125,11 +127,12 @@ def test_load_demo_into_database(session: Session, client: TestClient) -> None:
     levels = Counter(session.exec(select(Region.level)).all())
     assert levels == {"provinsi": 1, "kabupaten": 17, "kecamatan": 241, "desa": 3249}
     assert count(session, Tps) == 13206
-    assert count(session, Contest) == 18
+    assert count(session, Contest) == 19  # governor, 17 bupati/wali kota, president
     assert count(session, Paslon, Paslon.contest_id == "pkwkp-16") == 3
+    assert count(session, Paslon, Paslon.contest_id == PRESIDENT) == 3
     missing = sum(len(d.missing_tps) for d in data.kecamatan.values())
     extra = sum(len(d.extra) for d in data.kecamatan.values())
-    assert count(session, Submission) == 2 * (13206 - missing) + extra
+    assert count(session, Submission) == 2 * (13206 - missing) + extra + PRESIDENT_TPS
     assert count(session, DHasilVersion) == 2 * 241
     body = client.get("/api/v1/regions/16").json()
     assert len(body["children"]) == 17
