@@ -25,8 +25,8 @@ from app.services.dashboard import contests_for_region
 from app.services.intake import put_dhasil
 from app.services.recheck import latest_dhasil
 from app.services.regions import get_region
-from app.web.entry import PostedForm
-from app.web.entry_texts import live_words, service_reason
+from app.web.entry import PostedForm, service_problems
+from app.web.entry_texts import live_words
 from app.web.flash import set_flash
 from app.web.i18n import translate
 from app.web.routing import ConsoleRoute
@@ -205,14 +205,9 @@ def dhasil_submit(
         saved = put_dhasil(
             session=session, kecamatan_code=code, body=body, actor=user.actor, remote=user.remote
         )
-    except ValidationError as exc:
-        form.problems = {str(e["loc"][0]): service_reason(lang, e["msg"]) for e in exc.errors()}
-        return _render(request, form, 422)
-    except InvalidInput as exc:
-        if not exc.fields:
-            raise
-        form.problems = {k: service_reason(lang, v) for k, v in exc.fields.items()}
-        return _render(request, form, 422)
+    except (ValidationError, InvalidInput) as exc:
+        status, form.problems = service_problems(lang, exc)
+        return _render(request, form, status)
     response = RedirectResponse(f"/recap/{code}?contest={form.contest.id}", status_code=303)
     set_flash(response, saved_lines(lang, saved), secure=secure_cookies(request))
     return finish(request, response)

@@ -196,33 +196,47 @@ def entry_submit(
     if form.problems:
         return _render(request, form, 422)
     try:
-        body = ResultCreate(
-            contest_id=form.contest.id,
-            values=values,
-            reason=form.reason or None,
-            corrects=form.corrects,
-            source=form.source,
-        )
-        _, answer = submit_result(
-            session=session,
-            tps_code=code,
-            body=body,
-            actor=user.actor,
-            writer_role=user.role,
-            idempotency_key=f"console:{form.key}",
-            remote=user.remote,
-        )
-    except ValidationError as exc:
-        form.problems = {str(e["loc"][0]): service_reason(lang, e["msg"]) for e in exc.errors()}
-        return _render(request, form, 422)
-    except (InvalidInput, Forbidden) as exc:
-        if not exc.fields:
-            raise
-        form.problems = {k: service_reason(lang, v) for k, v in exc.fields.items()}
-        return _render(request, form, exc.status_code)
+        answer = _store(session=session, user=user, code=code, form=form, values=values)
+    except (ValidationError, InvalidInput, Forbidden) as exc:
+        status, form.problems = service_problems(lang, exc)
+        return _render(request, form, status)
     response = RedirectResponse(f"/tps/{code}#contest-{form.contest.id}", status_code=303)
     set_flash(response, saved_lines(lang, answer), secure=secure_cookies(request))
     return finish(request, response)
+
+
+def _store(
+    *, session: Session, user: Principal, code: str, form: EntryForm, values: dict[str, Any]
+) -> ResultCreated:
+    body = ResultCreate(
+        contest_id=form.contest.id,
+        values=values,
+        reason=form.reason or None,
+        corrects=form.corrects,
+        source=form.source,
+    )
+    _, answer = submit_result(
+        session=session,
+        tps_code=code,
+        body=body,
+        actor=user.actor,
+        writer_role=user.role,
+        idempotency_key=f"console:{form.key}",
+        remote=user.remote,
+    )
+    return answer
+
+
+def service_problems(
+    lang: str, exc: ValidationError | InvalidInput | Forbidden
+) -> tuple[int, dict[str, str]]:
+    """The status and the per-field reasons (in the page's language) of a refusal by the
+    service or its schema; a refusal naming no field is not the form's to show: re-raised."""
+    if isinstance(exc, ValidationError):
+        return 422, {str(e["loc"][0]): service_reason(lang, e["msg"]) for e in exc.errors()}
+    if not exc.fields:
+        raise exc
+    return exc.status_code, {k: service_reason(lang, v) for k, v in exc.fields.items()}
 
 
 def saved_lines(lang: str, answer: ResultCreated) -> list[str]:
