@@ -4,7 +4,7 @@ a session per test inside a transaction rolled back at its end, and an API clien
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,6 +19,8 @@ from app.config import Settings, get_settings
 from app.db import build_engine, get_session
 from app.main import create_app
 from app.services.migrations import upgrade_database
+from app.services.recheck_queue import DrainCounts
+from tests.draining import drain_all
 
 PG_ADMIN_DSN = os.environ.get(
     "REKAP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -150,3 +152,9 @@ def make_test_client(
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app, client=peer) as c:
         yield c
+
+
+@pytest.fixture
+def drain(session: Session) -> Callable[[], DrainCounts]:
+    """Drain the recheck queue on the test's session, as the worker would (tests/draining.py)."""
+    return lambda: drain_all(session)

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.discrepancies import DiscrepancyRead
+from app.schemas.discrepancies import DiscrepancyRead, EvidenceRef
 from app.schemas.inputs import Line, RowRef, Text
 
 
@@ -31,13 +31,44 @@ class FieldOutcome(BaseModel):
     outranked_by: str | None = None
 
 
+class PostedFinding(BaseModel):
+    """A finding of the rules of one TPS and contest (the form's arithmetic on the accepted and on
+    each source's values, sources that disagree), computed while the post is stored. `id`,
+    `version` and the times are those of the stored discrepancy with the same identity; `id` is
+    null until the recheck stores a new one (GET /discrepancies shows it then)."""
+
+    id: int | None = None
+    rule: str
+    severity: str
+    status: str = "open"
+    version: int = 1
+    contest_id: str
+    region_code: str
+    tps_code: str | None = None
+    field: str | None = None
+    expected: int | None = None
+    actual: int | None = None
+    delta: int | None = None
+    suggestion: int | None = None
+    message: str
+    message_en: str = ""
+    evidence: list[EvidenceRef] = []
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+RECHECK_QUEUED = "queued"
+
+
 class ResultCreated(BaseModel):
-    """The stored submission, the open discrepancies of its TPS and contest, and per field
-    sent the value now accepted (`fields`)."""
+    """The stored submission; the findings of its TPS and contest's own forms, computed at once
+    (`discrepancies`); per field sent the value now accepted (`fields`). The cross-contest and
+    kecamatan findings follow from the recheck queue (`recheck`: "queued")."""
 
     submission_id: int
-    discrepancies: list[DiscrepancyRead]
+    discrepancies: list[PostedFinding]
     fields: dict[str, FieldOutcome] = Field(default_factory=dict)
+    recheck: str = RECHECK_QUEUED
 
 
 class DHasilPut(BaseModel):
@@ -52,10 +83,13 @@ class DHasilPut(BaseModel):
 
 
 class DHasilSaved(BaseModel):
-    """The new version number and the open discrepancies of that kecamatan and contest."""
+    """The new version number and the kecamatan's reconciliation with it, computed at once from
+    the accepted values stored then (`discrepancies`); the recheck queue stores them
+    (`recheck`: "queued")."""
 
     version: int
-    discrepancies: list[DiscrepancyRead]
+    discrepancies: list[PostedFinding]
+    recheck: str = RECHECK_QUEUED
 
 
 class Tally(BaseModel):

@@ -1,22 +1,50 @@
-"""Result intake: validate and store C.Hasil submissions and D.Hasil versions, then recheck."""
+"""Result intake: a C.Hasil submission or a D.Hasil version is one short durable write.
 
+A post is checked (identity, scope, source, correction rules, Idempotency-Key, values against the
+contest held in memory: app/services/contest_cache.py) and committed in one transaction with its
+audit entry and a recheck queue row (app/services/recheck_queue.py). The answer gives at once the
+findings of the rules of its TPS and contest (the form's arithmetic on the accepted values and on
+each source's own, sources that disagree) and the accepted value of every field sent, computed in
+memory from the submissions of that TPS and contest; the recheck drained from the queue stores
+them and adds the cross-contest and kecamatan findings.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, insert, select
+from sqlmodel import Session
 
+from app.db import acceptance_line
+from app.domain.accepted import SubmissionValues
+from app.domain.evaluation import Located, evaluate_tallies, evaluate_tps
 from app.domain.fields import fields_for_contest
 from app.domain.intake import MAX_RECAP_VALUE, desa_sum_errors, values_errors
 from app.domain.provenance import correction_problem, default_source, source_problem
-from app.domain.regions import contains
+from app.domain.regions import ancestors_of, contains
 from app.errors import Forbidden, InvalidInput, RegionNotFound, TpsNotFound
-from app.models import Contest, DHasilVersion, Paslon, Region, Submission, Tps
-from app.schemas.results import DHasilPut, DHasilSaved, ResultCreate, ResultCreated
-from app.services import recheck
-from app.services.accepted_answer import field_outcomes
+from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Region, Submission, Tps
+from app.models.evidence import utcnow
+from app.schemas.discrepancies import EvidenceRef
+from app.schemas.results import DHasilPut, DHasilSaved, PostedFinding, ResultCreate, ResultCreated
+from app.services.accepted_answer import Author, field_outcomes
 from app.services.audit import append_audit
+from app.services.contest_cache import ContestInfo, contests
 from app.services.idempotency import claim_key, request_hash, store_answer
 from app.services.locking import lock_for_write
+from app.services.recheck import aware, desa_tallies, latest_dhasil
+from app.services.recheck_queue import KECAMATAN_UNIT, TPS_UNIT, enqueue
+
+SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+TPS_TABLE = Tps.__table__  # type: ignore[attr-defined]
+DISCREPANCIES = Discrepancy.__table__  # type: ignore[attr-defined]
+_SUBMISSION_COLUMNS = [
+    SUBMISSIONS.c[name]
+    for name in (
+        "id source submitted_by submitted_at values supersedes_id reason confidence".split()
+    )
+]
 
 
 def contest_fields(session: Session, contest_id: str) -> tuple[Contest, tuple[str, ...]]:
@@ -26,29 +54,74 @@ def contest_fields(session: Session, contest_id: str) -> tuple[Contest, tuple[st
         raise InvalidInput(
             f"No contest has id {contest_id}", fields={"contest_id": "unknown contest"}
         )
-    count = session.exec(
-        select(func.count()).select_from(Paslon).where(Paslon.contest_id == contest_id)
-    ).one()
+    count = session.execute(
+        select(func.count()).select_from(Paslon).where(Paslon.contest_id == contest_id)  # type: ignore[arg-type]
+    ).scalar_one()
     return contest, fields_for_contest(int(count))
 
 
-def _validate_result(session: Session, tps: Tps, body: ResultCreate, source: str) -> None:
-    """Every reason the submission cannot be stored, as one 422 naming each bad field."""
-    contest, allowed = contest_fields(session, body.contest_id)
-    errors = values_errors(body.values, allowed=allowed)
-    if not contains(contest.region_code, tps.code):
-        errors["contest_id"] = f"contest {contest.id} does not cover TPS {tps.code}"
+@dataclass(frozen=True)
+class _Stored:
+    """A submission of the TPS and contest as stored, with its author."""
+
+    values: SubmissionValues
+    author: Author
+
+
+def _stored(row: Any) -> _Stored:
+    values = SubmissionValues(
+        submission_id=row.id,
+        source=row.source,
+        submitted_at=aware(row.submitted_at),
+        values=row.values,
+        supersedes=row.supersedes_id,
+        reason=row.reason,
+        confidence=row.confidence,
+    )
+    return _Stored(values, Author(row.id, row.source, row.submitted_by))
+
+
+def _submissions(session: Session, tps_code: str, contest_id: str) -> list[_Stored]:
+    """Every submission of the TPS and contest, oldest first (one indexed read)."""
+    stmt = (
+        select(*_SUBMISSION_COLUMNS)
+        .where(SUBMISSIONS.c.tps_code == tps_code, SUBMISSIONS.c.contest_id == contest_id)
+        .order_by(SUBMISSIONS.c.id)
+    )
+    return [_stored(row) for row in session.execute(stmt)]
+
+
+def _contest_errors(info: ContestInfo | None, tps_code: str, body: ResultCreate) -> dict[str, str]:
+    if info is None:
+        return {"contest_id": "unknown contest"}
+    errors = values_errors(body.values, allowed=info.fields)
+    if not contains(info.region_code, tps_code):
+        errors["contest_id"] = f"contest {info.id} does not cover TPS {tps_code}"
+    return errors
+
+
+def _validate_result(
+    session: Session, tps_code: str, body: ResultCreate, source: str, known: Sequence[_Stored]
+) -> ContestInfo:
+    """Every reason the submission cannot be stored, as one 422 naming each bad field; the
+    contest. A contest-related refusal is checked again against freshly loaded contests first."""
+    info = contests.get(session, body.contest_id)
+    errors = _contest_errors(info, tps_code, body)
+    if errors:
+        info = contests.get(session, body.contest_id, reload=True)
+        errors = _contest_errors(info, tps_code, body)
     if source == "plenary" and not (body.reason or "").strip():
         errors["reason"] = "a plenary correction must say why"
-    if body.corrects is not None:
-        target = session.get(Submission, body.corrects)
-        if target is None or (target.tps_code, target.contest_id) != (tps.code, contest.id):
-            errors["corrects"] = "no submission with that id for this TPS and contest"
-    if errors:
+    if body.corrects is not None and not any(s.author.id == body.corrects for s in known):
+        errors["corrects"] = "no submission with that id for this TPS and contest"
+    if errors or info is None:
+        if info is None:
+            errors["contest_id"] = "unknown contest"
         raise InvalidInput(
             "Invalid submission: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
             fields=errors,
         )
+    return info
 
 
 def _writer_source(role: str, claimed: str | None) -> str:
@@ -61,12 +134,12 @@ def _writer_source(role: str, claimed: str | None) -> str:
 
 
 def _authorize_correction(
-    session: Session, tps: Tps, body: ResultCreate, source: str, actor: str
+    body: ResultCreate, source: str, actor: str, known: Sequence[_Stored]
 ) -> None:
     """403 naming `corrects` when this writer may not replace the submission it names (an
     unknown one, or one of another TPS or contest, is left to _validate_result: 422)."""
-    target = session.get(Submission, body.corrects) if body.corrects is not None else None
-    if target is None or (target.tps_code, target.contest_id) != (tps.code, body.contest_id):
+    target = next((s.author for s in known if s.author.id == body.corrects), None)
+    if body.corrects is None or target is None:
         return
     problem = correction_problem(
         source=source,
@@ -78,40 +151,110 @@ def _authorize_correction(
         raise Forbidden(f"corrects: {problem}", fields={"corrects": problem})
 
 
-def _store_result(
-    *, session: Session, tps: Tps, body: ResultCreate, source: str, actor: str, remote: str | None
-) -> ResultCreated:
-    """Validate, store the submission (never changed afterwards), recheck, audit."""
-    _authorize_correction(session, tps, body, source, actor)
-    _validate_result(session, tps, body, source)
-    sub = Submission(
-        tps_code=tps.code,
-        contest_id=body.contest_id,
-        kecamatan_code=tps.kecamatan_code,
-        source=source,
-        submitted_by=actor,
-        reason=body.reason,
-        supersedes_id=body.corrects,
-        values=dict(body.values),
+def _finding(loc: Located) -> PostedFinding:
+    f = loc.finding
+    return PostedFinding(
+        rule=f.rule,
+        severity=f.severity,
+        contest_id=loc.contest_id,
+        region_code=loc.region_code,
+        tps_code=ancestors_of(loc.region_code).get("tps"),
+        field=f.field,
+        expected=f.expected,
+        actual=f.actual,
+        delta=f.delta,
+        suggestion=f.suggestion,
+        message=f.message[:1000],
+        message_en=f.message_en[:1000],
+        evidence=[EvidenceRef(kind=k, id=i) for k, i in loc.evidence],
     )
-    session.add(sub)
-    session.flush()
-    assert sub.id is not None
-    found = recheck.recheck_submission(session=session, submission=sub)
+
+
+def posted_findings(session: Session, found: Iterable[Located]) -> list[PostedFinding]:
+    """The findings as the answer shows them: with the id, status and times of the stored
+    discrepancy of the same identity (one read, only when there is any finding)."""
+    by_identity = {loc.identity: loc for loc in found}
+    if not by_identity:
+        return []
+    columns = [
+        DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split()
+    ]
+    stored = {
+        row.identity: row
+        for row in session.execute(
+            select(*columns).where(DISCREPANCIES.c.identity.in_(list(by_identity)))
+        )
+    }
+    out = []
+    for identity, loc in by_identity.items():
+        item = _finding(loc)
+        row = stored.get(identity)
+        if row is not None:
+            item.id, item.version = row.id, row.version
+            item.first_seen, item.last_seen = row.first_seen, row.last_seen
+            item.status = "open" if row.status == "resolved" else row.status  # found again
+        out.append(item)
+    return sorted(out, key=lambda d: (d.id is None, d.id or 0, d.rule, d.field or ""))
+
+
+def _store_result(
+    *, session: Session, tps: Any, body: ResultCreate, source: str, actor: str, remote: str | None
+) -> ResultCreated:
+    """Validate, store the submission (never changed afterwards), audit it, queue its recheck;
+    the findings of its TPS and contest and the accepted value of each field sent."""
+    known = _submissions(session, tps.code, body.contest_id)
+    _authorize_correction(body, source, actor, known)
+    info = _validate_result(session, tps.code, body, source, known)
+    values = dict(body.values)
+    now = utcnow()
+    row = {
+        "tps_code": tps.code,
+        "contest_id": body.contest_id,
+        "kecamatan_code": tps.kecamatan_code,
+        "source": source,
+        "submitted_by": actor,
+        "submitted_at": now,
+        "reason": body.reason,
+        "supersedes_id": body.corrects,
+        "values": values,
+        "confidence": None,
+    }
+    sub_id = int(
+        session.execute(insert(SUBMISSIONS).values(row).returning(SUBMISSIONS.c.id)).scalar_one()
+    )
     append_audit(
         session=session,
         actor=actor,
         action="submission.create",
         entity="submission",
-        entity_id=str(sub.id),
+        entity_id=str(sub_id),
         payload=body.model_dump(),
         remote=remote,
     )
-    return ResultCreated(
-        submission_id=sub.id,
-        discrepancies=found,
-        fields=field_outcomes(session=session, submission=sub),
+    enqueue(session, TPS_UNIT, tps.code, body.contest_id)
+    sent = Author(sub_id, source, actor)
+    new = SubmissionValues(sub_id, source, now, values, body.corrects, body.reason)
+    outcome = evaluate_tps(
+        tps_code=tps.code,
+        contest_id=body.contest_id,
+        ctx=info.ctx,
+        submissions=[*(s.values for s in known), new],
+        min_ocr_confidence=acceptance_line(session),
     )
+    authors = {s.author.id: s.author for s in known} | {sub_id: sent}
+    return ResultCreated(
+        submission_id=sub_id,
+        discrepancies=posted_findings(session, outcome.findings),
+        fields=field_outcomes(sent=sent, values=values, accepted=outcome.accepted, authors=authors),
+    )
+
+
+def _tps(session: Session, tps_code: str) -> Any:
+    stmt = select(TPS_TABLE.c.code, TPS_TABLE.c.kecamatan_code).where(TPS_TABLE.c.code == tps_code)
+    tps = session.execute(stmt).first()
+    if tps is None:
+        raise TpsNotFound(f"No TPS has code {tps_code}")
+    return tps
 
 
 def submit_result(
@@ -129,9 +272,7 @@ def submit_result(
     The source follows from `writer_role` (app/domain/provenance.py), never from the body alone.
     """
     lock_for_write(session)
-    tps = session.get(Tps, tps_code)
-    if tps is None:
-        raise TpsNotFound(f"No TPS has code {tps_code}")
+    tps = _tps(session, tps_code)
     source = _writer_source(writer_role, body.source)
     if idempotency_key is not None:
         fingerprint = request_hash({"tps": tps_code, "body": body.model_dump()})
@@ -154,17 +295,20 @@ def submit_result(
     return 201, answer
 
 
-def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> None:
-    """422 naming every desa outside the kecamatan and every bad value."""
+def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> ContestInfo:
+    """422 naming every desa outside the kecamatan and every bad value; the contest."""
     contest, allowed = contest_fields(session, body.contest_id)
     errors = values_errors(body.total, allowed=allowed, prefix="total", max_value=MAX_RECAP_VALUE)
     errors.update(desa_sum_errors(body.desa))
     if not contains(contest.region_code, kecamatan):
         errors["contest_id"] = f"contest {contest.id} does not cover kecamatan {kecamatan}"
+    regions = Region.__table__  # type: ignore[attr-defined]
     known = set(
-        session.exec(
-            select(Region.code).where(Region.parent_code == kecamatan, Region.level == "desa")
-        )
+        session.execute(
+            select(regions.c.code).where(
+                regions.c.parent_code == kecamatan, regions.c.level == "desa"
+            )
+        ).scalars()
     )
     for desa, values in body.desa.items():
         if desa not in known:
@@ -179,24 +323,45 @@ def _validate_dhasil(session: Session, kecamatan: str, body: DHasilPut) -> None:
         raise InvalidInput(
             "Invalid D.Hasil: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors
         )
+    info = contests.get(session, contest.id) or contests.get(session, contest.id, reload=True)
+    assert info is not None  # the contest was just read
+    return info
 
 
 def _next_version(session: Session, kecamatan: str, contest_id: str) -> int:
     stmt = select(func.max(DHasilVersion.version)).where(
-        DHasilVersion.kecamatan_code == kecamatan, DHasilVersion.contest_id == contest_id
+        DHasilVersion.kecamatan_code == kecamatan,  # type: ignore[arg-type]
+        DHasilVersion.contest_id == contest_id,  # type: ignore[arg-type]
     )
-    return int(session.exec(stmt).one() or 0) + 1
+    return int(session.execute(stmt).scalar_one() or 0) + 1
+
+
+def _reconciliation(
+    session: Session, kecamatan_code: str, info: ContestInfo
+) -> list[PostedFinding]:
+    """The kecamatan's reconciliation with its newest D.Hasil version, from the accepted values
+    stored now (read only: the recheck queued with the version stores it)."""
+    dhasil = latest_dhasil(session, kecamatan_code, info.id)
+    if dhasil is None:
+        return []
+    tallies = desa_tallies(session, kecamatan_code, info.id, info.fields)
+    found = evaluate_tallies(
+        kecamatan_code=kecamatan_code, contest_id=info.id, dhasil=dhasil, tallies=tallies,
+        ctx=info.ctx,
+    )  # fmt: skip
+    return posted_findings(session, found)
 
 
 def put_dhasil(
     *, session: Session, kecamatan_code: str, body: DHasilPut, actor: str, remote: str | None = None
 ) -> DHasilSaved:
-    """Store a new D.Hasil Kecamatan version (old ones kept) and reconcile the kecamatan."""
+    """Store a new D.Hasil Kecamatan version (old ones kept) and queue the kecamatan's recheck;
+    the answer shows the reconciliation with it as of now."""
     lock_for_write(session)
     region = session.get(Region, kecamatan_code)
     if region is None or region.level != "kecamatan":
         raise RegionNotFound(f"No kecamatan has code {kecamatan_code}")
-    _validate_dhasil(session, kecamatan_code, body)
+    info = _validate_dhasil(session, kecamatan_code, body)
     version = DHasilVersion(
         kecamatan_code=kecamatan_code,
         contest_id=body.contest_id,
@@ -208,9 +373,6 @@ def put_dhasil(
     )
     session.add(version)
     session.flush()
-    found = recheck.recheck_kecamatan(
-        session=session, kecamatan_code=kecamatan_code, contest_id=body.contest_id
-    )
     payload: dict[str, Any] = body.model_dump()
     append_audit(
         session=session,
@@ -221,4 +383,7 @@ def put_dhasil(
         payload=payload,
         remote=remote,
     )
-    return DHasilSaved(version=version.version, discrepancies=found)
+    enqueue(session, KECAMATAN_UNIT, kecamatan_code, body.contest_id)
+    return DHasilSaved(
+        version=version.version, discrepancies=_reconciliation(session, kecamatan_code, info)
+    )

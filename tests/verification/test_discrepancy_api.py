@@ -147,9 +147,10 @@ def test_patch_rules_and_history(client: TestClient, world: World, session: Sess
     assert client.get(f"{URL}/999999").status_code == 404
 
 
-def test_detail_shows_the_evidence(post: Any, client: TestClient, world: World) -> None:
+def test_detail_shows_the_evidence(post: Any, client: TestClient, world: World, drain: Any) -> None:
     answer = post(TPS_A1, {**GUB_FORM, "suara_paslon_1": 158}).json()
-    did = answer["discrepancies"][0]["id"]
+    drain()
+    did = client.get(URL, params={"region": TPS_A1}).json()["items"][0]["id"]
     detail = client.get(f"{URL}/{did}").json()
     sub = next(e for e in detail["evidence_detail"] if e["kind"] == "submission")
     assert sub["id"] == answer["submission_id"]
@@ -157,9 +158,12 @@ def test_detail_shows_the_evidence(post: Any, client: TestClient, world: World) 
     assert sub["by"] == "user:ppk1"
 
 
-def test_tally_sums_accepted_values(post: Any, client: TestClient, world: World) -> None:
+def test_tally_sums_accepted_values(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
     post(TPS_A1, GUB_FORM)
     post(TPS_A2, {**GUB_FORM, "suara_paslon_1": 158})
+    drain()
     tally = client.get(f"/api/v1/regions/{KEC}/tally", params={"contest": GUB}).json()
     assert (tally["tps_total"], tally["tps_reported"]) == (3, 2)
     assert tally["values"]["suara_sah"] == 620
@@ -174,8 +178,11 @@ def test_tally_sums_accepted_values(post: Any, client: TestClient, world: World)
     assert client.get("/api/v1/regions/999999/tally", params={"contest": GUB}).status_code == 404
 
 
-def test_tps_view_lists_every_contest(post: Any, client: TestClient, world: World) -> None:
+def test_tps_view_lists_every_contest(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
     post(TPS_A1, GUB_FORM)
+    drain()
     view = client.get(f"/api/v1/tps/{TPS_A1}").json()
     assert [c["contest_id"] for c in view["contests"]] == [WALI, GUB]
     gub = view["contests"][1]

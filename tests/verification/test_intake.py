@@ -134,7 +134,7 @@ def test_same_key_of_another_principal_is_independent(client: TestClient, world:
 
 
 def test_correction_chain_keeps_every_submission_and_accepts_the_latest(
-    post: Any, client: TestClient, world: World
+    post: Any, client: TestClient, world: World, drain: Any
 ) -> None:
     first = post(TPS_A1, {**GUB_FORM, "suara_paslon_1": 160}).json()
     assert [d["rule"] for d in first["discrepancies"]].count("PASLON_SUM") == 1
@@ -147,6 +147,8 @@ def test_correction_chain_keeps_every_submission_and_accepts_the_latest(
     )
     assert fix.status_code == 201, fix.text
     assert fix.json()["discrepancies"] == []
+    assert fix.json()["fields"]["suara_paslon_1"]["accepted"] == 150  # at once, before the recheck
+    drain()
     view = client.get(f"/api/v1/tps/{TPS_A1}", headers=world.admin).json()
     gub = next(c for c in view["contests"] if c["contest_id"] == GUB)
     assert [s["values"].get("suara_paslon_1") for s in gub["submissions"]] == [160, 150]

@@ -45,29 +45,69 @@ def test_breach_is_reported_with_its_numbers(post: Any) -> None:
     assert "318" in d["message"] and "310" in d["message"]
 
 
-def test_same_breach_found_again_keeps_its_id_and_moves_last_seen(post: Any) -> None:
-    first = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+def _stored(client: TestClient, world: World, rule: str, region: str = TPS_A1) -> dict[str, Any]:
+    """The one stored discrepancy of a rule under a region (after a drain)."""
+    page = client.get(
+        "/api/v1/discrepancies", params={"region": region, "rule": rule}, headers=world.admin
+    ).json()
+    assert len(page["items"]) == 1, page
+    return dict(page["items"][0])
+
+
+def test_the_answer_holds_the_form_s_own_findings_and_the_recheck_stores_them(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
+    answer = post(TPS_A1, BROKEN).json()
+    d = _one(answer, "PASLON_SUM")
+    assert d["id"] is None and answer["recheck"] == "queued"  # not stored yet
+    page = client.get("/api/v1/discrepancies", params={"region": TPS_A1}, headers=world.admin)
+    assert page.json()["items"] == []
+    counts = drain()
+    assert (counts.tps, counts.done) == (1, 1)
+    stored = _stored(client, world, "PASLON_SUM")
+    assert {k: stored[k] for k in ("field", "expected", "actual", "delta", "evidence")} == {
+        k: d[k] for k in ("field", "expected", "actual", "delta", "evidence")
+    }
+    assert drain().leased == 0  # nothing left
+
+
+def test_same_breach_found_again_keeps_its_id_and_moves_last_seen(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
+    post(TPS_A1, BROKEN)
+    drain()
+    first = _stored(client, world, "PASLON_SUM")
     again = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
-    assert again["id"] == first["id"]
-    assert again["first_seen"] == first["first_seen"]
-    assert again["last_seen"] >= first["last_seen"]
+    assert (again["id"], again["first_seen"]) == (first["id"], first["first_seen"])
+    drain()
+    after = _stored(client, world, "PASLON_SUM")
+    assert after["id"] == first["id"]
+    assert after["first_seen"] == first["first_seen"]
+    assert after["last_seen"] >= first["last_seen"]
 
 
 def test_auditor_status_is_kept_when_found_again(
-    post: Any, client: TestClient, world: World
+    post: Any, client: TestClient, world: World, drain: Any
 ) -> None:
-    first = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
+    post(TPS_A1, BROKEN)
+    drain()
+    first = _stored(client, world, "PASLON_SUM")
     resp = client.patch(
         f"/api/v1/discrepancies/{first['id']}", json={"status": "escalated"}, headers=world.bawaslu
     )
     assert resp.status_code == 200, resp.text
     again = _one(post(TPS_A1, BROKEN).json(), "PASLON_SUM")
     assert (again["id"], again["status"]) == (first["id"], "escalated")
+    drain()
+    assert _stored(client, world, "PASLON_SUM")["status"] == "escalated"
 
 
-def test_fixing_submission_resolves_the_breach(post: Any, client: TestClient, world: World) -> None:
+def test_fixing_submission_resolves_the_breach(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
     first = post(TPS_A1, BROKEN).json()
-    d = _one(first, "PASLON_SUM")
+    drain()
+    d = _stored(client, world, "PASLON_SUM")
     fix = post(
         TPS_A1,
         {"suara_paslon_1": 150},
@@ -76,6 +116,7 @@ def test_fixing_submission_resolves_the_breach(post: Any, client: TestClient, wo
         corrects=first["submission_id"],
     ).json()
     assert "PASLON_SUM" not in _rules(fix)
+    drain()
     detail = client.get(f"/api/v1/discrepancies/{d['id']}", headers=world.admin).json()
     assert detail["status"] == "resolved"
     assert detail["resolved_by_submission_id"] == fix["submission_id"]
@@ -93,17 +134,26 @@ def test_fixing_submission_resolves_the_breach(post: Any, client: TestClient, wo
         "PASLON_SUM",
     )
     assert (again["id"], again["status"]) == (d["id"], "open")
+    drain()
+    assert _stored(client, world, "PASLON_SUM")["status"] == "open"
 
 
-def test_sources_disagree_and_cross_contest(post: Any, world: World) -> None:
+def test_sources_disagree_and_cross_contest(
+    post: Any, client: TestClient, world: World, drain: Any
+) -> None:
     post(TPS_A1, GUB_FORM, headers=world.kpps)
     answer = post(
         TPS_A1, {**GUB_FORM, "suara_tidak_sah": 9, "suara_total": 319, "suara_sah": 310}
     ).json()
     assert "SOURCES_DISAGREE" in _rules(answer)
     wali = post(TPS_A1, {**WALI_FORM, "pemilih_dpt_l": 201, "pemilih_dpt_j": 411}, contest=WALI)
-    cross = [d for d in wali.json()["discrepancies"] if d["rule"] == "CROSS_CONTEST"]
-    assert {d["field"] for d in cross} == {"pemilih_dpt_l", "pemilih_dpt_j"}
+    assert "CROSS_CONTEST" not in _rules(wali.json())  # across contests: from the queue
+    drain()
+    page = client.get(
+        "/api/v1/discrepancies", params={"region": TPS_A1, "rule": "CROSS_CONTEST"},
+        headers=world.admin,
+    ).json()  # fmt: skip
+    assert {d["field"] for d in page["items"]} == {"pemilih_dpt_l", "pemilih_dpt_j"}
 
 
 def _dhasil(client: TestClient, world: World, desa: dict[str, Any], total: dict[str, Any]) -> Any:
@@ -118,10 +168,11 @@ def test_dhasil_rejects_desa_of_another_kecamatan(client: TestClient, world: Wor
 
 
 def test_dhasil_versions_and_reconciliation(
-    post: Any, client: TestClient, world: World, session: Session
+    post: Any, client: TestClient, world: World, session: Session, drain: Any
 ) -> None:
     for tps in (TPS_A1, TPS_A2):
         assert post(tps, GUB_FORM).status_code == 201
+    drain()
     desa_a = {k: 2 * v for k, v in GUB_FORM.items()}
     desa_b = dict(GUB_FORM)
     total = {k: desa_a[k] + desa_b[k] for k in GUB_FORM}
@@ -135,6 +186,7 @@ def test_dhasil_versions_and_reconciliation(
     )
     assert first.status_code == 200, first.text
     assert first.json()["version"] == 1
+    drain()  # the reconciliation the answer showed is stored by the recheck
     found = {(d["rule"], d["region_code"], d["field"]) for d in first.json()["discrepancies"]}
     assert found == {
         ("DESA_VS_DHASIL", DESA_A, "suara_paslon_1"),
@@ -144,23 +196,26 @@ def test_dhasil_versions_and_reconciliation(
     row = next(d for d in first.json()["discrepancies"] if d["field"] == "suara_paslon_2")
     assert (row["expected"], row["actual"], row["delta"]) == (200, 201, 1)
     second = _dhasil(client, world, {DESA_A: desa_a, DESA_B: desa_b}, total)
+    drain()
     assert second.json()["version"] == 2
     assert {d["rule"] for d in second.json()["discrepancies"]} == {"MISSING_TPS"}
     # the missing TPS reports: everything reconciles
     answer = post(TPS_B1, GUB_FORM).json()
     assert answer["discrepancies"] == []
+    drain()
     stmt = select(Discrepancy).where(col(Discrepancy.kecamatan_code) == KEC)
     statuses = {d.rule: d.status for d in session.exec(stmt)}
     assert statuses == {"DESA_VS_DHASIL": "resolved", "MISSING_TPS": "resolved"}
 
 
 def test_full_recheck_agrees_with_incremental(
-    post: Any, client: TestClient, world: World, session: Session
+    post: Any, client: TestClient, world: World, session: Session, drain: Any
 ) -> None:
     post(TPS_A1, BROKEN)
     post(TPS_A2, {**GUB_FORM, "suara_total": 948})
     post(TPS_A1, {**WALI_FORM, "pengguna_total_j": 319}, contest=WALI)
     _dhasil(client, world, {DESA_A: {"suara_sah": 1}}, {"suara_sah": 5})
+    drain()
 
     def snapshot() -> tuple[Any, Any]:
         rows = session.exec(select(Discrepancy).execution_options(populate_existing=True))
