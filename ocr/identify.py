@@ -156,7 +156,7 @@ def _choose(scored: list[tuple[float, Identified]], text: PageText) -> Identifie
 def _register(gray: Gray, page: PageTemplate) -> tuple[Registration, Gray] | None:
     """Tag-less registration to one page geometry, and the rectified photo; None if it fails."""
     try:
-        registration = register_page(gray, page, None)
+        registration = register_page(gray, page, None, refine=False)
     except OcrError:
         return None
     return registration, rectify_page(gray, registration, page)

@@ -41,10 +41,11 @@ from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load
 
 FRAME_MIN = 1.2  # frame clarity (cells.frames_offset) below which the crop is not trusted
 NO_FRAME_CAP = 0.3
-# Only the primary path (tag + at least 3 markers, or 2 spread out, RANSAC) with a small residual
-# is trusted; every fallback fits fewer points or none it can check, so its fields go to a person.
-PRIMARY_REGISTRATION = "tag+markers"
-POOR_FIT_PX = 5.0  # template px RMS (72 dpi: ~1.8 mm) above which the primary fit is poor
+# The registration's measured quality (rectify, align): the share of fields whose printed frames
+# sit where it puts them, and the residual of the points it kept. What evidence it came from
+# (tag, markers, outline) no longer matters: the frames check every path alike.
+PLACED_MIN = 0.8  # share of fields placed below which the registration is not trusted
+POOR_FIT_PX = 5.0  # template px RMS (72 dpi: ~1.8 mm) above which the fit is poor
 REGISTRATION_CAP = 0.7  # below the acceptance line and above the caps that say more
 UNFRAMED_CAP = 0.5  # a box whose own frame lines are not where its crop is
 Limit = tuple[float, tuple[str, ...]]
@@ -85,11 +86,9 @@ def read_page(
         found = identify_page(decoded.gray, form=form, page=page, forms=forms)
         form_t, page_t, tag = found.form, found.page, found.tag
         registration = found.registration or register_page(decoded.gray, page_t, tag)
-        rectified = (
-            found.rectified
-            if found.rectified is not None
-            else rectify_page(decoded.gray, registration, page_t)
-        )
+        if not registration.refined:  # tag-less: the page was chosen on its unrefined seed
+            registration = register_page(decoded.gray, page_t, None)
+        rectified = rectify_page(decoded.gray, registration, page_t)
     except WrongPage as exc:
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
@@ -110,13 +109,20 @@ def read_page(
 
 
 def registration_limit(registration: Registration) -> Limit:
-    """The most confidence any field gets from this registration: 1 for the primary path with
-    a residual within POOR_FIT_PX, REGISTRATION_CAP for a fallback path or a poor fit."""
-    if registration.method != PRIMARY_REGISTRATION:
-        return REGISTRATION_CAP, (f"registration {registration.method}",)
-    if not registration.rms_error <= POOR_FIT_PX:  # NaN (nothing to measure) is poor too
+    """The most confidence any field gets from this registration: 1 when the printed frames
+    of at least PLACED_MIN of the fields are where it puts them and its residual (when it has
+    one) is within POOR_FIT_PX, else REGISTRATION_CAP."""
+    if not registration.placed >= PLACED_MIN:  # NaN (never checked) is not placed
+        return REGISTRATION_CAP, (
+            f"registration places {_share(registration.placed)} of the fields",
+        )
+    if registration.rms_error > POOR_FIT_PX:  # NaN: no residual (an outline), the frames judge
         return REGISTRATION_CAP, (f"registration residual {registration.rms_error:.1f} px",)
     return 1.0, ()
+
+
+def _share(placed: float) -> str:
+    return "none" if placed != placed else f"{round(100 * placed)}%"
 
 
 def _field_limit(boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit) -> Limit:
@@ -190,6 +196,9 @@ def _registration_info(registration: Registration, found: Identified) -> dict[st
         "tag_id": found.tag.id if found.tag is not None else None,
         "markers": list(registration.markers_found),
         "rms_error_px": round(registration.rms_error, 2),
+        "fields_placed": None
+        if registration.placed != registration.placed
+        else round(registration.placed, 3),
     }
 
 

@@ -1,19 +1,22 @@
-"""Stage 3, rectify: homography from the photo to the template page, and the warped page.
+"""Stage 3, rectify: the homography from the photo to the template page, and the warped page.
 
-Registration, in order of preference (the fallback chain is part of the contract):
+Registration is always a full homography (perspective-correct), in two steps:
 
-1. ``tag+markers``: the tag's 4 corners plus at least 3 corner markers consistent with them,
-   a homography fitted with RANSAC (8 points when all markers are found);
-   Markers are searched with the tag's affine guess and with the page outline's homography;
-2. ``tag+page-outline``: fewer than 3 markers either way: the homography from the page's
-   outline (its corners named by the tag's orientation) and the tag;
-3. ``tag+markers-affine`` / ``tag-affine``: fewer than 3 markers and no usable outline: a
-   least-squares *affine* map from the tag's corners and the markers found (a homography from 4
-   close tag corners, or from them and 2 markers, extrapolates wildly; an affine map stays
-   within the reach of the per-box frame search of `cells` on a photo taken roughly square-on);
-4. ``markers``: no tag, but the four step markers found anywhere (assumes the photo upright);
-5. ``page_outline``: no tag, no markers: the page's outer contour (assumes the photo upright);
-6. otherwise `MarkersNotFound`.
+1. **Evidence** (`seeds`): with the tag, its 4 corners plus every corner marker consistent with
+   them (searched with the tag's guess and with the page outline's homography) and the page
+   outline's 4 corners when they agree with the tag, fitted together by RANSAC
+   (``tag+markers``, ``tag+markers+outline``, ``tag+page-outline``); with only the tag, its
+   corners place the page roughly (``tag``: a starting point only, never a registration). Without
+   a tag: the four step markers (``markers``) or the page outline (``page_outline``), both
+   assuming the photo upright.
+2. **The printed frames** (`ocr.align.refine`): every field's printed box frames are found near
+   where the seed puts them and the homography is refitted to them and the evidence points
+   together, in a few rounds. ``+frames`` is added to the method when they changed it.
+
+The registration carries its measured quality: the share of fields whose frames sit where it
+puts them (`placed`) and the residual of the points it kept (`rms_error`); a seed the frames
+cannot confirm is tried after the others, and a rough ``tag`` seed they cannot confirm is no
+registration at all (`MarkersNotFound`).
 
 The rectified page is in template px: a template coordinate is a pixel of the rectified image.
 """
@@ -26,6 +29,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr.align import refine
 from ocr.errors import MarkersNotFound
 from ocr.locate import (
     TagHit,
@@ -42,65 +46,141 @@ Matrix = npt.NDArray[np.float64]
 Points = npt.NDArray[np.float64]
 
 RANSAC_THRESHOLD = 8.0  # template px (72 dpi: about 3 mm; a plano sheet is rarely flat)
-MIN_MARKERS_FOR_HOMOGRAPHY = 3
+MIN_MARKERS_TO_SEED = 2  # with the tag's 4 corners: 6 points, a homography to start from
+ROUGH_SEED = "tag"  # the tag's corners alone: a start for the frames, never a registration
+PLACED_SEED = 0.5  # share of fields the frames must place for a seed to be taken at once
 OUTLINE_TAG_RMS = 8.0  # template px: the outline's homography must put the tag where it is
-WIDE_TRIANGLE = 0.2  # share of the page area: 2 markers + tag this spread fix a homography
 
 
 @dataclass(frozen=True)
 class Registration:
-    """How the photo maps onto the template page."""
+    """How the photo maps onto the template page, and how well the printed frames agree."""
 
     image_to_template: Matrix
-    method: str
+    method: str  # the evidence, e.g. "tag+markers", "+frames" when the frames refined it
     markers_found: tuple[str, ...]
-    rms_error: float  # template px, over the points used
+    rms_error: float  # template px, over the points the final fit kept
+    placed: float = float("nan")  # share of fields whose frames are where it puts them
+    refined: bool = False  # the printed frames were looked for (align.refine ran)
 
 
-def register_page(gray: Gray, page: PageTemplate, tag: TagHit | None) -> Registration:
-    """Fit the photo→template homography by the fallback chain of the module docstring."""
+def register_page(
+    gray: Gray, page: PageTemplate, tag: TagHit | None, *, refine: bool = True
+) -> Registration:
+    """The photo→template homography: the evidence's seeds, each checked and refined by the
+    printed frames until one places the fields (see the module docstring). `refine=False`
+    returns the first seed unchecked (tag-less identification scores many pages cheaply)."""
+    seeds = evidence_seeds(gray, page, tag)
+    if not refine:
+        return seeds[0][0]
+    return refine_registration(gray, page, seeds)
+
+
+Seed = tuple[Registration, tuple[Points, Points]]  # a registration and its evidence points
+
+
+def refine_registration(gray: Gray, page: PageTemplate, seeds: list[Seed]) -> Registration:
+    """Refine each seed by the printed frames; the first that places most fields wins."""
+    best: Registration | None = None
+    for seed, anchors in seeds:
+        fit = refine(gray, page, seed.image_to_template, anchors, rough=seed.method == ROUGH_SEED)
+        method = seed.method + ("+frames" if fit.rounds else "")
+        rms = fit.rms if fit.rounds else seed.rms_error
+        found = Registration(
+            fit.image_to_template, method, seed.markers_found, rms, fit.placed, True
+        )
+        if seed.method == ROUGH_SEED and fit.placed < PLACED_SEED:
+            continue  # the tag alone places nothing far from it: not a registration
+        if best is None or found.placed > best.placed:
+            best = found
+        if found.placed >= PLACED_SEED:
+            break
+    if best is None:
+        raise MarkersNotFound(
+            "the page tag was found, but no corner marker, page outline or printed box frames"
+            " place the page"
+        )
+    return best
+
+
+def evidence_seeds(gray: Gray, page: PageTemplate, tag: TagHit | None) -> list[Seed]:
+    """Every homography the evidence gives, the most convincing first; MarkersNotFound if none."""
     if tag is not None:
-        return _register_with_tag(gray, page, tag)
+        return _tag_seeds(gray, page, tag)
     markers = find_markers_global(gray, page)
     if len(markers) == 4:
-        return _fit(page, markers, None, "markers")
+        return [(_fit(page, markers, None, "markers"), _points(page, markers, None))]
     quad = find_page_quad(gray)
     if quad is not None:
-        corners = [(0.0, 0.0), (page.width, 0.0), (page.width, page.height), (0.0, page.height)]
-        h = cv2.getPerspectiveTransform(quad, np.asarray(corners, dtype=np.float32))
-        return Registration(np.asarray(h, dtype=np.float64), "page_outline", (), float("nan"))
+        h = cv2.getPerspectiveTransform(quad, _page_corners(page).astype(np.float32))
+        reg = Registration(np.asarray(h, dtype=np.float64), "page_outline", (), float("nan"))
+        return [(reg, (quad.astype(np.float64), _page_corners(page)))]
     raise MarkersNotFound("no page tag, no corner markers and no page outline found")
 
 
-def _register_with_tag(gray: Gray, page: PageTemplate, tag: TagHit) -> Registration:
-    """The tag's corners plus the markers consistent with them, in one robust fit.
+def _page_corners(page: PageTemplate) -> Points:
+    return np.asarray(
+        [(0.0, 0.0), (page.width, 0.0), (page.width, page.height), (0.0, page.height)]
+    )
+
+
+def _tag_seeds(gray: Gray, page: PageTemplate, tag: TagHit) -> list[Seed]:
+    """The tag's corners plus the markers consistent with them (and the page outline when it
+    agrees with the tag), fitted together; the tag alone as the last, rough seed.
 
     Markers are looked for twice: with the tag's affine guess, and with the page outline's
-    homography (strong perspective defeats the first); the fit keeping more markers wins.
+    homography (strong perspective defeats the first); the fit keeping more markers comes first.
     """
     blobs = marker_candidates(gray, page, tag)
     outline = outline_guess(gray, page, tag)
-    guesses = [None] if outline is None else [None, outline]
+    guesses = [None] if outline is None else [None, outline.matrix]
     sets = [find_markers_with_tag(page, tag, blobs, guess) for guess in guesses]
-    fits = []
-    for markers in sets:
-        if len(markers) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, markers):
-            fit = _fit(page, markers, tag, "tag+markers")
-            kept = {n: markers[n] for n in fit.markers_found}
-            if len(kept) >= MIN_MARKERS_FOR_HOMOGRAPHY or _spread_out(page, kept):
-                fits.append(fit)
-    if fits:
-        return max(fits, key=lambda f: (len(f.markers_found), -f.rms_error))
+    seeds: list[Seed] = []
+    for markers in sorted(sets, key=len, reverse=True):
+        if len(markers) < MIN_MARKERS_TO_SEED:
+            continue
+        src, dst = _points(page, markers, tag)
+        method = "tag+markers"
+        if outline is not None and len(markers) < len(page.markers):
+            src = np.vstack([src, outline.quad])
+            dst = np.vstack([dst, _page_corners(page)])
+            method = "tag+markers+outline"
+        try:
+            seeds.append((_fit_points(src, dst, method, sorted(markers)), (src, dst)))
+        except MarkersNotFound:
+            continue
     if outline is not None:
         src, dst = _points(page, {}, tag)
-        rms = float(np.sqrt(np.mean(np.sum((project(outline, src) - dst) ** 2, axis=1))))
-        return Registration(outline, "tag+page-outline", (), rms)
-    return _fit_affine(page, max(sets, key=len), tag)
+        src, dst = np.vstack([src, outline.quad]), np.vstack([dst, _page_corners(page)])
+        seed = Registration(outline.matrix, "tag+page-outline", (), float("nan"))
+        seeds.append((seed, (src, dst)))
+    seeds.append(_rough_tag_seed(page, tag))
+    return seeds
 
 
-def outline_guess(gray: Gray, page: PageTemplate, tag: TagHit) -> Matrix | None:
-    """image→template homography from the page's outline, its corners named with the tag's
-    help (which image corner is the page's top left); None when the outline and the tag
+def _rough_tag_seed(page: PageTemplate, tag: TagHit) -> Seed:
+    """The tag's corners alone: a similarity-like start for the frames to correct (a
+    homography from 4 close corners extrapolates wildly to the page's far corners)."""
+    src, dst = _points(page, {}, tag)
+    design = np.hstack([src, np.ones((len(src), 1))])
+    coef, *_ = np.linalg.lstsq(design, dst, rcond=None)
+    start: Matrix = np.vstack([coef.T, [0.0, 0.0, 1.0]])
+    residual = np.linalg.norm(project(start, src) - dst, axis=1)
+    rms = float(np.sqrt(np.mean(residual**2)))
+    return Registration(start, ROUGH_SEED, (), rms), (src, dst)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The page outline's corners (photo px, TL TR BR BL of the page) and their homography."""
+
+    quad: Points
+    matrix: Matrix
+
+
+def outline_guess(gray: Gray, page: PageTemplate, tag: TagHit) -> Outline | None:
+    """The page's outline, its corners named with the tag's help (which image corner is the
+    page's top left), and its homography with the tag; None when the outline and the tag
     disagree by more than OUTLINE_TAG_RMS template px."""
     quad = find_page_quad(gray)
     if quad is None:
@@ -109,30 +189,20 @@ def outline_guess(gray: Gray, page: PageTemplate, tag: TagHit) -> Matrix | None:
     affine, _ = cv2.estimateAffine2D(tag.corners, template_tag.astype(np.float32))
     if affine is None:
         return None
-    corners = np.asarray(
-        [(0.0, 0.0), (page.width, 0.0), (page.width, page.height), (0.0, page.height)]
-    )
+    corners = _page_corners(page)
     seen = cv2.transform(quad.reshape(-1, 1, 2), affine).reshape(-1, 2).astype(np.float64)
     shift = min(range(4), key=lambda r: float(np.sum((np.roll(seen, -r, axis=0) - corners) ** 2)))
-    src = np.vstack([np.roll(quad, -shift, axis=0), tag.corners]).astype(np.float64)
+    named = np.roll(quad, -shift, axis=0).astype(np.float64)
+    src = np.vstack([named, tag.corners]).astype(np.float64)
     dst = np.vstack([corners, template_tag])
     h, _ = cv2.findHomography(src, dst, 0)
     if h is None:
         return None
     matrix: Matrix = np.asarray(h, dtype=np.float64)
     error = np.linalg.norm(project(matrix, tag.corners) - template_tag, axis=1)
-    return matrix if float(np.sqrt(np.mean(error**2))) < OUTLINE_TAG_RMS else None
-
-
-def _spread_out(page: PageTemplate, markers: dict[str, tuple[float, float]]) -> bool:
-    """True when two markers and the tag span a wide triangle (a homography is then well posed)."""
-    if len(markers) != 2:
-        return False
-    by_name: dict[str, tuple[float, float]] = {m.name: m.center for m in page.markers}
-    (ax, ay), (bx, by) = (by_name[n] for n in markers)
-    tx, ty = np.mean(np.asarray(page.tag.corners), axis=0)
-    area = abs((bx - ax) * (ty - ay) - (tx - ax) * (by - ay)) / 2
-    return bool(area > WIDE_TRIANGLE * page.width * page.height)
+    if float(np.sqrt(np.mean(error**2))) >= OUTLINE_TAG_RMS:
+        return None
+    return Outline(named, matrix)
 
 
 def _points(
@@ -169,22 +239,15 @@ def _fit(
     return _registration(np.asarray(h, np.float64), method, sorted(markers), src, dst, inliers)
 
 
-def _fit_affine(
-    page: PageTemplate, markers: dict[str, tuple[float, float]], tag: TagHit
-) -> Registration:
-    """Least-squares affine map from the tag's corners and up to two markers.
-
-    With fewer than three markers a homography is ill-posed (the tag's four corners are too
-    close together to fix the perspective, and two markers leave a line's worth of freedom);
-    an affine map keeps the far boxes within the reach of the per-box frame search.
-    """
-    src, dst = _points(page, markers, tag)
-    design = np.hstack([src, np.ones((len(src), 1))])
-    coef, *_ = np.linalg.lstsq(design, dst, rcond=None)
-    matrix: Matrix = np.vstack([coef.T, [0.0, 0.0, 1.0]])
-    method = "tag+markers-affine" if markers else "tag-affine"
-    inliers = np.ones(len(src), dtype=bool)
-    return _registration(matrix, method, sorted(markers), src, dst, inliers)
+def _fit_points(src: Points, dst: Points, method: str, names: list[str]) -> Registration:
+    """Homography image→template (RANSAC) from point pairs (at least 4)."""
+    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_THRESHOLD)
+    inliers = np.zeros(len(src), bool) if mask is None else np.asarray(mask, bool).ravel()
+    if h is None or int(inliers.sum()) < 4:
+        raise MarkersNotFound("registration points are degenerate")
+    matrix: Matrix = np.asarray(h, np.float64)
+    residual = np.linalg.norm(project(matrix, src) - dst, axis=1)[inliers]
+    return Registration(matrix, method, tuple(names), float(np.sqrt(np.mean(residual**2))))
 
 
 def _registration(

@@ -148,28 +148,29 @@ def test_cli_exits_6_for_a_page_whose_values_are_not_all_read(tmp_path) -> None:
     assert result.exit_code == 6  # ExitCode.VERIFICATION_FAILED
 
 
-def test_a_fallback_registration_caps_every_field_below_the_line() -> None:
-    # No marker and a white table (no page outline): the tag alone gives an affine fit.
+def test_a_registration_from_the_tag_alone_is_made_perspective_by_the_frames() -> None:
+    # No marker and a white table (no page outline): the tag only starts the search; the printed
+    # frames give the homography and confirm it, so the values stand (no affine fit, no cap).
     page = FORM.page_template(2)
     drawn = draw_page(page, bubbles=BUBBLES, hide_markers=tuple(m.name for m in page.markers))
-    photo, _ = photograph(drawn, rotate=8.0, tilt=0.0, table=255)
+    photo, _ = photograph(drawn, rotate=8.0, tilt=0.1, table=255)
     reading = read_page(photo, model=Script("123", "274", "X32"))
-    assert reading.registration["method"] == "tag-affine"
+    assert reading.registration["method"] == "tag+frames"
+    assert reading.registration["fields_placed"] == 1.0
     assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
-    assert all(f.confidence <= REGISTRATION_CAP < ACCEPT_LINE for f in reading.fields.values())
-    assert reading.to_dict()["fields"]["suara_paslon_1"]["capped_by"] == ["registration tag-affine"]
-    assert reading.status == "needs_review"
+    assert reading.status == "read"
 
 
-@pytest.mark.parametrize(("method", "rms", "capped"), [
-    ("tag+markers", 1.5, False), ("tag+markers", 6.0, True), ("tag+markers", float("nan"), True),
-    ("tag+page-outline", 1.0, True), ("markers", 0.0, True), ("page_outline", float("nan"), True),
+@pytest.mark.parametrize(("placed", "rms", "capped"), [
+    (1.0, 1.5, False), (0.8, 4.9, False), (1.0, 6.0, True), (1.0, float("nan"), False),
+    (0.5, 1.0, True), (float("nan"), 1.0, True),
 ])  # fmt: skip
-def test_only_the_primary_registration_with_a_small_residual_is_uncapped(
-    method: str, rms: float, capped: bool
+def test_only_a_registration_the_frames_confirm_is_uncapped(
+    placed: float, rms: float, capped: bool
 ) -> None:
-    limit, why = registration_limit(Registration(np.eye(3), method, (), rms))
-    assert (limit < ACCEPT_LINE, bool(why)) == (capped, capped)
+    limit, why = registration_limit(Registration(np.eye(3), "tag+markers", (), rms, placed, True))
+    assert (limit, bool(why)) == ((REGISTRATION_CAP, True) if capped else (1.0, False))
+    assert REGISTRATION_CAP < ACCEPT_LINE
 
 
 def test_an_empty_box_whose_frame_is_not_there_is_not_a_confident_blank() -> None:

@@ -1,0 +1,193 @@
+"""Refine the photo→template homography against the page's own printed box frames.
+
+The evidence points (tag corners, corner markers, page outline) give a first homography (the
+*seed*, `rectify`). Here the printed structure of the template page checks and refines it: the
+photo is warped with the current homography, every field's three printed frames are searched
+together near their template place (±`cells.FIELD_SEARCH`), then each box alone; every box whose
+own four frame lines are found there (`cells.frame_edges`) is one more point pair (where the
+photo shows it, where the template has it). One homography is fitted by RANSAC to all of them
+together with the seed's evidence points, and the round is repeated (a seed far off brings the
+near fields into reach first, the fit the far ones) until it stops moving.
+
+The fit always is a full homography (8 degrees of freedom); there is no affine stage. Its quality
+is measured, not assumed from the evidence used: `Fit.placed` is the share of fields whose
+frames are found near where the final homography puts them (`quality`), `Fit.rms` the residual
+of the box points kept. A seed that places every field closely is kept; otherwise the refitted
+homography is kept only when the frames agree with it better than with the seed (a page that is
+not flat cannot be one homography: the per-field search of `cells` follows the rest).
+`pipeline.registration_limit` turns them into a cap on every field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ocr.cells import BOX_SEARCH, CLEAR_FRAME, EDGE_MIN, FIELD_SEARCH, frame_edges, frames_offset
+from ocr.templates import PageTemplate
+
+Gray = npt.NDArray[np.uint8]
+Matrix = npt.NDArray[np.float64]
+Points = npt.NDArray[np.float64]
+
+ROUNDS = 3
+ROUGH_SEARCH = 60  # template px: first-round frame search around a rough seed
+FRAME = 3  # printed frame thickness, template px (cells.FRAME)
+RANSAC_PX = 4.0  # template px (72 dpi: 1.4 mm)
+PLACED_BOXES = 2  # boxes of a field whose frame lines must be found for it to be placed
+CLOSE_PX = 8.0  # template px: a seed placing every box this close is kept as it is
+STILL_PX = 0.5  # template px: a round that moves no box centre more than this is the last
+MIN_BOXES = 6  # box points needed before the frames may change the homography
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The refined homography and what the printed frames say about it."""
+
+    image_to_template: Matrix
+    placed: float  # share of the page's fields whose frames are where the fit puts them
+    rms: float  # template px: residual of the box points kept by the fit (NaN: none)
+    boxes: int  # box points used by the last fit
+    rounds: int  # how many rounds changed the homography
+
+
+def warp(gray: Gray, image_to_template: Matrix, page: PageTemplate) -> Gray:
+    """The photo warped onto the template page (template px, white outside the photo)."""
+    size = (int(round(page.width)), int(round(page.height)))
+    warped = cv2.warpPerspective(
+        gray, image_to_template, size, flags=cv2.INTER_LINEAR, borderValue=255
+    )
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def _project(matrix: Matrix, pts: Points) -> Points:
+    arr = np.asarray(pts, np.float64).reshape(-1, 1, 2)
+    return np.asarray(cv2.perspectiveTransform(arr, matrix), np.float64).reshape(-1, 2)
+
+
+_BIAS: dict[int, tuple[PageTemplate, Points]] = {}
+
+
+def _bias(page: PageTemplate) -> Points:
+    """Per box, the offset the frame search reports on a perfect page (its integer search grid
+    and rounded outline put it up to 2 px off): subtracted from what a photo shows."""
+    hit = _BIAS.get(id(page))
+    if hit is not None and hit[0] is page:
+        return hit[1]
+    canvas = np.full((int(round(page.height)), int(round(page.width))), 255, np.uint8)
+    shift = 4  # sub-pixel drawing: coordinates in 1/16 px
+    for field in page.fields:
+        for box in field.boxes:
+            outer = (box.x - FRAME, box.y - FRAME, box.x + box.w + FRAME, box.y + box.h + FRAME)
+            inner = (box.x, box.y, box.x + box.w, box.y + box.h)
+            for (x0, y0, x1, y1), gray in ((outer, 0), (inner, 255)):
+                # pixel i covers [i, i+1): its centre is i + 0.5
+                quad = np.asarray([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64) - 0.5
+                pts = np.round(quad * (1 << shift)).astype(np.int32)
+                cv2.fillPoly(canvas, [pts], gray, cv2.LINE_AA, shift)
+    seen, want, owner = _measure(canvas, page)
+    by_key = dict(zip(owner, seen - want, strict=True))
+    bias = np.asarray([by_key.get(key, (0.0, 0.0)) for key in _box_keys(page)], np.float64)
+    _BIAS[id(page)] = (page, bias)
+    return bias
+
+
+def found_boxes(
+    rectified: Gray, page: PageTemplate, search: int = FIELD_SEARCH
+) -> tuple[Points, Points, list[int]]:
+    """Box centres where the rectified photo shows them, where the template has them, and the
+    index of each box's field: only boxes whose four frame lines are found."""
+    seen, want, owner = _measure(rectified, page, search)
+    bias = _bias(page)
+    index = {(f, k): i for i, (f, k) in enumerate(_box_keys(page))}
+    if len(seen):
+        seen = seen - bias[[index[key] for key in owner]]
+    return seen, want, [k for k, _ in owner]
+
+
+def _box_keys(page: PageTemplate) -> list[tuple[int, int]]:
+    return [(k, j) for k, field in enumerate(page.fields) for j in range(len(field.boxes))]
+
+
+def _measure(
+    rectified: Gray, page: PageTemplate, search: int = FIELD_SEARCH
+) -> tuple[Points, Points, list[tuple[int, int]]]:
+    """Box centres found (offset by the frame search) and wanted, with (field, box) indexes."""
+    seen, want, owner = [], [], []
+    for k, field in enumerate(page.fields):
+        coarse, score = frames_offset(rectified, field.boxes, search=search)
+        if score < CLEAR_FRAME:
+            continue
+        for j, box in enumerate(field.boxes):
+            offset, _ = frames_offset(rectified, [box], coarse, search=BOX_SEARCH)
+            if frame_edges(rectified, box, offset) < EDGE_MIN:
+                continue
+            cx, cy = box.center
+            seen.append((cx + offset[0], cy + offset[1]))
+            want.append((cx, cy))
+            owner.append((k, j))
+    return np.asarray(seen, np.float64), np.asarray(want, np.float64), owner
+
+
+def refine(
+    gray: Gray,
+    page: PageTemplate,
+    seed: Matrix,
+    anchors: tuple[Points, Points],
+    *,
+    rough: bool = False,
+) -> Fit:
+    """Refine `seed` (photo→template) with the printed frames (see the module docstring).
+    `anchors` are the seed's own evidence points (photo, template), fitted along. A seed that
+    already places every field is kept as it is (the frames confirm it); a `rough` seed (the
+    tag alone) has its frames searched wider in the first round."""
+    matrix = np.asarray(seed, np.float64)
+    before = quality(warp(gray, matrix, page), page)
+    if not rough and before[0] == 1.0 and before[1] <= CLOSE_PX:
+        return Fit(matrix, 1.0, float("nan"), 0, 0)
+    rounds = 0
+    kept_rms, kept_boxes = float("nan"), 0
+    for k in range(ROUNDS):
+        search = ROUGH_SEARCH if rough and k == 0 else FIELD_SEARCH
+        seen, want, _ = found_boxes(warp(gray, matrix, page), page, search)
+        if len(seen) < MIN_BOXES:
+            break
+        photo = _project(np.asarray(np.linalg.inv(matrix), np.float64), seen)
+        src = np.vstack([anchors[0].reshape(-1, 2), photo])
+        dst = np.vstack([anchors[1].reshape(-1, 2), want])
+        h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
+        if h is None or mask is None:
+            break
+        inliers = np.asarray(mask, bool).ravel()[len(anchors[0].reshape(-1, 2)) :]
+        if int(inliers.sum()) < MIN_BOXES:
+            break
+        new = np.asarray(h, np.float64) / h[2, 2]
+        residual = np.linalg.norm(_project(new, photo[inliers]) - want[inliers], axis=1)
+        kept_rms, kept_boxes = float(np.sqrt(np.mean(residual**2))), int(inliers.sum())
+        moved = np.linalg.norm(_project(new, photo) - _project(matrix, photo), axis=1)
+        matrix = new
+        rounds += 1
+        if float(np.max(moved)) < STILL_PX:
+            break
+    after = quality(warp(gray, matrix, page), page)
+    if not rough and (before[0], -before[1]) >= (after[0], -after[1]):
+        return Fit(np.asarray(seed, np.float64), before[0], float("nan"), 0, 0)
+    return Fit(matrix, after[0], kept_rms, kept_boxes, rounds)
+
+
+def quality(rectified: Gray, page: PageTemplate) -> tuple[float, float]:
+    """How well the printed frames agree with a registration: the share of the page's fields
+    with the frame lines of at least PLACED_BOXES of their boxes found within the field search
+    (`cells.FIELD_SEARCH`) of where it puts them, and the largest distance (template px) of a
+    found box from its place (inf when none is found). A page that is not flat leaves a field
+    20 px off a good homography (the per-field search of `cells` follows it); a registration a
+    box or more off finds no frames there."""
+    if not page.fields:
+        return 0.0, float("inf")
+    seen, want, owner = found_boxes(rectified, page)
+    counts = np.bincount(np.asarray(owner, np.int64), minlength=len(page.fields))
+    far = float(np.max(np.linalg.norm(seen - want, axis=1))) if len(seen) else float("inf")
+    return float(np.mean(counts >= PLACED_BOXES)), far
