@@ -1,8 +1,9 @@
 """Request body limits on every route, answered with 413 in the API's error shape.
 
-Bodies are capped at REKAP_MAX_REQUEST_BYTES; the photo upload route gets
-REKAP_MAX_UPLOAD_BYTES plus room for the multipart envelope. A declared Content-Length over the
-cap is refused before anything is read; a chunked body is counted as it streams.
+Bodies are capped at REKAP_MAX_REQUEST_BYTES; the photo upload routes (the API's and the
+console's) get REKAP_MAX_UPLOAD_BYTES plus room for the multipart envelope. A declared
+Content-Length over the cap is refused before anything is read; a chunked body is counted as it
+streams.
 """
 
 import re
@@ -14,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
 
-UPLOAD_PATH: Final = re.compile(r"^/api/v1/tps/[^/]+/photos/?$")
+UPLOAD_PATH: Final = re.compile(r"^(/api/v1)?/tps/[^/]+/photos/?$")
 MULTIPART_ROOM: Final = 64 * 1024
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.domain.inputs import text_problem
 from app.errors import InvalidInput, StorageUnavailable, TpsNotFound
 from app.models import Contest, OcrJob, Photo, Tps
@@ -38,6 +39,13 @@ class IntakeLimits:
 
     max_pixels: int
     phash_max_distance: int
+
+
+def intake_limits(settings: Settings) -> IntakeLimits:
+    """The intake limits of the settings (the API and the console upload alike)."""
+    return IntakeLimits(
+        max_pixels=settings.max_image_pixels, phash_max_distance=settings.phash_max_distance
+    )
 
 
 @dataclass(frozen=True)

@@ -237,13 +237,13 @@ def add_review_item(
         read_value=reading.get("value"),
         confidence=reading.get("confidence"),
         alternatives=reading.get("alternatives") or [],
-        crop_box=_union(boxes),
+        crop_box=union_box(boxes),
     )
     session.add(item)
     return item
 
 
-def _union(boxes: list[list[int]]) -> list[int] | None:
+def union_box(boxes: list[list[int]]) -> list[int] | None:
     """One box (x, y, w, h) around every digit box and bubble column of a field."""
     if not boxes:
         return None

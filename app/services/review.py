@@ -1,6 +1,5 @@
 """Review queue per kecamatan and double entry; an accepted value becomes a `review` submission."""
 
-import io
 from collections.abc import Callable
 
 from sqlmodel import Session, col, select
@@ -13,6 +12,7 @@ from app.schemas.photos import ReviewEntryRead, ReviewItemRead
 from app.services.access import Principal, authorize_tps_review
 from app.services.audit import append_audit
 from app.services.locking import lock_for_write
+from app.services.photo_console import cut_png
 from app.services.photo_findings import finding_identity, settle_finding
 from app.services.photo_views import fetch
 from app.services.recheck import recheck_submission
@@ -20,7 +20,6 @@ from app.services.recheck_store import SYSTEM_ACTOR
 from app.services.storage import PhotoStore
 
 API = "/api/v1"
-CROP_MARGIN = 24  # px of the rectified page around the boxes, so the reviewer sees the context
 
 
 def _entries(session: Session, item_id: int) -> list[ReviewEntry]:
@@ -188,8 +187,6 @@ def crop_image(
 ) -> bytes:
     """A PNG of the item's boxes (and bubbles) cut from the rectified page; `check(tps_code)`
     raises when the caller may not read that TPS."""
-    from PIL import Image
-
     item = session.get(ReviewItem, item_id)
     if item is None:
         raise ReviewItemNotFound(f"No review item has id {item_id}")
@@ -199,15 +196,4 @@ def crop_image(
     result = session.exec(select(OcrResult).where(OcrResult.id == photo.ocr_result_id)).first()
     if result is None or result.rectified_sha256 is None or item.crop_box is None:
         raise PhotoNotFound(f"Review item {item_id} has no crop")
-    x, y, w, h = item.crop_box
-    with Image.open(io.BytesIO(fetch(store, result.rectified_sha256))) as page:
-        m = CROP_MARGIN
-        box = (
-            max(x - m, 0),
-            max(y - m, 0),
-            min(x + w + m, page.width),
-            min(y + h + m, page.height),
-        )
-        out = io.BytesIO()
-        page.crop(box).save(out, format="PNG")
-    return out.getvalue()
+    return cut_png(fetch(store, result.rectified_sha256), item.crop_box)

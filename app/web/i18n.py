@@ -5,6 +5,7 @@ from typing import Final
 from app.domain.catalogue import RULES
 from app.domain.messages import label
 from app.web.entry_texts import ENTRY_TEXTS
+from app.web.photo_texts import PHOTO_TEXTS
 
 LANGS: Final = ("id", "en")
 DEFAULT_LANG: Final = "id"
@@ -260,6 +261,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "first_seen": ("Pertama ditemukan", "First seen"),
     "last_seen": ("Terakhir ditemukan", "Last seen"),
     **ENTRY_TEXTS,  # the entry pages (app/web/entry_texts.py)
+    **PHOTO_TEXTS,  # photo upload and viewer (app/web/photo_texts.py)
 }
 
 

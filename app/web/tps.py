@@ -4,10 +4,10 @@ and the discrepancies with the auditor's status forms; plus the photo images beh
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import RowId
+from app.api.deps import RowId, SettingsDep
 from app.api.routes.photos import StoreDep
 from app.domain.fields import fields_for_contest
 from app.schemas.discrepancies import DiscrepancyDetail
@@ -15,16 +15,18 @@ from app.schemas.regions import ContestRead
 from app.schemas.results import SubmissionRead, TpsContestView
 from app.services.dashboard import region_trail
 from app.services.discrepancies import get_discrepancy
-from app.services.photo_views import load_photo, photo_image, photo_summaries
+from app.services.photo_console import field_crop, photo_panels
+from app.services.photo_views import load_photo, photo_image
 from app.services.regions import list_contests
 from app.services.tally import tps_view
 from app.web.discrepancies import may_update
 from app.web.routing import ConsoleRoute
 from app.web.security import ConsoleSessionDep, ConsoleUserDep, check_scope, finish, may_see
 from app.web.templating import render
+from app.web.uploads import may_upload, upload_form
+from app.web.uploads import router as uploads_router
 
 router = APIRouter(route_class=ConsoleRoute)
-VARIANTS = ("original", "rectified", "annotated")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,11 @@ class ContestSection:
 
 @router.get("/tps/{code}")
 def tps_page(
-    request: Request, code: str, user: ConsoleUserDep, session: ConsoleSessionDep
+    request: Request,
+    code: str,
+    user: ConsoleUserDep,
+    session: ConsoleSessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Everything known about one TPS, per contest."""
     check_scope(user, code)
@@ -102,13 +108,16 @@ def tps_page(
     context = {
         "tps": tps,
         "sections": sections,
-        "photos": photo_summaries(session=session, tps_code=code),
+        "panels": photo_panels(session=session, tps_code=code, line=settings.ocr_min_confidence),
+        "line": settings.ocr_min_confidence,
         "trail": region_trail(session=session, code=code),
         "visible": lambda c: may_see(user, c),
         "can_update": may_update(user),
         "back": f"/tps/{code}",
-        "variants": VARIANTS,
+        "upload_tps": code if may_upload(user, code) else None,
     }
+    if context["upload_tps"]:
+        context |= upload_form(session, settings, code)
     return render(request, "tps.html", context)
 
 
@@ -128,3 +137,25 @@ def photo_file(
     finish(request, response)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@router.get("/photos/{photo_id}/fields/{field}/crop")
+def field_crop_image(
+    request: Request,
+    photo_id: RowId,
+    field: Annotated[str, Path(pattern="^[a-z0-9_]{1,40}$")],
+    user: ConsoleUserDep,
+    session: ConsoleSessionDep,
+    store: StoreDep,
+) -> Response:
+    """One field's boxes cut from the photo's rectified page (PNG), beside its value."""
+    check_scope(user, load_photo(session=session, photo_id=photo_id).tps_code)
+    data = field_crop(session=session, store=store, photo_id=photo_id, field=field)
+    response = Response(content=data, media_type="image/png")
+    finish(request, response)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# The upload routes belong with the TPS page (included here, so the console's router list stays).
+router.include_router(uploads_router)

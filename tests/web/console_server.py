@@ -27,12 +27,13 @@ from app.api.routes.photos import get_enqueuer
 from app.config import Settings, get_settings
 from app.db import build_engine, get_session, session_scope
 from app.main import create_app
-from app.models import Photo, ReviewItem, Tps
+from app.models import Contest, Photo, ReviewItem, Tps
 from app.services.demo import load_demo
 from app.services.demo_accounts import DemoAccount, create_demo_accounts
 from app.services.migrations import upgrade_database
 from app.services.recheck_bulk import recheck_all
 from app.services.storage import LocalStore, sha256_of
+from tests.factories import add_contest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,6 +48,8 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SEED = 20241127
+PRESIDENT = "ppwp-0"
+REAL_PHOTOS = Path(__file__).resolve().parents[1] / "ocr" / "fixtures" / "real"
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 expect.set_options(timeout=15_000)
 
@@ -80,15 +83,13 @@ class JobRunner:
         from app.services.ocr_reader import LibraryReader
         from app.worker.jobs import Worker, process_job
 
-        worker = Worker(
-            self.settings,
-            self.engine,
-            self.store,
-            LibraryReader(line=self.settings.ocr_min_confidence),
-        )
+        worker = None  # the reader loads its model on the first job, not at start
         while True:
             job_id = self.jobs.get()
             self.running.wait()
+            if worker is None:
+                reader = LibraryReader(line=self.settings.ocr_min_confidence)
+                worker = Worker(self.settings, self.engine, self.store, reader)
             self.done.append((job_id, process_job(worker, job_id)))
 
 
@@ -156,6 +157,14 @@ def _load(engine: Engine, store: LocalStore) -> tuple[dict[str, DemoAccount], in
         accounts = {a.role: a for a in create_demo_accounts(session=session)}
         item = _seed_review_item(session, store, accounts["ppk"].scopes[0])
     return accounts, item
+
+
+def ensure_president(console: Console) -> None:
+    """The presidential contest (the real photos are PPWP pages) when the demo lacks it; added
+    by the journeys that need it, since a national contest becomes the dashboard's default."""
+    with session_scope(console.engine) as session:
+        if session.get(Contest, PRESIDENT) is None:
+            add_contest(session, PRESIDENT, kind="presiden", region_code="0", paslon=3)
 
 
 def run_console(url: str, tmp: Path) -> Iterator[Console]:

@@ -101,17 +101,20 @@ def test_ppk_confirms_a_review_item_with_enter(console: Console, open_page: Open
     shot(page, "13-forbidden")
 
 
-def test_a_photo_opens_zoomed_on_the_tps_page(console: Console, open_page: OpenPage) -> None:
+def test_a_photo_opens_in_the_viewer_on_the_tps_page(console: Console, open_page: OpenPage) -> None:
     with Session(console.engine) as session:
         item = session.get_one(ReviewItem, console.review_item)
     page = open_page("ppk")
     page.goto(f"{console.url}/tps/{item.tps_code}")
-    zoom = page.locator(f"#zoom-{item.photo_id}")
-    expect(zoom).to_be_hidden()
-    page.click(f"a[href='#zoom-{item.photo_id}']")
-    expect(zoom).to_be_visible()
-    assert zoom.locator("img").evaluate("img => img.naturalWidth") == 360
-    shot(page, "12-tps-photo-zoom")
+    stage = page.locator(f"#photo-{item.photo_id} .viewer-stage")
+    expect(stage).to_be_visible()
+    stage.scroll_into_view_if_needed()  # the image loads lazily, once near the screen
+    img = stage.locator("img").element_handle()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img)
+    assert img.evaluate("img => img.naturalWidth") == 360
+    page.locator(f"#photo-{item.photo_id} button[data-act=zoom-in]").click()
+    expect(stage).to_have_attribute("data-scale", "1.25")
+    shot(page, "12-tps-photo-viewer")
     assert page.errors == []
 
 

@@ -245,7 +245,8 @@ def test_photos_show_on_the_tps_page_and_stay_in_scope(
     client = signed_in("t-ppk")
     page = client.get(f"/tps/{TPS_A2}").text
     assert f'src="/photos/{photo.id}/image"' in page
-    assert f"/photos/{photo.id}/image?variant=annotated" in page
+    assert f"/photos/{photo.id}/image?variant=original" in page
+    assert "variant=annotated" not in page  # not read yet: no annotated page to link to
     image = client.get(f"/photos/{photo.id}/image")
     assert image.status_code == 200 and image.content == data
     assert image.headers["content-type"] == "image/png"

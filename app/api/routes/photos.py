@@ -8,11 +8,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import ReaderDep, RowId, SessionDep, SettingsDep, TpsWriterDep
 from app.api.uploads import receive_upload
-from app.config import Settings
 from app.db import end_read
 from app.schemas.photos import PhotoAccepted, PhotoRead
 from app.services.photo_views import get_photo_detail, load_photo, photo_image
-from app.services.photos import IntakeLimits, enqueue_after_commit, upload_photo
+from app.services.photos import enqueue_after_commit, intake_limits, upload_photo
 from app.services.storage import PhotoStore, store_for
 
 router = APIRouter(tags=["photos"])
@@ -53,12 +52,6 @@ UPLOAD_DOC = {
 }
 
 
-def _limits(settings: Settings) -> IntakeLimits:
-    return IntakeLimits(
-        max_pixels=settings.max_image_pixels, phash_max_distance=settings.phash_max_distance
-    )
-
-
 @router.post(
     "/tps/{tps}/photos", status_code=202, response_model=PhotoAccepted, openapi_extra=UPLOAD_DOC
 )
@@ -94,7 +87,7 @@ async def post_photo(
                 staged=staged,
                 actor=principal.actor,
                 remote=principal.remote,
-                limits=_limits(settings),
+                limits=intake_limits(settings),
             )
         )
     finally:
