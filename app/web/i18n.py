@@ -260,6 +260,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "region_code": ("Kode wilayah", "Region code"),
     "first_seen": ("Pertama ditemukan", "First seen"),
     "last_seen": ("Terakhir ditemukan", "Last seen"),
+    "ev_submission": ("kiriman", "submission"),
+    "ev_photo": ("foto", "photo"),
+    "ev_dhasil_version": ("versi D.Hasil", "D.Hasil version"),
+    "ev_dhasil": ("D.Hasil", "D.Hasil"),
     **ENTRY_TEXTS,  # the entry pages (app/web/entry_texts.py)
     **PHOTO_TEXTS,  # photo upload and viewer (app/web/photo_texts.py)
 }

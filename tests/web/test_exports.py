@@ -104,7 +104,7 @@ def test_printable_report_has_recap_open_findings_with_evidence_and_signatures(
     assert "Laporan Rekapitulasi Kecamatan" in html and "KOTA PALEMBANG (1671)" in html
     assert 'id="report-totals"' in html and "DESA_VS_DHASIL" in html
     assert f'id="f{found.id}"' in html and NOTE in html and "diakui" in html
-    assert "submission #" in html  # the evidence each finding points at
+    assert "kiriman #" in html  # the evidence each finding points at
     assert html.count("Saksi paslon") == 3 and "Ketua PPK" in html
     dismissed = session.exec(
         select(Discrepancy).where(Discrepancy.kecamatan_code == KEC, Discrepancy.id != found.id)
