@@ -94,9 +94,9 @@ def test_a_ppk_uploads_from_the_tps_page_and_looks_at_the_photo(
     page = open_page("ppk")
     page.goto(f"{console.url}/tps/{tps}#upload")
     _send_two(page, REAL_PHOTOS / "ppwp-2024-hal2-photo-a.jpg", "2")
-    shot(page, "30-upload-desktop-chosen")
+    shot(page, "40-photo-upload-desktop-chosen")
     page.click("#upload button.upload-send")
-    photo_id = _check_outcome(page, "31-upload-desktop")
+    photo_id = _check_outcome(page, "41-photo-upload-desktop")
     with Session(console.engine) as session:
         photo = session.get_one(Photo, photo_id)
     assert (photo.tps_code, photo.contest_id, photo.page) == (tps, PRESIDENT, 2)
@@ -128,7 +128,7 @@ def test_a_ppk_uploads_from_the_tps_page_and_looks_at_the_photo(
     page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 30, steps=4)
     page.mouse.up()
     assert "translate(0px, 0px)" not in (stage.locator("img").get_attribute("style") or "")
-    shot(page, "32-viewer-zoomed-rotated")
+    shot(page, "42-photo-viewer-zoomed-rotated")
     stage.focus()
     stage.press("r")
     expect(stage).to_have_attribute("data-rotate", "180")
@@ -151,9 +151,9 @@ def test_a_ppk_uploads_from_the_kecamatan_page_on_a_phone(
     expect(page.locator(".upload-item .tps").first).to_contain_text(tps)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SIZES["phone"][0], f"the upload page is {width}px wide: {_too_wide(page)}"
-    shot(page, "33-upload-phone-chosen")
+    shot(page, "43-photo-upload-phone-chosen")
     page.click("#upload button.upload-send")
-    photo_id = _check_outcome(page, "34-upload-phone")
+    photo_id = _check_outcome(page, "44-photo-upload-phone")
     with Session(console.engine) as session:
         photo = session.get_one(Photo, photo_id)
     assert (photo.tps_code, photo.page) == (tps, 3)
@@ -161,5 +161,5 @@ def test_a_ppk_uploads_from_the_kecamatan_page_on_a_phone(
     expect(page.locator(f"#photo-{photo_id} .viewer-stage")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SIZES["phone"][0], f"the TPS page is {width}px wide: {_too_wide(page)}"
-    shot(page, "35-tps-photo-phone")
+    shot(page, "45-photo-tps-phone")
     assert _unexpected(page.errors) == []

@@ -141,6 +141,7 @@ def test_uploads_follow_the_api_scope_rules(
     auditor = signed_in(world.bawaslu)  # may read the TPS, may not upload
     page = auditor.get(f"/tps/{TPS_A1}")
     assert page.status_code == 200 and "data-upload" not in page.text
+    assert '/photos">' not in page.text and "upload.js" not in page.text
     assert _post(auditor, TPS_A1, make_jpeg(10)).status_code == 403
     assert auditor.get(f"/kecamatan/{KEC}/photos").status_code == 403
     assert session.exec(select(Photo).where(Photo.tps_code == TPS_A1)).all() == []
@@ -197,7 +198,9 @@ def test_a_file_over_the_limit_is_refused_as_too_big(
 
 
 def test_the_kecamatan_page_picks_among_its_own_tps(signed_in: Client, world: World) -> None:
-    page = signed_in(world.ppk).get(f"/kecamatan/{KEC}/photos")
+    client = signed_in(world.ppk)
+    assert f'href="/kecamatan/{KEC}/photos"' in client.get("/dashboard").text  # in the menu
+    page = client.get(f"/kecamatan/{KEC}/photos")
     assert page.status_code == 200
     for code in (TPS_A1, TPS_A2, TPS_B1):
         assert f'<option value="{code}">' in page.text
