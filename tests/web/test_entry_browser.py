@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from app.models import DHasilVersion, Submission, Tps
+from app.models import DHasilVersion, ReviewItem, Submission, Tps
 from tests.domain.forms import BASE
 from tests.web.console_server import Console, shot
 
@@ -120,6 +120,25 @@ def _type_dhasil(page: Page, console: Console, kecamatan: str, size: str) -> Non
     assert new.desa[desa]["suara_paslon_2"] == old.desa[desa]["suara_paslon_2"] + 2
     assert new.total["suara_paslon_1"] == old.total["suara_paslon_1"] - 2
     shot(page, f"33-{size}-dhasil-saved")
+
+
+def test_the_sheets_photo_zooms_beside_the_form(
+    console: Console, open_page: Callable[..., Page]
+) -> None:
+    with Session(console.engine) as session:
+        item = session.get_one(ReviewItem, console.review_item)  # its photo is a page 2
+    page = open_page("ppk")
+    page.goto(f"{console.url}/tps/{item.tps_code}/entry?contest={item.contest_id}")
+    stage = page.locator("#sheet-2 .viewer-stage")
+    expect(stage.locator("img")).to_be_visible()
+    assert stage.locator("img").evaluate("img => img.naturalWidth") == 360
+    assert page.locator("#sheet-1 .viewer-stage").count() == 0  # no photo of page 1
+    page.click("#sheet-2 button[data-act=zoom-in]")
+    expect(stage).to_have_attribute("data-scale", "1.25")
+    box, fields = stage.bounding_box(), page.locator("#section-IV").bounding_box()
+    assert box and fields and box["x"] > fields["x"] + fields["width"]  # beside, not below
+    shot(page, "34-desktop-entry-photo")
+    assert page.errors == []  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["desktop", "phone"])
