@@ -66,15 +66,44 @@ def _send_two(page: Page, real: Path, page_number: str) -> None:
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
 
-def _check_outcome(page: Page, name: str) -> int:
-    """The real photo's row reaches a final status by polling; the bad file's row says why."""
+# Every value the progress bars take (a <progress>'s value is its attribute).
+RECORD_PROGRESS = """() => {
+  window.__progress = [];
+  new MutationObserver((changes) => changes.forEach(
+    (c) => window.__progress.push(Number(c.target.getAttribute('value')))
+  )).observe(document.querySelector('.upload-list'),
+             {attributes: true, subtree: true, attributeFilter: ['value']});
+}"""
+
+
+def _send_slowly(page: Page, console: Console) -> None:
+    """Send over a throttled uplink (about 2 MB/s, so the bar moves) with the reading held
+    queued, recording the progress bars."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    conditions = {"offline": False, "latency": 20, "downloadThroughput": -1}
+    cdp.send("Network.emulateNetworkConditions", conditions | {"uploadThroughput": 2_000_000})
+    page.evaluate(RECORD_PROGRESS)
+    console.jobs.pause()
+    page.click("#upload button.upload-send")
+
+
+def _check_outcome(page: Page, console: Console, name: str) -> int:
+    """The bar moved; the real photo's row shows it queued, then (the reading released) its
+    final status by polling, no reload; the bad file's row says why."""
     real, bad = page.locator(".upload-item").nth(0), page.locator(".upload-item").nth(1)
-    expect(bad.locator(".upload-refused")).to_contain_text("Bukan foto")
-    expect(bad).to_have_attribute("data-state", "refused")
-    status = real.locator(".photo-status")
-    expect(status).to_be_visible()
-    assert real.locator("progress").evaluate("p => p.value") == 100
-    shot(page, f"{name}-sent")
+    try:
+        expect(bad.locator(".upload-refused")).to_contain_text("Bukan foto")
+        expect(bad).to_have_attribute("data-state", "refused")
+        status = real.locator(".photo-status")
+        expect(status).to_have_attribute("data-status", "queued")
+        expect(status).to_contain_text("menunggu dibaca")
+        assert real.locator("progress").evaluate("p => p.value") == 100
+        seen = page.evaluate("window.__progress")
+        assert any(0 < v < 100 for v in seen), f"no progress between 0 and 100: {seen}"
+        shot(page, f"{name}-queued")
+    finally:
+        console.jobs.resume()
     page.wait_for_function(
         "(final) => final.includes(document.querySelector('.upload-item .photo-status')"
         "?.dataset.status)",
@@ -95,8 +124,8 @@ def test_a_ppk_uploads_from_the_tps_page_and_looks_at_the_photo(
     page.goto(f"{console.url}/tps/{tps}#upload")
     _send_two(page, REAL_PHOTOS / "ppwp-2024-hal2-photo-a.jpg", "2")
     shot(page, "40-photo-upload-desktop-chosen")
-    page.click("#upload button.upload-send")
-    photo_id = _check_outcome(page, "41-photo-upload-desktop")
+    _send_slowly(page, console)
+    photo_id = _check_outcome(page, console, "41-photo-upload-desktop")
     with Session(console.engine) as session:
         photo = session.get_one(Photo, photo_id)
     assert (photo.tps_code, photo.contest_id, photo.page) == (tps, PRESIDENT, 2)
@@ -152,8 +181,8 @@ def test_a_ppk_uploads_from_the_kecamatan_page_on_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SIZES["phone"][0], f"the upload page is {width}px wide: {_too_wide(page)}"
     shot(page, "43-photo-upload-phone-chosen")
-    page.click("#upload button.upload-send")
-    photo_id = _check_outcome(page, "44-photo-upload-phone")
+    _send_slowly(page, console)
+    photo_id = _check_outcome(page, console, "44-photo-upload-phone")
     with Session(console.engine) as session:
         photo = session.get_one(Photo, photo_id)
     assert (photo.tps_code, photo.page) == (tps, 3)
