@@ -25,6 +25,15 @@ pytestmark = pytest.mark.browser
 
 FINAL = ("read", "needs_review", "unreadable", "failed")
 NOT_A_PHOTO = {"name": "bukan-foto.jpg", "mimeType": "image/jpeg", "buffer": b"catatan saja\n"}
+# A file dropped onto the drop zone, as a browser's drag and drop delivers it.
+DROP = """(name) => {
+  const data = new DataTransfer();
+  data.items.add(new File(['catatan saja\\n'], name, {type: 'image/jpeg'}));
+  const zone = document.querySelector('#upload [data-dropzone]');
+  const init = {dataTransfer: data, bubbles: true, cancelable: true};
+  zone.dispatchEvent(new DragEvent('dragover', init));
+  zone.dispatchEvent(new DragEvent('drop', init));
+}"""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -55,12 +64,16 @@ def _tps(console: Console, index: int) -> str:
         return list(session.exec(stmt))[index]
 
 
-def _send_two(page: Page, real: Path, page_number: str) -> None:
+def _send_two(page: Page, real: Path, page_number: str, *, drop_bad: bool = False) -> None:
     """Choose the contest and page, add the real photo and the bad file, send."""
     page.select_option("#upload select.upload-contest", PRESIDENT)
     page.select_option("#upload select.upload-page", page_number)
     photo = {"name": real.name, "mimeType": "image/jpeg", "buffer": real.read_bytes()}
-    page.set_input_files("#upload input.upload-files", [photo, NOT_A_PHOTO])
+    if drop_bad:  # the photo from the file chooser, the bad file dragged onto the box
+        page.set_input_files("#upload input.upload-files", [photo])
+        page.evaluate(DROP, NOT_A_PHOTO["name"])
+    else:
+        page.set_input_files("#upload input.upload-files", [photo, NOT_A_PHOTO])
     expect(page.locator(".upload-item")).to_have_count(2)
     expect(page.locator(".upload-item select.contest").first).to_have_value(PRESIDENT)
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
@@ -122,7 +135,7 @@ def test_a_ppk_uploads_from_the_tps_page_and_looks_at_the_photo(
     tps = _tps(console, 1)
     page = open_page("ppk")
     page.goto(f"{console.url}/tps/{tps}#upload")
-    _send_two(page, REAL_PHOTOS / "ppwp-2024-hal2-photo-a.jpg", "2")
+    _send_two(page, REAL_PHOTOS / "ppwp-2024-hal2-photo-a.jpg", "2", drop_bad=True)
     shot(page, "40-photo-upload-desktop-chosen")
     _send_slowly(page, console)
     photo_id = _check_outcome(page, console, "41-photo-upload-desktop")
