@@ -10,6 +10,7 @@ from app.domain.intake import MAX_RECAP_VALUE
 ENTRY_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "entry_link": ("Isi / koreksi C.Hasil", "Enter / correct C.Hasil"),
     "entry_title": ("Isi C.Hasil", "Enter C.Hasil"),
+    "entry_correct_this": ("koreksi", "correct"),
     "entry_title_correct": ("Koreksi C.Hasil", "Correct C.Hasil"),
     "entry_help": (
         "Ketik angka persis seperti tertulis di formulir. Jumlah diperiksa saat Anda mengetik; "

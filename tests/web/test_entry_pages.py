@@ -152,6 +152,8 @@ def test_a_correction_must_say_why_and_then_replaces_the_submission_it_names(
 ) -> None:
     client = signed_in(world.ppk)
     target = _ppk_submission(session, TPS_A1)
+    link = f'href="/tps/{TPS_A1}/entry?contest={GUB}&amp;corrects={target.id}"'
+    assert link in client.get(f"/tps/{TPS_A1}").text  # beside the submission on the TPS page
     page = client.get(f"/tps/{TPS_A1}/entry?contest={GUB}&corrects={target.id}")
     assert f'name="corrects" value="{target.id}"' in page.text
     assert 'name="v_suara_paslon_1" id="f-v_suara_paslon_1" value="150"' in page.text  # accepted
