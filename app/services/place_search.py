@@ -3,9 +3,9 @@ one region code a filter needs.
 
 Names are matched case- and accent-insensitively as substrings: the query is folded (accents
 dropped, lower case) and compared with `lower(name)`; Kemendagri's names are plain ASCII capitals,
-so folding the query is enough. A substring match cannot use a B-tree index: each level is one
-bounded scan of the region table (about 91,000 rows for the nation) with a LIMIT, a few
-milliseconds to tens of milliseconds (docs/benchmarks.md). Codes are prefix ranges on primary keys.
+so folding the query is enough. A substring match cannot use a B-tree index: a search is one
+scan of the region table (about 91,000 rows for the nation), ranked per level and cut at
+PER_LEVEL + 1 rows a level (docs/benchmarks.md, "Search"). Codes are prefix ranges on keys.
 """
 
 import unicodedata
@@ -103,19 +103,35 @@ def _with_parents(session: Session, found: list[tuple[str, str, str]]) -> list[P
 
 
 def _regions_named(
-    session: Session, folded: str, level: str, prefixes: tuple[str, ...] | None, limit: int
-) -> list[tuple[str, str, str]]:
-    stmt = (
-        select(Region.code, Region.level, Region.name)
+    session: Session, folded: str, prefixes: tuple[str, ...] | None, limit: int
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Regions whose name contains the text, at most `limit` per level: one scan of the region
+    table, the shortest names (the closest matches) first in each level."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(Region.level),
+            order_by=(func.length(col(Region.name)), col(Region.name), col(Region.code)),
+        )
+        .label("rank")
+    )
+    matches = (
+        select(col(Region.code), col(Region.level), col(Region.name), rank)
         .where(
-            col(Region.level) == level,
             func.lower(col(Region.name)).like(_like_pattern(folded), escape="\\"),
             *_scope_clause(col(Region.code), prefixes),
         )
-        .order_by(func.length(col(Region.name)), col(Region.name), col(Region.code))
-        .limit(limit)
+        .subquery()
     )
-    return [(c, lv, n) for c, lv, n in session.exec(stmt)]
+    stmt = (
+        select(matches.c.code, matches.c.level, matches.c.name)
+        .where(matches.c.rank <= limit)
+        .order_by(matches.c.level, matches.c.rank)
+    )
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for code, level, name in session.execute(stmt):
+        found.setdefault(level, []).append((code, level, name))
+    return found
 
 
 def _by_code(
@@ -152,10 +168,7 @@ def search_places(
     if query.isascii() and query.isdigit():
         rows = _by_code(session, query, prefixes, PER_LEVEL + 1)
     elif len(folded) >= MIN_NAME_LENGTH:
-        rows = {
-            level: _regions_named(session, folded, level, prefixes, PER_LEVEL + 1)
-            for level in LEVELS[:-1]
-        }
+        rows = _regions_named(session, folded, prefixes, PER_LEVEL + 1)
     else:
         return result
     for level in LEVELS:
