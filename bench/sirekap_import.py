@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -72,12 +73,17 @@ def dump(total: int) -> Path:
     return path
 
 
-def timed(url: str, *args: str) -> tuple[float, int, str]:
-    """Seconds, exit status and output of one `rekap ...` process, start-up included."""
+def timed(url: str, *args: str) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the process and its reading processes, not the database
+    server's), exit status and output of one `rekap ...` process, start-up included."""
     env = {**os.environ, "REKAP_DATABASE_URL": url, "REKAP_LOG_LEVEL": "WARNING"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([REKAP, *args], env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done.returncode, (done.stdout + done.stderr).strip()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, done.returncode, (done.stdout + done.stderr).strip()
 
 
 def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
@@ -91,12 +97,13 @@ def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
     try:
         upgrade_database(url=url)
         load_before = os.getloadavg()
-        seconds, status, said = timed(url, "import", "sirekap", "--no-recheck", str(path))
+        seconds, cpu, status, said = timed(url, "import", "sirekap", "--no-recheck", str(path))
         out: dict[str, Any] = {
             "backend": backend,
             "records": total,
             "dump_mb": round(path.stat().st_size / 1e6, 1),
             "import_s": round(seconds, 1),
+            "import_cpu_s": round(cpu, 1),
             "records_per_s": round(total / seconds) if status == 0 else None,
             "exit": status,
             "said": said.splitlines()[-3:],
@@ -105,8 +112,9 @@ def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
             "machine": machine(),
         }
         if recheck and status == 0:
-            seconds, status, said = timed(url, "recheck")
-            out |= {"recheck_s": round(seconds, 1), "recheck_said": said.splitlines()[-1:]}
+            seconds, cpu, status, said = timed(url, "recheck")
+            out |= {"recheck_s": round(seconds, 1), "recheck_cpu_s": round(cpu, 1),
+                    "recheck_exit": status, "recheck_said": said.splitlines()[-1:]}  # fmt: skip
     finally:
         drop_database(url.replace("postgresql+psycopg://", "postgresql://", 1))
     return out

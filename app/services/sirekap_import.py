@@ -9,13 +9,17 @@ of kecamatan that each commit (an interrupted recheck is finished by `rekap rech
 
 import hashlib
 import json
+import multiprocessing
+import os
 import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -69,22 +73,28 @@ class SirekapReport:
     breaches: Counter[str] = field(default_factory=Counter)
 
 
-def _names(path: Path) -> tuple[list[str], Callable[[str], bytes], str]:
-    """The record names under path, a reader of one, and the prefix naming them in errors."""
+def _names(path: Path) -> tuple[list[str], str]:
+    """The record names under path (in order) and the prefix naming them in errors."""
     if path.is_dir():
-        files = {str(p.relative_to(path)): p for p in sorted(path.rglob("*.json"))}
-        return list(files), lambda name: files[name].read_bytes(), f"{path}/"
+        return [str(p.relative_to(path)) for p in sorted(path.rglob("*.json"))], f"{path}/"
     if path.is_file() and zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        names = [
-            n
-            for n in sorted(archive.namelist())
-            if n.endswith(".json") and not n.startswith("__MACOSX")
-        ]
-        return names, _member_reader(path, archive), f"{path}:"
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(archive.namelist())
+        return [n for n in names if n.endswith(".json") and not n.startswith("__MACOSX")], (
+            f"{path}:"
+        )
     if path.is_file():
-        return [path.name], lambda _name: path.read_bytes(), f"{path.parent}/"
+        return [path.name], f"{path.parent}/"
     raise InvalidInput(f"{path}: no such file or folder", fields={"path": "not found"})
+
+
+def _reader(path: Path) -> Callable[[str], bytes]:
+    """Reads one record by its name from _names."""
+    if path.is_dir():
+        return lambda name: (path / name).read_bytes()
+    if zipfile.is_zipfile(path):
+        return _member_reader(path, zipfile.ZipFile(path))
+    return lambda _name: path.read_bytes()
 
 
 def _member_reader(path: Path, archive: zipfile.ZipFile) -> Callable[[str], bytes]:
@@ -117,7 +127,8 @@ def _member_reader(path: Path, archive: zipfile.ZipFile) -> Callable[[str], byte
 
 def iter_files(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of every .json record in a file, a folder (recursively) or a zip."""
-    names, read, _prefix = _names(path)
+    names, _prefix = _names(path)
+    read = _reader(path)
     for name in names:
         yield name, read(name)
 
@@ -158,27 +169,82 @@ def read_record(where: str, raw: bytes, paslon: dict[str, int]) -> tuple[str, Si
         raise InvalidInput(f"{where}: {exc}", fields={exc.key: "not a count"}) from exc
 
 
+Read = tuple[str, str, SirekapRecord | None]  # where, TPS code, record (None: not digitised)
+PARALLEL_FROM = 20_000  # records: below this, one process reads them all
+CHUNK = 5_000
+
+
+def read_slice(
+    path: str, names: list[str], prefix: str, paslon: dict[str, int]
+) -> tuple[list[Read], tuple[str, dict[str, str]] | None]:
+    """Read and check a slice of the records (in a worker process for a large dump): what was
+    read, and the first error as (detail, fields), after which the slice stops."""
+    read = _reader(Path(path))
+    out: list[Read] = []
+    for name in names:
+        where = prefix + name
+        try:
+            code, record = read_record(where, read(name), paslon)
+        except InvalidInput as exc:
+            return out, (exc.detail, exc.fields or {})
+        out.append((where, code, record))
+    return out, None
+
+
+def _slices(path: Path, names: list[str], prefix: str, paslon: dict[str, int]) -> Generator[Any]:
+    """read_slice over CHUNK-name slices in file order: in this process for a small input, in a
+    pool of spawned processes (one per core, at most 4) for a national dump."""
+    parts = [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+    workers = min(4, os.cpu_count() or 1)
+    if len(names) < PARALLEL_FROM or workers < 2:
+        for part in parts:
+            yield read_slice(str(path), part, prefix, paslon)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding connections
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
+        yield from pool.map(read_slice, repeat(str(path)), parts, repeat(prefix), repeat(paslon))
+    finally:
+        pool.shutdown(cancel_futures=True)  # a bad record: the slices after it are not read
+
+
 def _parse(
     path: Path, report: SirekapReport, paslon: dict[str, int], progress: Progress | None
 ) -> dict[str, SirekapRecord]:
-    names, read, prefix = _names(path)
+    names, prefix = _names(path)
     records: dict[str, SirekapRecord] = {}
     seen: dict[str, str] = {}
-    for i, name in enumerate(names, start=1):
-        report.files += 1
-        where = prefix + name
-        code, record = read_record(where, read(name), paslon)
-        if code in seen:
-            raise InvalidInput(f"{where}: TPS {code} already read from {seen[code]}",
-                               fields={"file": "duplicate TPS"})  # fmt: skip
-        seen[code] = where
-        if record is None or not record.values:
-            report.not_digitised += 1
-        else:
-            records[code] = record
-        if progress is not None and (i % 2000 == 0 or i == len(names)):
-            progress("read", i, len(names))
+    slices = _slices(path, names, prefix, paslon)
+    try:
+        _collect(slices, report, records, seen, progress, len(names))
+    finally:
+        slices.close()
     return records
+
+
+def _collect(
+    slices: Iterator[Any],
+    report: SirekapReport,
+    records: dict[str, SirekapRecord],
+    seen: dict[str, str],
+    progress: Progress | None,
+    total: int,
+) -> None:
+    for read, error in slices:
+        for where, code, record in read:
+            report.files += 1
+            if code in seen:
+                raise InvalidInput(f"{where}: TPS {code} already read from {seen[code]}",
+                                   fields={"file": "duplicate TPS"})  # fmt: skip
+            seen[code] = where
+            if record is None or not record.values:
+                report.not_digitised += 1
+            else:
+                records[code] = record
+        if error is not None:
+            raise InvalidInput(error[0], fields=error[1])
+        if progress is not None:
+            progress("read", report.files, total)
 
 
 def _placeholder_regions(session: Session, codes: list[str]) -> list[tuple[str, str, str, Any]]:

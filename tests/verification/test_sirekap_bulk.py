@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from app import db as app_db
 from app.cli import app as rekap
-from app.errors import ExitCode
+from app.errors import ExitCode, InvalidInput
 from app.models import Contest, Region, Submission, Tps
-from app.services import bulk
-from app.services.sirekap_import import import_sirekap
+from app.services import bulk, sirekap_import
+from app.services.sirekap_import import import_sirekap, store_records
 
 RECORDS = 2_500
 LIMIT = 300  # parameters per statement in this test (PostgreSQL's own limit is 65,535)
@@ -154,3 +154,18 @@ def test_the_command_shows_progress_and_the_breaches(cli_session: Session, tmp_p
     assert result.exit_code == 0, result.output
     assert "files: 30, imported: 30" in result.output and "PASLON_SUM: 1" in result.output
     assert "writing rows" in result.output or "recheck" in result.output  # the progress bar
+
+
+def test_a_large_dump_is_read_by_several_processes_with_the_same_result_and_errors(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sirekap_import, "PARALLEL_FROM", 10)  # 60 records: the pool's path
+    monkeypatch.setattr(sirekap_import, "CHUNK", 7)
+    codes = _codes(60)
+    records: dict[str, object] = {f"{c}.json": _record(i) for i, c in enumerate(codes)}
+    report = store_records(session=session, path=_dump(tmp_path / "ok.zip", records))
+    assert (report.files, report.imported, report.tps_codes) == (60, 60, codes)
+    records[f"{codes[45]}.json"] = {"chart": {"100027": 1.5}}
+    records[f"{codes[52]}.json"] = "{"  # a later bad record: the first one in order is named
+    with pytest.raises(InvalidInput, match=rf"{codes[45]}\.json: chart\.100027: 1\.5 is not"):
+        store_records(session=session, path=_dump(tmp_path / "bad.zip", records))
