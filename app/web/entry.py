@@ -40,9 +40,14 @@ FIELD_PREFIX = "v_"  # an input's name: v_<field>
 SOURCES = ("ppk", "plenary")
 
 
+# A D.Hasil sends one input per desa and field: 36 fields x (the most desa a kecamatan has, well
+# under 250, + the total) stays far below this, and its bytes below max_request_bytes.
+MAX_FORM_FIELDS = 10_000
+
+
 async def posted_form(request: Request) -> dict[str, str]:
     """The posted form's text fields (the value inputs are named per contest)."""
-    form = await request.form()
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 

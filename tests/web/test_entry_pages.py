@@ -14,6 +14,7 @@ from app.models import AuditRecord, DHasilVersion, Photo, Submission
 from app.models import auth as audit_tables
 from app.web.flash import FLASH_COOKIE
 from tests.domain.forms import BASE
+from tests.factories import add_regions
 from tests.web.conftest import (
     DESA_A,
     DESA_B,
@@ -333,3 +334,21 @@ def test_the_entry_pages_read_in_indonesian(
         if found:
             problems[name] = found
     assert problems == {}
+
+
+def test_a_kecamatan_with_many_desa_is_saved_whole(
+    signed_in: SignedIn, world: World, session: Session
+) -> None:
+    many = [f"{KEC2}{2000 + n}" for n in range(40)]  # 41 columns x 30 fields: over 1,000 inputs
+    add_regions(session, many)
+    session.commit()
+    client = signed_in(world.admin)
+    data = {"csrf_token": csrf(client), "contest": GUB, "version": "0"}
+    for desa in [DESA_OTHER, *many]:
+        data |= {f"d_{desa}_{name}": str(value) for name, value in BASE.items()}
+    data |= {f"t_{name}": str(41 * value) for name, value in BASE.items()}
+    assert len(data) > 1000
+    saved = client.post(f"/recap/{KEC2}/entry", data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:500]
+    version = session.exec(select(DHasilVersion).where(DHasilVersion.kecamatan_code == KEC2)).one()
+    assert len(version.desa) == 41 and version.total["suara_sah"] == 41 * BASE["suara_sah"]
