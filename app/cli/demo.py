@@ -55,7 +55,11 @@ def register(app: typer.Typer) -> None:
 
             stats = recheck_all(session=session, progress=rechecked)
         elapsed = time.perf_counter() - started
-        shots = _read_demo_photos(dataset, photos, columns) if photos else None
+        try:
+            shots = _read_demo_photos(dataset, photos, columns) if photos else None
+        except Exception as exc:  # the demo's data is committed: serve it without photos
+            shots = None
+            typer.echo(f"demo photos skipped ({type(exc).__name__}: {exc})", err=True)
         typer.echo(
             f"demo loaded in {elapsed:.1f} s: {len(dataset.kecamatan)} kecamatan, "
             f"{sum(len(d.forms) for d in dataset.kecamatan.values())} TPS, "
