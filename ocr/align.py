@@ -55,12 +55,28 @@ class Fit:
 
 
 def warp(gray: Gray, image_to_template: Matrix, page: PageTemplate) -> Gray:
-    """The photo warped onto the template page (template px, white outside the photo)."""
-    size = (int(round(page.width)), int(round(page.height)))
-    warped = cv2.warpPerspective(
-        gray, image_to_template, size, flags=cv2.INTER_LINEAR, borderValue=255
+    """The photo warped onto the template page (template px, white elsewhere), only over the
+    fields' boxes and the widest frame search around them (the rest is never looked at)."""
+    width, height = int(round(page.width)), int(round(page.height))
+    canvas = np.full((height, width), 255, np.uint8)
+    boxes = [b for f in page.fields for b in f.boxes]
+    if not boxes:
+        return canvas
+    reach = ROUGH_SEARCH + 2 * FRAME + 8
+    x0 = max(0, int(min(b.x for b in boxes)) - reach)
+    y0 = max(0, int(min(b.y for b in boxes)) - reach)
+    x1 = min(width, int(max(b.x + b.w for b in boxes)) + reach)
+    y1 = min(height, int(max(b.y + b.h for b in boxes)) + reach)
+    shift = np.asarray([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    part = cv2.warpPerspective(
+        gray,
+        shift @ image_to_template,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderValue=255,
     )
-    return np.asarray(warped, dtype=np.uint8)
+    canvas[y0:y1, x0:x1] = part
+    return canvas
 
 
 def _project(matrix: Matrix, pts: Points) -> Points:
@@ -145,14 +161,17 @@ def refine(
     already places every field is kept as it is (the frames confirm it); a `rough` seed (the
     tag alone) has its frames searched wider in the first round."""
     matrix = np.asarray(seed, np.float64)
-    before = quality(warp(gray, matrix, page), page)
+    first = ROUGH_SEARCH if rough else FIELD_SEARCH
+    found = found_boxes(warp(gray, matrix, page), page, first)
+    before = _quality(found, page)
     if not rough and before[0] == 1.0 and before[1] <= CLOSE_PX:
         return Fit(matrix, 1.0, float("nan"), 0, 0)
+    if not rough and before[0] < 1.0:  # fields out of reach: look for them wider first
+        found = found_boxes(warp(gray, matrix, page), page, ROUGH_SEARCH)
     rounds = 0
     kept_rms, kept_boxes = float("nan"), 0
-    for k in range(ROUNDS):
-        search = ROUGH_SEARCH if rough and k == 0 else FIELD_SEARCH
-        seen, want, _ = found_boxes(warp(gray, matrix, page), page, search)
+    for _ in range(ROUNDS):
+        seen, want, _ = found
         if len(seen) < MIN_BOXES:
             break
         photo = _project(np.asarray(np.linalg.inv(matrix), np.float64), seen)
@@ -170,9 +189,10 @@ def refine(
         moved = np.linalg.norm(_project(new, photo) - _project(matrix, photo), axis=1)
         matrix = new
         rounds += 1
+        found = found_boxes(warp(gray, matrix, page), page)
         if float(np.max(moved)) < STILL_PX:
             break
-    after = quality(warp(gray, matrix, page), page)
+    after = _quality(found, page) if rounds else before
     if not rough and (before[0], -before[1]) >= (after[0], -after[1]):
         return Fit(np.asarray(seed, np.float64), before[0], float("nan"), 0, 0)
     return Fit(matrix, after[0], kept_rms, kept_boxes, rounds)
@@ -185,9 +205,13 @@ def quality(rectified: Gray, page: PageTemplate) -> tuple[float, float]:
     found box from its place (inf when none is found). A page that is not flat leaves a field
     20 px off a good homography (the per-field search of `cells` follows it); a registration a
     box or more off finds no frames there."""
+    return _quality(found_boxes(rectified, page), page)
+
+
+def _quality(found: tuple[Points, Points, list[int]], page: PageTemplate) -> tuple[float, float]:
     if not page.fields:
         return 0.0, float("inf")
-    seen, want, owner = found_boxes(rectified, page)
+    seen, want, owner = found
     counts = np.bincount(np.asarray(owner, np.int64), minlength=len(page.fields))
     far = float(np.max(np.linalg.norm(seen - want, axis=1))) if len(seen) else float("inf")
     return float(np.mean(counts >= PLACED_BOXES)), far

@@ -25,6 +25,7 @@ FIELD_SEARCH = 26  # template px each way, for a field's three frames together
 BOX_SEARCH = 4  # then for each box alone
 BOX_RESCUE = 12  # each way, for a box whose own frame lines are not at the field's offset
 EDGE_MIN = 12.0  # gray levels: a frame line fainter than this is not found (see frame_edges)
+PAPER_LEVEL = 200.0  # frame ink is measured as if the local paper were this bright
 SEARCH = FIELD_SEARCH
 CLEAR_FRAME = 1.3  # frame clarity above which the best match is trusted wherever it is
 PRIOR_SIGMA = 10.0  # px: below it, how far from the registration a frame may pull a field
@@ -100,8 +101,9 @@ def frames_offset(
 
 
 def frame_edges(gray: Gray, box: Box, offset: tuple[int, int]) -> float:
-    """Ink (gray levels over the local paper) of the faintest of the box's four frame lines at
-    `offset`: per line, the median along its middle of the darkest pixel across it. About 0 on
+    """Ink (gray levels under the local paper, scaled to a paper of PAPER_LEVEL) of the faintest
+    of the box's four frame lines at `offset`: per line, the median along its middle of the
+    darkest pixel across it. About 0 on
     bare paper, tens and more on a printed frame (a hand-written stroke crossing it is one short
     run, which the median ignores)."""
     margin = FRAME + EDGE_REACH + 1
@@ -111,7 +113,11 @@ def frame_edges(gray: Gray, box: Box, offset: tuple[int, int]) -> float:
         return 0.0
     if y0 + h + 2 * margin > gray.shape[0]:
         return 0.0
-    ink = ink_image(gray[y0 : y0 + h + 2 * margin, x0 : x0 + w + 2 * margin])
+    patch = gray[y0 : y0 + h + 2 * margin, x0 : x0 + w + 2 * margin]
+    # In gray levels of a paper at PAPER_LEVEL: a dim photo (low light, a shadow) has fainter
+    # frames in absolute levels, as much fainter as its paper is darker.
+    paper = float(np.median(patch))  # mostly paper: the frame and a digit are thin
+    ink = ink_image(patch) * (PAPER_LEVEL / max(paper, 32.0))
     # The frame's centre lines (see _outline), in the region's coordinates.
     left, top = margin - FRAME // 2 - 1, margin - FRAME // 2 - 1
     right, bottom = margin + w + FRAME // 2 + 1, margin + h + FRAME // 2 + 1

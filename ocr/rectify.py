@@ -89,7 +89,7 @@ def refine_registration(gray: Gray, page: PageTemplate, seeds: list[Seed]) -> Re
         found = Registration(
             fit.image_to_template, method, seed.markers_found, rms, fit.placed, True
         )
-        if seed.method == ROUGH_SEED and fit.placed < PLACED_SEED:
+        if seed.method == ROUGH_SEED and (fit.placed < PLACED_SEED or not fit.rounds):
             continue  # the tag alone places nothing far from it: not a registration
         if best is None or found.placed > best.placed:
             best = found

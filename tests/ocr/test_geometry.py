@@ -175,3 +175,13 @@ def test_decode_applies_exif_orientation_and_bounds_the_size() -> None:
         decode_image(b"not an image")
     with pytest.raises(Unreadable):
         decode_image(cv2.imencode(".png", np.zeros((50, 50), np.uint8))[1].tobytes())
+
+
+def test_frame_lines_are_found_in_low_light() -> None:
+    # A faint print (frames 77 levels under the paper) photographed in a dim room (12% of the
+    # light): the frame lines are 9 levels under a paper at 31, yet as clear as ever relative to it.
+    faint = 255 - (255 - draw_page(PAGE2).astype(np.float32)) * 0.3
+    dim = np.asarray(np.round(faint * 0.12), np.uint8)
+    box = PAGE2.fields[0].boxes[1]
+    assert frame_edges(dim, box, (0, 0)) >= EDGE_MIN
+    assert frame_edges(dim, box, (0, int(box.h) + 12)) < EDGE_MIN  # bare paper below it
