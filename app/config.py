@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     ocr_requeue_after_seconds: int = 600  # a queued job not started by then lost its enqueue
     ocr_fake_seconds: float = 3.0  # how long the fake-slow reader takes (tests)
     demo_seed: int = 20241127
+    # The audit chainer (README "Audit trail"): how often `rekap worker` links the outbox into the
+    # chain, how many entries a transaction, and how old an unchained entry may get before
+    # `rekap audit verify` fails.
+    audit_chain_poll: float = Field(default=0.5, gt=0, le=60)
+    audit_chain_batch: int = Field(default=1000, ge=1, le=10_000)
+    audit_outbox_max_age: float = Field(default=300.0, gt=0)
     _signing_secret: str | None = PrivateAttr(default=None)
 
     @field_validator("trusted_proxies", mode="before")

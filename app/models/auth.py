@@ -55,3 +55,25 @@ class AuditRecord(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+class AuditOutbox(SQLModel, table=True):
+    """A write's audit entry, made in the write's own transaction and waiting to be chained.
+
+    The chainer (app/services/audit_chainer.py) turns rows into `audit_record`s in id order and
+    deletes them in the same transaction, so a write's entry is always in exactly one of the two
+    tables. `content_hash` is computed when the write is made (the row as then stored)."""
+
+    __tablename__ = "audit_outbox"
+    # SQLite: ids never reused after the chainer empties the table (outbox ids stay unique).
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=60)
+    entity_id: str = Field(max_length=120)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    remote: str | None = Field(default=None, max_length=100)
+    content_hash: str | None = Field(default=None, max_length=64)

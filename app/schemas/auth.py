@@ -21,6 +21,9 @@ class CheckpointRead(BaseModel):
     head_hash: str
     count: int
     at: datetime | None
+    # Writes recorded in the audit outbox but not chained yet: not covered by head_hash; they
+    # are chained within about a second while a worker runs (README "Audit trail").
+    pending: int
 
 
 class UserCreate(BaseModel):

@@ -10,15 +10,19 @@ change ...): in the service that makes the change, after the rows are added and 
 
 `actor` is `principal.actor` ("user:alice", "device:k_1a2b3c4d", "cli:root"), `remote` is
 `principal.remote` (the client address) — both from the `PrincipalDep` of app/api/deps.py. The
-record is part of the request's transaction, so it commits or rolls back with the write itself.
-Use `<entity>.<verb>` actions: submission.create, photo.upload, dhasil.put, review.create,
-discrepancy.status, user.create, user.disable, key.create, key.revoke.
+entry goes to the audit outbox in the request's transaction, so it commits or rolls back with the
+write itself; the chainer (app/services/audit_chainer.py, run by `rekap worker` and `rekap audit
+chain`) links it into the chain shortly after. Use `<entity>.<verb>` actions: submission.create,
+photo.upload, dhasil.put, review.create, discrepancy.status, user.create, user.disable,
+key.create, key.revoke.
 
 hash = sha256(prev_hash + canonical JSON of {seq, at, actor, action, entity, entity_id, payload,
-remote, content_hash}); the first record's prev_hash is 64 zeros. `content_hash` commits the record
-to the stored row it records (app/domain/audit_content.py lists the covered actions; a
-discrepancy.status payload carries `event_id`, a review.entry payload `entry_id`).
-`verify_audit` (app/services/audit_verify.py) recomputes both from the rows as they are now.
+remote, content_hash}); the first record's prev_hash is 64 zeros; `at` is the time of the write.
+`content_hash` commits the record to the stored row it records, computed here, when the write is
+made (app/domain/audit_content.py lists the covered actions; a discrepancy.status payload carries
+`event_id`, a review.entry payload `entry_id`): a row changed before the entry is chained is
+caught by verify like any later change. `verify_audit` (app/services/audit_verify.py) recomputes
+both from the rows as they are now.
 """
 
 import json
@@ -26,12 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models.auth import AuditRecord
 from app.models.evidence import utcnow
 from app.services.audit_coverage import hash_for_write
+from app.services.audit_outbox import add_entry, outbox_summary
 from app.services.audit_records import GENESIS_HASH, ChainFault, canonical_json, record_hash
 from app.services.audit_verify import AuditReport, verify_audit
 
@@ -49,9 +54,6 @@ __all__ = [
     "verify_chain",
 ]
 
-# Arbitrary lock key: serialises appenders on PostgreSQL so two transactions never fork the chain.
-_PG_AUDIT_LOCK = 5_050_521
-
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -60,6 +62,7 @@ class Checkpoint:
     head_hash: str
     count: int
     at: datetime | None
+    pending: int = 0  # writes in the outbox, not chained yet (so not covered by head_hash)
 
 
 def _head(session: Session) -> AuditRecord | None:
@@ -77,48 +80,41 @@ def append_audit(
     payload: dict[str, Any] | None = None,
     remote: str | None = None,
     content_hash: str | None = None,
-) -> AuditRecord:
-    """Append one record to the chain in the caller's transaction (flushes, never commits).
+) -> int:
+    """Record one write in the caller's transaction (never commits); the outbox entry's id.
 
     `content_hash` commits the record to the entity it records; left out, it is computed from the
-    stored row of a covered action (app/domain/audit_content.py) after a flush."""
+    stored row of a covered action (app/domain/audit_content.py) after a flush. No lock is
+    shared with other writers: the entry is chained later, in id order."""
     # Round-trip through JSON so what is hashed is exactly what the database gives back.
     stored_payload = json.loads(json.dumps(payload or {}, default=str))
     if content_hash is None:
         content_hash = hash_for_write(
             session, action=action, entity_id=str(entity_id), payload=stored_payload
         )
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    head = _head(session)
-    record = AuditRecord(
-        seq=(head.seq + 1) if head else 1,
-        at=utcnow(),
-        actor=actor[:120],
-        action=action[:60],
-        entity=entity[:60],
-        entity_id=str(entity_id)[:120],
-        payload=stored_payload,
-        remote=remote[:100] if remote else None,
-        content_hash=content_hash,
-        prev_hash=head.hash if head else GENESIS_HASH,
-        hash="",
-    )
-    record.hash = record_hash(record)
-    session.add(record)
-    session.flush()
-    return record
+    values = {
+        "at": utcnow(),
+        "actor": actor[:120],
+        "action": action[:60],
+        "entity": entity[:60],
+        "entity_id": str(entity_id)[:120],
+        "payload": stored_payload,
+        "remote": remote[:100] if remote else None,
+        "content_hash": content_hash,
+    }
+    return add_entry(session, values)
 
 
 def get_checkpoint(*, session: Session) -> Checkpoint:
-    """The head hash, the number of records and the time of the last one."""
+    """The head hash, the number of records, the time of the last one and how many writes wait
+    in the outbox."""
     head = _head(session)
     count = session.exec(select(func.count()).select_from(AuditRecord)).one()
+    pending = outbox_summary(session).count
     if head is None:
-        return Checkpoint(head_hash=GENESIS_HASH, count=0, at=None)
+        return Checkpoint(head_hash=GENESIS_HASH, count=0, at=None, pending=pending)
     at = head.at if head.at.tzinfo else head.at.replace(tzinfo=UTC)
-    return Checkpoint(head_hash=head.hash, count=int(count), at=at)
+    return Checkpoint(head_hash=head.hash, count=int(count), at=at, pending=pending)
 
 
 def verify_chain(*, session: Session) -> ChainFault | None:

@@ -24,9 +24,10 @@ from app.services.audit import (
 from app.services.auth import create_device_key, create_user, disable_user, revoke_device_key
 from app.services.migrations import upgrade_database
 from tests.auth.conftest import seed_regions
+from tests.chaining import chain_committed, chain_now
 
 
-def _append(session: Session, n: int) -> list[AuditRecord]:
+def _write(session: Session, n: int) -> list[int]:
     return [
         append_audit(
             session=session,
@@ -39,6 +40,13 @@ def _append(session: Session, n: int) -> list[AuditRecord]:
         )
         for i in range(n)
     ]
+
+
+def _append(session: Session, n: int) -> list[AuditRecord]:
+    """n writes, chained: their records."""
+    _write(session, n)
+    assert chain_now(session) == n
+    return list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))))[-n:]
 
 
 def test_records_chain_each_to_the_one_before(session):
@@ -96,6 +104,7 @@ def test_user_and_key_changes_append_records(session):
     new = create_device_key(session=session, region_code="1671011001001", label="hp", actor="a")
     revoke_device_key(session=session, key_id=new.key.key_id, actor="user:ana", remote="1.2.3.4")
     disable_user(session=session, username="ana", actor="cli:root")
+    chain_now(session)
     stmt = select(AuditRecord).order_by(col(AuditRecord.seq))
     rows = [(r.action, r.entity_id, r.actor) for r in session.exec(stmt)]
     assert rows == [
@@ -109,12 +118,17 @@ def test_user_and_key_changes_append_records(session):
 
 def test_checkpoint_endpoint_reports_head_and_count(client, session):
     empty = client.get("/api/v1/audit/checkpoint").json()
-    assert empty == {"head_hash": GENESIS_HASH, "count": 0, "at": None}
-    records = _append(session, 2)
+    assert empty == {"head_hash": GENESIS_HASH, "count": 0, "at": None, "pending": 0}
+    _write(session, 2)
+    session.commit()
+    waiting = client.get("/api/v1/audit/checkpoint").json()
+    assert (waiting["count"], waiting["pending"], waiting["head_hash"]) == (0, 2, GENESIS_HASH)
+    chain_now(session)
+    records = list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))))
     session.commit()
     body = client.get("/api/v1/audit/checkpoint").json()
     assert body["head_hash"] == records[-1].hash
-    assert body["count"] == 2
+    assert (body["count"], body["pending"]) == (2, 0)
     assert body["at"].endswith("Z") or "+00:00" in body["at"]
     assert get_checkpoint(session=session).head_hash == records[-1].hash
 
@@ -138,6 +152,9 @@ def test_cli_verify_passes_then_names_the_row_edited_in_the_database(fresh_datab
                   "--role", "ppk", "--scope", "167101").returncode == 0  # fmt: skip
     assert _rekap(url, "keys", "create", "--tps", "1671011001001").returncode == 0
     assert _rekap(url, "users", "disable", "ana").returncode == 0
+    chained = _rekap(url, "audit", "chain")
+    assert chained.returncode == 0, chained.stderr
+    assert chained.stdout.startswith("chained 3 writes; 0 wait")
     ok = _rekap(url, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("ok: 3 records")
@@ -178,7 +195,7 @@ def test_a_recorded_checkpoint_catches_truncation_and_a_rewritten_chain(session)
     assert truncated is not None and "truncated" in truncated.reason
 
 
-def test_concurrent_appenders_never_fork_the_chain(fresh_database):
+def test_concurrent_writers_then_chaining_never_fork_the_chain(fresh_database):
     url = fresh_database.create()
     upgrade_database(url=url)
     engine = build_engine(url)
@@ -196,9 +213,10 @@ def test_concurrent_appenders_never_fork_the_chain(fresh_database):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(append_some, range(4)))
+    assert chain_committed(engine) == outcomes.count("ok")
     with session_scope(engine) as s:
         assert verify_chain(session=s) is None
         assert get_checkpoint(session=s).count == outcomes.count("ok")
     engine.dispose()
     if engine.dialect.name == "postgresql":
-        assert outcomes.count("ok") == 20  # appenders queue on an advisory lock
+        assert outcomes.count("ok") == 20  # writers share no lock; the chainer orders them

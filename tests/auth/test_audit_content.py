@@ -27,8 +27,10 @@ from app.models import (
 )
 from app.services.audit import verify_audit
 from app.services.auth import create_device_key, disable_user, revoke_device_key
+from tests.chaining import chain_now
 from tests.conftest import BACKEND
 from tests.domain.forms import BASE
+from tests.draining import drain_all
 from tests.photos.conftest import GUB, KEC_A, TPS_A, TPS_B, TPS_C, PhotoEnv, make_jpeg, photo_env  # noqa: F401
 from tests.photos.test_review import Login, enter, login, next_item, unsure_photo  # noqa: F401
 
@@ -77,7 +79,9 @@ def audited(photo_env: PhotoEnv, login: Login) -> Audited:  # noqa: F811
     dhasil = {"contest_id": GUB, "desa": {TPS_A[:10]: {"suara_sah": 318}}, "total": BASE}
     _created(env.client.put(f"/api/v1/kecamatan/{KEC_A}/dhasil", json=dhasil,
                             headers=env.headers), 200)  # fmt: skip
-    did = posted["discrepancies"][0]["id"]
+    drain_all(session)  # the recheck the post queued stores its discrepancy
+    found = env.client.get("/api/v1/discrepancies", params={"region": TPS_A}, headers=env.headers)
+    did = found.json()["items"][0]["id"]
     patch = {"status": "acknowledged", "note": "seen"}
     _created(env.client.patch(f"/api/v1/discrepancies/{did}", json=patch, headers=env.headers), 200)
     photo_id = _created(env.upload(TPS_B, make_jpeg(7)), 202)["photo_id"]
@@ -89,6 +93,7 @@ def audited(photo_env: PhotoEnv, login: Login) -> Audited:  # noqa: F811
     key = create_device_key(session=session, region_code=TPS_A, label="hp", actor="cli:root")
     revoke_device_key(session=session, key_id=key.key.key_id, actor="cli:root")
     disable_user(session=session, username="budi", actor="cli:root")
+    chain_now(session)
     session.commit()
     return Audited(
         submission=posted["submission_id"],

@@ -11,6 +11,7 @@ from app.models import AuditRecord, Photo, Submission
 from app.services.audit import verify_chain
 from app.services.sirekap_import import import_sirekap
 from app.worker.jobs import Worker, process_job
+from tests.chaining import chain_committed, chain_now
 from tests.photos.test_jobs import job, job_engine, new_job, worker  # noqa: F401 (fixtures)
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "sirekap" / "sample_tingkat6_tps.zip"
@@ -20,6 +21,7 @@ def test_an_ocr_submission_is_audited_by_the_engine(worker: Worker, tmp_path: Pa
     job_id = new_job(worker, 501, tmp_path)
     assert process_job(worker, job_id) == "done"
     photo_id = job(worker.engine, job_id).photo_id
+    chain_committed(worker.engine)
     with Session(worker.engine) as session:
         photo = session.get_one(Photo, photo_id)
         sub = session.exec(select(Submission).where(Submission.reason == f"photo {photo.id}")).one()
@@ -34,6 +36,7 @@ def test_an_ocr_submission_is_audited_by_the_engine(worker: Worker, tmp_path: Pa
 
 def test_a_sirekap_import_is_one_audit_record_pinning_every_row(session: Session) -> None:
     report = import_sirekap(session=session, path=SAMPLE, actor="cli:root")
+    chain_now(session)
     records = list(
         session.exec(select(AuditRecord).where(AuditRecord.action == "submission.import"))
     )
@@ -49,4 +52,5 @@ def test_a_sirekap_import_is_one_audit_record_pinning_every_row(session: Session
     assert record.payload["rows_sha256"] == digest
     again = import_sirekap(session=session, path=SAMPLE, actor="cli:root")
     assert again.imported == 0  # nothing new: still audited, with zero rows
+    assert chain_now(session) == 1
     assert verify_chain(session=session) is None

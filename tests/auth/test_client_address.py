@@ -14,6 +14,7 @@ from app.config import Settings
 from app.models.auth import AuditRecord
 from app.services.migrations import upgrade_database
 from tests.auth.conftest import token_for
+from tests.chaining import chain_now
 from tests.conftest import FreshDatabase, make_test_client
 from tests.serving import serve_env, serving
 
@@ -78,6 +79,7 @@ def test_audit_records_the_forwarded_address(session, settings, make_user):
 
 
 def _last_remote(session: Session) -> str | None:
+    chain_now(session)
     record = session.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc())).first()
     assert record is not None
     return record.remote

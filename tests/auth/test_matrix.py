@@ -36,6 +36,7 @@ from tests.auth.matrix_table import (
     expected_status,
     photo_form,
 )
+from tests.chaining import chain_now
 from tests.conftest import make_test_client
 
 _PASSWORD_HASH = _hasher.hash(PASSWORD)
@@ -168,4 +169,5 @@ def test_matrix(ep: Endpoint, matrix_client: TestClient, session: Session):
 
 
 def _audit_count(session: Session) -> int:
+    chain_now(session)
     return int(session.exec(select(func.count()).select_from(AuditRecord)).one())

@@ -5,6 +5,7 @@ from sqlmodel import col, func, select
 
 from app.models import AuditRecord, DHasilVersion, Submission
 from tests.auth.conftest import CONTEST, DESA_OUT, KEC_OUT, TPS_IN, TPS_OUT, Identities
+from tests.chaining import chain_now
 from tests.domain.forms import BASE
 
 RESULT = {"contest_id": CONTEST, "values": BASE}
@@ -30,6 +31,7 @@ def test_kpps_key_posts_for_its_own_tps_and_is_named(client, session, identities
     assert resp.status_code == 201, resp.text
     sub = session.get(Submission, resp.json()["submission_id"])
     assert sub is not None and sub.submitted_by == f"device:{identities.device_key_id}"
+    chain_now(session)
     last = session.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc())).first()
     assert last is not None and last.action == "submission.create"
     assert last.actor == f"device:{identities.device_key_id}" and last.remote == "testclient"

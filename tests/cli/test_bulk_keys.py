@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.models.auth import AuditRecord, DeviceKey
 from app.services.auth import device_key_from_secret
+from tests.chaining import chain_now
 from tests.cli.conftest import MORE_TPS, Run
 
 
@@ -41,6 +42,7 @@ def test_a_file_of_keys_lands_in_a_private_file_and_only_hashes_are_stored(
     stored = session.exec(select(DeviceKey.secret_hash)).all()
     assert all(len(h) == 64 for h in stored) and len(stored) == len(regions)
     # One audit record for the batch; its digest pins every key id, binding, label and hash.
+    chain_now(session)
     records = session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))).all()
     assert len(records) == audit_before + 1 and records[-1].action == "key.create_bulk"
     keys = session.exec(select(DeviceKey).order_by(col(DeviceKey.id))).all()
@@ -73,7 +75,7 @@ def test_every_bad_line_is_named_and_nothing_is_created(
     assert named == ["line 2", "line 3", "line 5", "line 6", "line 7", "line 8"]
     assert "no TPS 1671011001999" in result.output and "repeats line 1" in result.output
     assert "no kecamatan 167109" in result.output
-    assert _count(session, DeviceKey) == 0 and _count(session, AuditRecord) == 0
+    assert _count(session, DeviceKey) == 0 and chain_now(session) == 0
     assert not out.exists()
 
 
@@ -122,6 +124,7 @@ def test_revoking_a_region_revokes_every_live_key_under_it_and_nothing_else(
     assert f"revoked {len(regions) + 1} keys under 167101" in result.output
     live = session.exec(select(DeviceKey.region_code).where(col(DeviceKey.revoked_at).is_(None)))
     assert list(live) == [outside]
+    chain_now(session)
     assert session.exec(
         select(AuditRecord.action).order_by(col(AuditRecord.seq).desc())
     ).first() == ("key.revoke_bulk")

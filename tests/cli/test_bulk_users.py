@@ -13,6 +13,7 @@ from app.errors import InvalidCredentials
 from app.models.auth import AuditRecord, User
 from app.services.auth import authenticate
 from app.services.invitations import set_password
+from tests.chaining import chain_now
 from tests.cli.conftest import Run
 
 ROWS = (
@@ -37,6 +38,7 @@ def test_accounts_come_with_one_time_tokens_in_a_private_file(
     assert rows["cici"]["scopes"] == "167101 167102" and rows["root"]["role"] == "admin"
     assert all(r["set_password_token"] not in result.output for r in rows.values())
     assert authenticate(session=session, username="ana", password="") is None  # no password yet
+    chain_now(session)
     actions = session.exec(select(AuditRecord.action).order_by(col(AuditRecord.seq))).all()
     assert actions == ["user.create_bulk"]
     token = rows["ana"]["set_password_token"]

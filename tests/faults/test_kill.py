@@ -26,6 +26,7 @@ from app.services.auth import create_device_key
 from app.services.importers import tps_row
 from app.services.migrations import upgrade_database
 from app.services.ocr_jobs import sweep_jobs
+from tests.chaining import chain_committed
 from tests.conftest import FreshDatabase
 from tests.photos.conftest import GUB, KEC_A, PRESIDEN, make_jpeg, seed_regions
 from tests.processes import Env, free_port, kill_hard, wait_for
@@ -174,6 +175,7 @@ def test_server_sigkill_mid_burst_loses_and_duplicates_nothing(site: Site) -> No
 
 def assert_audit_intact(site: Site, *, creates: int) -> None:
     """`rekap audit verify` exits 0 and every stored submission has its one audit record."""
+    chain_committed(site.engine)
     verify = site.env.run_cli("audit", "verify")
     assert verify.returncode == 0, verify.stderr
     with Session(site.engine) as session:

@@ -11,6 +11,6 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("/checkpoint", response_model=CheckpointRead)
 def read_checkpoint(session: SessionDep) -> CheckpointRead:
-    """Head hash, record count and time of the last record."""
+    """Head hash, record count, time of the last record, writes not chained yet."""
     cp = get_checkpoint(session=session)
-    return CheckpointRead(head_hash=cp.head_hash, count=cp.count, at=cp.at)
+    return CheckpointRead(head_hash=cp.head_hash, count=cp.count, at=cp.at, pending=cp.pending)
