@@ -53,6 +53,10 @@ class SearchResult:
         return not any(self.by_level.values())
 
 
+class UnknownRegionName(InvalidInput):
+    """A filter's region name that no region (inside the reader's scope) has."""
+
+
 class AmbiguousRegion(InvalidInput):
     """A region name that several regions share (422 listing the candidates with codes)."""
 
@@ -190,7 +194,7 @@ def resolve_region(
         return given
     folded = fold(given)
     if len(folded) < MIN_NAME_LENGTH:
-        raise InvalidInput(
+        raise UnknownRegionName(
             f"{param} must be a region code or a name of at least {MIN_NAME_LENGTH} letters",
             fields={param: "a region code (2, 4, 6, 10 or 13 digits) or a region name"},
         )
@@ -201,7 +205,9 @@ def resolve_region(
     if len(found) == 1:
         return found[0][0]
     if not found:
-        raise InvalidInput(f"No region is named {given!r}", fields={param: "no such region name"})
+        raise UnknownRegionName(
+            f"No region is named {given!r}", fields={param: "no such region name"}
+        )
     places = _with_parents(session, found[:MAX_CANDIDATES])
     listed = "; ".join(p.describe() for p in places)
     more = " …" if len(found) > MAX_CANDIDATES else ""

@@ -17,7 +17,7 @@ from app.services.access import Principal
 from app.services.discrepancies import get_discrepancy, update_status
 from app.services.discrepancy_query import DiscrepancyFilter
 from app.services.discrepancy_table import SORTS, DiscrepancyTablePage, discrepancy_table
-from app.services.place_search import AmbiguousRegion, Place, resolve_region
+from app.services.place_search import AmbiguousRegion, Place, UnknownRegionName, resolve_region
 from app.services.regions import list_contests
 from app.web.routing import ConsoleRoute
 from app.web.security import (
@@ -87,6 +87,7 @@ def discrepancy_list(
     since); a name several regions share lists them to pick from."""
     params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
     candidates: list[Place] = []
+    unknown_region = False
     try:
         flt = console_filter(user, request, session)
         page = discrepancy_table(
@@ -95,8 +96,11 @@ def discrepancy_list(
     except AmbiguousRegion as exc:
         candidates = exc.candidates
         page = DiscrepancyTablePage(items=[], next_cursor=None)
+    except UnknownRegionName:
+        unknown_region, page = True, DiscrepancyTablePage(items=[], next_cursor=None)
     context = {
         "candidates": candidates,
+        "unknown_region": unknown_region,
         "pick_url": lambda code: "/discrepancies?" + urlencode(params | {"region": code}),
         "export_query": urlencode({k: v for k, v in params.items() if k != "sort"}),
         "page": page,
@@ -112,7 +116,8 @@ def discrepancy_list(
         if page.next_cursor
         else None,
     }
-    return render(request, "discrepancies.html", context)
+    status = 422 if unknown_region else 200
+    return render(request, "discrepancies.html", context, status_code=status)
 
 
 @router.get("/discrepancies/{discrepancy_id}")

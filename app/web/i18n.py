@@ -243,6 +243,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Several regions are named “{q}”; pick one:",
     ),
     "region_hint": ("kode atau nama", "code or name"),
+    "region_unknown": (
+        "Tidak ada wilayah bernama “{q}” di wilayah tugas Anda; periksa ejaannya atau cari di "
+        "kotak pencarian di atas.",
+        "No region in your scope is named “{q}”; check the spelling or use the search box above.",
+    ),
     "export": ("Unduh", "Download"),
     "export_csv": ("CSV (Excel)", "CSV (Excel)"),
     "export_xlsx": ("XLSX", "XLSX"),

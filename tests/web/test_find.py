@@ -145,3 +145,14 @@ def test_console_list_takes_a_region_name_and_lists_candidates(
     assert f"region={SUKAJADI_A}" in ambiguous.text and f"region={SUKAJADI_B}" in ambiguous.text
     assert "status=open" in ambiguous.text  # picking one keeps the other filters
     assert 'id="row-' not in ambiguous.text
+
+
+def test_console_list_says_in_indonesian_when_no_region_has_the_name(
+    signed_in: SignedIn, session: Session
+) -> None:
+    client = signed_in("t-ppk")
+    name_places(session)
+    page = client.get("/discrepancies", params={"region": "Sukarami", "status": "open"})
+    assert page.status_code == 422  # outside the PPK's kecamatan: as if no region had the name
+    assert "Tidak ada wilayah bernama “Sukarami” di wilayah tugas Anda" in page.text
+    assert 'id="filters"' in page.text and 'id="row-' not in page.text
