@@ -2,7 +2,7 @@
 
 One synthetic TPS fills the three pages of a KWK plano (1 to 6 paslon, drawn at random); pages
 are photographed in turn, so every third photo starts a new TPS. The first `normal` cases are
-normal photos, the next `hard` ones take the hard kinds (blur, shadow, angle) in turn per TPS.
+normal photos, the next `hard` ones take the hard kinds (`photo_sim.HARD_KINDS`) in turn per TPS.
 Everything is drawn from one seed: the same seed gives the same photos byte for byte.
 """
 

@@ -8,8 +8,13 @@ noise sigma 2-6; uneven light (a gradient of up to 35% and a vignette); a soft s
 them (15-40% darker); warm paper tint; JPEG quality 60-95.
 
 Hard photos add one severe effect each, in turn per TPS: ``blur`` (sigma 3.5-5 px),
-``shadow`` (55-70% darker over part of the page) or ``angle`` (tilted 40-55 degrees, camera
-1-1.6 page heights away: strong keystone and foreshortening).
+``shadow`` (55-70% darker over part of the page), ``angle`` (tilted 40-55 degrees, camera
+1-1.6 page heights away: strong keystone and foreshortening), ``moire`` (a photo of a screen: two
+close gratings of period 4.5-6.5 px at ±10-18% of the light and a soft glare), ``thumb`` (a
+thumb, skin coloured with a soft edge, over one page corner and its marker), ``offframe`` (the
+page 4-10% off one side of the frame, the markers there cut away) or ``lowlight`` (a dim room:
+25-40% of the light, noise sigma 8-12). The effects mirror the degradations of the real photos
+in bench/ocr_real.py, so the synthetic benchmark does not only see easy photos.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy.typing as npt
 Bgr = npt.NDArray[np.uint8]
 Field = npt.NDArray[np.float32]
 Rng = np.random.Generator
-HARD_KINDS = ("blur", "shadow", "angle")
+HARD_KINDS = ("blur", "shadow", "angle", "moire", "thumb", "offframe", "lowlight")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,42 @@ def _page_quad(page_wh: tuple[int, int], frame: tuple[int, int], kind: str, rng:
     quad *= np.float32(scale)
     lo, hi = quad.min(axis=0), quad.max(axis=0)
     shift = [rng.uniform(-lo[i], frame[i] - hi[i]) for i in (0, 1)]
+    if kind == "offframe":  # one side of the page 4-10% out of the frame
+        axis = int(rng.integers(2))
+        out = rng.uniform(0.04, 0.10) * float(hi[axis] - lo[axis])
+        shift[axis] = -lo[axis] - out if rng.random() < 0.5 else frame[axis] - hi[axis] + out
     return np.asarray(quad + np.asarray(shift, np.float32), dtype=np.float32)
+
+
+def _thumb(shot: Bgr, quad: Field, rng: Rng) -> Bgr:
+    """A thumb over one page corner (and the corner marker there): skin colour, soft edge."""
+    corner = quad[int(rng.integers(4))]
+    centre = quad.mean(axis=0)
+    spot = corner + (centre - corner) * np.float32(rng.uniform(0.02, 0.07))
+    size = float(np.linalg.norm(quad[0] - quad[2]))
+    axes = (int(size * rng.uniform(0.035, 0.05)), int(size * rng.uniform(0.06, 0.08)))
+    mask = np.zeros(shot.shape[:2], np.float32)
+    angle = float(rng.uniform(0, 180))
+    cv2.ellipse(mask, (int(spot[0]), int(spot[1])), axes, angle, 0, 360, 1.0, -1)
+    soft = np.asarray(cv2.GaussianBlur(mask, (0, 0), max(1.0, axes[0] / 6)), np.float32)[..., None]
+    skin = np.asarray([rng.uniform(90, 140), rng.uniform(120, 165), rng.uniform(170, 225)])
+    out = shot.astype(np.float32) * (1 - soft) + skin.astype(np.float32) * soft
+    return np.asarray(np.clip(out, 0, 255), np.uint8)
+
+
+def _screen(frame: tuple[int, int], rng: Rng) -> Field:
+    """A screen photo's light: two close gratings (moiré beats) and a soft glare."""
+    w, h = frame
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a, b = rng.uniform(0, np.pi, 2)
+    p1, p2 = rng.uniform(4.5, 6.5, 2)
+    wave = np.sin(2 * np.pi * (xx * np.cos(a) + yy * np.sin(a)) / p1) * np.sin(
+        2 * np.pi * (xx * np.cos(b) + yy * np.sin(b)) / p2
+    )
+    glare_at = (rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h)
+    spread = rng.uniform(0.1, 0.25) * w
+    glare = np.exp(-((xx - glare_at[0]) ** 2 + (yy - glare_at[1]) ** 2) / (2 * spread**2))
+    return np.asarray(1 + rng.uniform(0.10, 0.18) * wave + 0.35 * glare, np.float32)
 
 
 def _background(frame: tuple[int, int], rng: Rng) -> Bgr:
@@ -132,13 +172,22 @@ def photograph(page: Bgr, rng: Rng, kind: str = "normal") -> Shot:
     cv2.warpPerspective(
         page, matrix, frame, dst=shot, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_TRANSPARENT
     )
+    if kind == "thumb":
+        shot = _thumb(shot, quad, rng)
     sigma = rng.uniform(3.5, 5.0) if kind == "blur" else rng.uniform(0.4, 1.3)
     shot = np.asarray(cv2.GaussianBlur(shot, (0, 0), sigma), dtype=np.uint8)
     tint = np.array([rng.uniform(0.86, 0.97), rng.uniform(0.93, 1.0), 1.0], np.float32)
-    lit = shot.astype(np.float32) * (_light(frame, kind, rng)[:, :, None] * tint)
+    light = _light(frame, kind, rng)
+    if kind == "lowlight":
+        light *= np.float32(rng.uniform(0.25, 0.4))
+    if kind == "moire":
+        light *= _screen(frame, rng)
+    lit = shot.astype(np.float32) * (light[:, :, None] * tint)
     noise = np.empty(lit.shape[:2], np.float32)
     cv2.setRNGSeed(int(rng.integers(2**31)))
     noise_sigma = rng.uniform(5, 9) if kind != "normal" else rng.uniform(2, 6)
+    if kind == "lowlight":
+        noise_sigma = rng.uniform(8, 12)
     cv2.randn(noise, np.zeros(1), np.full(1, noise_sigma))
     lit += noise[:, :, None]
     quality = int(rng.integers(60, 96))

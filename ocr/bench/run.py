@@ -22,7 +22,8 @@ TPS numbers in handwritten digits from the held-out 20% of MNIST (`training/mnis
 training), X or nothing in unused leading boxes, hand-filled bubbles (partial fills, stray marks),
 then photographed in simulation (`ocr/bench/photo_sim.py`: 8-12 MP, rotation up to 30 degrees,
 perspective, blur, noise, uneven light, shadow, JPEG 60-95). Hard photos carry one severe effect
-each (blur, shadow or angle). Definitions are in `ocr/bench/score.py`; time is the reader's wall
+each (blur, shadow, angle, screen moiré, a thumb over a corner, the page partly off the frame or
+low light). Definitions are in `ocr/bench/score.py`; time is the reader's wall
 clock per photo, JPEG decoding included, generation excluded.
 """.split()
 )
