@@ -58,6 +58,7 @@ PHOTO_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Pengiriman terputus; periksa sinyal lalu kirim lagi.",
         "The upload was cut off; check the connection and send again.",
     ),
+    "up_received": ("Foto #{id} diterima: {status}.", "Photo #{id} received: {status}."),
     "up_known": ("foto yang sama sudah pernah diunggah", "the same photo was uploaded before"),
     "up_see": ("lihat foto", "see the photo"),
     "up_review": ("tinjau", "review"),

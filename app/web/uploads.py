@@ -28,7 +28,8 @@ from app.errors import (
 from app.services.access import Principal, authorize_tps_write
 from app.services.dashboard import region_trail
 from app.services.photo_console import contests_at, is_final, kecamatan_tps, photo_status
-from app.services.photos import enqueue_after_commit, intake_limits, upload_photo
+from app.services.photos import IntakeOutcome, enqueue_after_commit, intake_limits, upload_photo
+from app.web.flash import set_flash
 from app.web.i18n import translate
 from app.web.routing import ConsoleRoute
 from app.web.security import (
@@ -40,6 +41,7 @@ from app.web.security import (
     check_scope,
     finish,
     may_see,
+    secure_cookies,
 )
 from app.web.templating import render, request_lang
 
@@ -94,6 +96,18 @@ def _refused(request: Request, exc: AppError, settings: Settings) -> Response:
     return render(request, "_upload_refused.html", context, status_code=exc.status_code)
 
 
+def _back_to_tps(request: Request, code: str, outcome: IntakeOutcome) -> Response:
+    """A plain form's upload: back to the TPS page, which says once what became of the photo."""
+    photo, lang = outcome.photo, request_lang(request)
+    status = translate(lang, f"ph_{photo.status}")
+    line = translate(lang, "up_received", id=photo.id, status=status)
+    if not outcome.created:
+        line += f" ({translate(lang, 'up_known')})"
+    response = RedirectResponse(f"/tps/{code}#photo-{photo.id}", status_code=303)
+    set_flash(response, [line], secure=secure_cookies(request))
+    return finish(request, response)
+
+
 @router.post("/tps/{code}/photos")
 async def upload_photo_page(
     request: Request,
@@ -142,8 +156,16 @@ async def upload_photo_page(
     if outcome.job_id is not None:
         enqueue_after_commit(session=session, job_id=outcome.job_id, enqueue=enqueue)
     if not fragment:
-        url = f"/tps/{code}?uploaded={outcome.photo.id}#photo-{outcome.photo.id}"
-        return finish(request, RedirectResponse(url, status_code=303))
+        photo = outcome.photo
+        response = RedirectResponse(f"/tps/{code}#photo-{photo.id}", status_code=303)
+        lang = request_lang(request)
+        line = translate(
+            lang, "up_received", id=photo.id, status=translate(lang, f"ph_{photo.status}")
+        )
+        if not outcome.created:
+            line += f" ({translate(lang, 'up_known')})"
+        set_flash(response, [line], secure=secure_cookies(request))
+        return finish(request, response)
     context = {"photo": outcome.photo, "final": is_final(outcome.photo.status)}
     context["known"] = not outcome.created
     return render(request, "_photo_status.html", context, status_code=202)

@@ -105,7 +105,11 @@ def test_without_javascript_the_form_posts_one_photo_and_returns_to_the_tps(
     resp = _post(client, TPS_A1, make_jpeg(8), script=False)
     assert resp.status_code == 303
     (photo,) = _photos(session)
-    assert resp.headers["location"] == f"/tps/{TPS_A1}?uploaded={photo.id}#photo-{photo.id}"
+    assert resp.headers["location"] == f"/tps/{TPS_A1}#photo-{photo.id}"
+    page = client.get(resp.headers["location"]).text
+    assert f"Foto #{photo.id} diterima: menunggu dibaca." in page  # said once, on the next page
+    assert f'id="photo-{photo.id}"' in page
+    assert "diterima: menunggu" not in client.get(f"/tps/{TPS_A1}").text
     assert len(enqueued) == 1
 
 
