@@ -13,6 +13,9 @@ from typing import IO, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from app.domain.timezones import local_time
 from app.services.discrepancy_export import ExportRow, export_rows
@@ -31,6 +34,8 @@ HEADER_KEYS = (
     + ("status", "field", "expected_col", "actual", "difference", "suggestion", "message")
     + ("first_seen", "last_seen", "note", "history")
 )
+# Column widths in characters, in HEADER_KEYS order: names and texts wide, numbers narrow.
+XLSX_WIDTHS = (7, 15, 20, 22, 22, 22, 9, 11, 20, 10, 11, 20, 9, 9, 8, 8, 60, 20, 20, 30, 70)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -79,7 +84,13 @@ def write_xlsx(rows: Iterator[ExportRow], lang: str, out: IO[bytes]) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(i18n.translate(lang, "nav_discrepancies"))
     sheet.freeze_panes = "A2"
-    sheet.append(header(lang))
+    for index, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    titles = [WriteOnlyCell(sheet, value=title) for title in header(lang)]
+    for cell in titles:
+        cell.font = bold
+    sheet.append(titles)
     for row in rows:
         sheet.append(cells(row, lang))
     book.save(out)

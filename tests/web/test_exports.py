@@ -79,6 +79,9 @@ def test_xlsx_export_opens_with_openpyxl(signed_in: SignedIn, session: Session) 
     assert line["Kode wilayah"] == TPS_B1 and line["Pemilihan"] == GUB
     assert isinstance(line["Acuan"], int) and line["Catatan"] == NOTE
     assert "terbuka → diakui" in str(line["Riwayat"])
+    styled = load_workbook(io.BytesIO(resp.content)).active
+    assert styled is not None and styled["A1"].font.bold and styled.freeze_panes == "A2"
+    assert styled.column_dimensions["Q"].width == 60  # the message column is wide
 
 
 def test_export_rows_read_in_batches_see_every_row_once(session: Session) -> None:
