@@ -122,7 +122,7 @@ def registration_limit(registration: Registration) -> Limit:
 
 
 def _share(placed: float) -> str:
-    return "none" if placed != placed else f"{round(100 * placed)}%"
+    return "0%" if placed != placed else f"{round(100 * placed)}%"
 
 
 def _field_limit(boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit) -> Limit:

@@ -15,9 +15,12 @@ PHRASES_ID: dict[str, str] = {
     "low confidence": "keyakinan rendah",
     "chosen so the sums hold": "dipilih agar jumlahnya cocok",
     "empty box without its frame lines": "kotak kosong tanpa garis bingkai",
+    "box without its frame lines": "kotak tanpa garis bingkai",
     "frames not found": "garis kotak tidak ditemukan",
     "registration residual": "penyelarasan halaman meleset",
-    "registration": "penyelarasan halaman cadangan",
+    "registration places": "penyelarasan halaman menemukan bingkai",
+    "of the fields": "kolom",
+    "registration": "penyelarasan halaman",
     "sum failed": "jumlah tidak cocok",
     "confidence": "keyakinan",
 }

@@ -201,3 +201,14 @@ def test_a_digit_read_where_its_box_frame_is_not_is_not_confident() -> None:
     assert unframed.value == 274 and unframed.confidence <= UNFRAMED_CAP
     assert unframed.limited_by == ("box without its frame lines",)
     assert reading.fields["suara_paslon_1"].confidence > 0.99
+
+
+def test_the_registration_cap_reads_in_indonesian_on_the_console() -> None:
+    from app.domain.review_reasons import reason_in
+
+    limit = registration_limit(Registration(np.eye(3), "tag+markers", (), 1.0, 1 / 3, True))
+    why = f"low confidence 0.70 ({limit[1][0]}; box without its frame lines)"
+    assert reason_in("id", why) == (
+        "keyakinan rendah 0,70 (penyelarasan halaman menemukan bingkai 33% kolom; "
+        "kotak tanpa garis bingkai)"
+    )
