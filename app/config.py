@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout: float = Field(default=10.0, gt=0, le=300)
     max_upload_bytes: int = 15 * 1024 * 1024
     run_embedded_worker: bool = True
+    # The recheck queue (README "Intake and recheck"): how often an idle drainer looks for work,
+    # how many units it takes at once, and how long a taken batch is its own (then another
+    # drainer may take it: a drainer killed mid-batch loses nothing).
+    recheck_poll: float = Field(default=0.2, gt=0, le=60)
+    recheck_batch: int = Field(default=200, ge=1, le=10_000)
+    recheck_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Photo intake and reading (issue 4; README "Photos and review").
     max_image_pixels: int = 60_000_000  # a 48 MP phone photo fits; a decompression bomb does not
     phash_max_distance: int = 12  # of 256 dHash bits: a re-encoded or resized copy, not a new photo

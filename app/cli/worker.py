@@ -12,23 +12,27 @@ ocr_app = typer.Typer(help="Photo reading jobs", no_args_is_help=True)
 
 
 def run_worker(workers: int) -> None:
-    """Run a huey consumer with process workers until SIGINT/SIGTERM, and the audit chainer
-    beside it (README "Audit trail")."""
+    """Run a huey consumer with process workers until SIGINT/SIGTERM, and beside it the audit
+    chainer (README "Audit trail") and the recheck drainer (app/worker/recheck.py)."""
     # Tesseract/OpenMP would start a thread per core in every process: one is enough (notes).
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from app.config import get_settings
     from app.worker.chaining import start_chainer
+    from app.worker.recheck import start_drainer
     from app.worker.tasks import huey
 
     consumer = huey.create_consumer(
         workers=workers, worker_type="process", periodic=True, check_worker_health=True
     )
     chainer, stop_chainer = start_chainer(get_settings())
+    drainer, stop_drainer = start_drainer(get_settings())
     try:
         consumer.run()
     finally:
         stop_chainer.set()  # an unfinished batch rolls back and is chained by the next worker
         chainer.join(timeout=5)
+        stop_drainer.set()  # a batch in hand rolls back; its lease expires
+        drainer.join(timeout=5)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,8 +42,8 @@ def register(app: typer.Typer) -> None:
     def worker(
         workers: int = typer.Option(1, "--workers", "-w", help="worker processes"),
     ) -> None:
-        """Read uploaded photos in the background (also sweeps lost and expired jobs) and link
-        the audit outbox into the chain."""
+        """Read uploaded photos in the background (also sweeps lost and expired jobs), link the
+        audit outbox into the chain and drain the recheck queue."""
         run_worker(workers)
 
     app.add_typer(ocr_app, name="ocr")
