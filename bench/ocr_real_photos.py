@@ -38,7 +38,7 @@ def stages(data: bytes) -> dict[str, float]:
     out["decode"], decoded = cpu(lambda: decode_image(data))
     out["tag"], found = cpu(lambda: identify_page(decoded.gray, form=None, page=None))
     page, tag = found.page, found.tag
-    out["markers+fit"], reg = cpu(lambda: register_page(decoded.gray, page, tag))
+    out["markers + frames fit"], reg = cpu(lambda: register_page(decoded.gray, page, tag))
     out["rectify"], rect = cpu(lambda: rectify_page(decoded.gray, reg, page))
     out["cells"], crops = cpu(lambda: crop_boxes(rect, page))
     model = _default_model()
