@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Executable, func, or_, select, tuple_, update
+from sqlalchemy import Executable, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.models import RecheckQueue, Submission
+from app.models import RecheckQueue
 from app.models.evidence import utcnow
 from app.services import recheck
 from app.services.locking import lock_for_write
@@ -68,28 +68,34 @@ class DrainCounts:
     released: int = 0
 
 
-def enqueue_statement(dialect: str, kind: str, code: str, contest_id: str) -> Executable:
-    """INSERT the unit, or move the generation of its queued row (one statement, no read)."""
-    values = {
-        "unit_kind": kind,
-        "unit_code": code,
-        "contest_id": contest_id,
-        "generation": 1,
-        "enqueued_at": utcnow(),
-    }
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(QUEUE).values(**values)
-    return stmt.on_conflict_do_update(
-        index_elements=[QUEUE.c.unit_kind, QUEUE.c.unit_code, QUEUE.c.contest_id],
-        set_={"generation": QUEUE.c.generation + 1},
-    )
+_ENQUEUE: dict[str, Executable] = {}
+
+
+def enqueue_statement(dialect: str) -> Executable:
+    """INSERT the unit, or move the generation of its queued row (one statement, no read);
+    parameters kind, code, contest, at. Built once per dialect."""
+    if dialect not in _ENQUEUE:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(QUEUE).values(
+            unit_kind=bindparam("kind"),
+            unit_code=bindparam("code"),
+            contest_id=bindparam("contest"),
+            generation=1,
+            enqueued_at=bindparam("at"),
+        )
+        _ENQUEUE[dialect] = stmt.on_conflict_do_update(
+            index_elements=[QUEUE.c.unit_kind, QUEUE.c.unit_code, QUEUE.c.contest_id],
+            set_={"generation": QUEUE.c.generation + 1},
+        )
+    return _ENQUEUE[dialect]
 
 
 def enqueue(session: Session, kind: str, code: str, contest_id: str) -> None:
     """Queue one unit in the caller's transaction (commits with the write that changed it)."""
     if kind not in (TPS_UNIT, KECAMATAN_UNIT):
         raise ValueError(f"unknown recheck unit kind {kind!r}")
-    session.execute(enqueue_statement(session.get_bind().dialect.name, kind, code, contest_id))
+    params = {"kind": kind, "code": code, "contest": contest_id, "at": utcnow()}
+    session.execute(enqueue_statement(session.get_bind().dialect.name), params)
 
 
 def drainer_name() -> str:
@@ -157,23 +163,14 @@ def _verify_units(
 ) -> None:
     """Re-evaluate the findings of the given units (the one call site of the verification
     engine for queued work). Units arrive in lock order (see _in_lock_order)."""
-    for unit in _in_lock_order([*tps_units, *kecamatan_units]):
-        if unit.kind == KECAMATAN_UNIT:
-            recheck.recheck_kecamatan(
-                session=session, kecamatan_code=unit.code, contest_id=unit.contest_id
-            )
-            continue
-        latest = session.scalars(
-            select(Submission)
-            .where(
-                col(Submission.tps_code) == unit.code,
-                col(Submission.contest_id) == unit.contest_id,
-            )
-            .order_by(col(Submission.id).desc())
-            .limit(1)
-        ).first()
-        if latest is not None:
-            recheck.recheck_submission(session=session, submission=latest)
+    ordered = _in_lock_order([*tps_units, *kecamatan_units])
+    for kecamatan_code in dict.fromkeys(u.kecamatan_code for u in ordered):
+        recheck.lock_kecamatan(session, kecamatan_code)
+    recheck.verify_units(
+        session,
+        {(u.code, u.contest_id) for u in tps_units},
+        {(u.code, u.contest_id) for u in kecamatan_units},
+    )
 
 
 def drain_rechecks(
