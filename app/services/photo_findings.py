@@ -1,12 +1,19 @@
-"""Discrepancies raised by photos (duplicates, EXIF, reading): upserted by a stable identity."""
+"""Discrepancies raised by photos (duplicates, EXIF, reading): written by the recheck's writer
+(app/services/recheck_store.apply_findings), so they get history and are resolved when a new
+reading of the photo no longer finds them."""
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.domain.evaluation import Located
+from app.domain.findings import Finding, Severity
 from app.models import Discrepancy, DiscrepancyEvent, Tps
 from app.models.evidence import utcnow
+from app.services.recheck_store import apply_findings, load_existing
+
+PHOTO = "photo"  # evidence kind
 
 
 @dataclass(frozen=True)
@@ -31,41 +38,65 @@ def finding_identity(
     return "|".join((rule, contest_id, tps_code, field or "", detail_key))[:200]
 
 
-def record_finding(
-    *, session: Session, finding: PhotoFinding, tps: Tps, contest_id: str, photo_id: int
-) -> Discrepancy:
-    """Insert the discrepancy, or move last_seen of the one with the same identity."""
+def _located(finding: PhotoFinding, tps_code: str, contest_id: str, photo_id: int) -> Located:
     identity = finding_identity(
-        rule=finding.rule, contest_id=contest_id, tps_code=tps.code, field=finding.field,
+        rule=finding.rule, contest_id=contest_id, tps_code=tps_code, field=finding.field,
         detail_key=finding.detail_key,
     )  # fmt: skip
-    row = session.exec(select(Discrepancy).where(Discrepancy.identity == identity)).first()
-    evidence: list[dict[str, Any]] = [{"kind": "photo", "id": photo_id}]
-    if row is not None:
-        row.last_seen = utcnow()
-        row.evidence = _merged(row.evidence, evidence)
-        session.add(row)
-        return row
-    row = Discrepancy(
-        identity=identity,
-        rule=finding.rule,
-        severity=finding.severity,
-        contest_id=contest_id,
-        region_code=tps.code,
-        kecamatan_code=tps.kecamatan_code,
-        kabupaten_code=tps.kabupaten_code,
-        provinsi_code=tps.provinsi_code,
-        tps_code=tps.code,
-        field=finding.field,
-        expected=finding.expected,
-        actual=finding.actual,
-        delta=_delta(finding),
-        message=finding.message[:1000],
-        message_en=finding.message_en[:1000],
-        evidence=evidence,
+    severity: Severity = "error" if finding.severity == "error" else "warning"
+    found = Finding(
+        finding.rule, severity, finding.field, finding.expected, finding.actual,
+        finding.message, finding.message_en, scope=tps_code, detail_key=finding.detail_key,
+    )  # fmt: skip
+    return Located(found, contest_id, identity, tps_code, ((PHOTO, photo_id),))
+
+
+def _of_photo(identity: str, photo_id: int) -> bool:
+    """Whether a photo finding's identity belongs to that photo (its detail key names it)."""
+    detail = identity.split("|", 4)[-1]
+    return detail == f"photo:{photo_id}" or detail.startswith(f"photo:{photo_id}:")
+
+
+def record_findings(
+    *,
+    session: Session,
+    found: Sequence[PhotoFinding],
+    tps: Tps,
+    contest_id: str,
+    photo_id: int,
+    rules: Collection[str] = (),
+) -> None:
+    """Write a photo's findings through the recheck's writer (upsert by identity, history).
+
+    `rules` names what this evaluation of the photo covers: its stored findings of those rules
+    that are not found again are resolved (a re-read that no longer sees a mismatch, a fixed
+    page), and a resolved one found again reopens, each with a history event. Without `rules`
+    the findings are only added or confirmed (a duplicate seen from the other photo's side).
+    """
+    located = [_located(f, tps.code, contest_id, photo_id) for f in found]
+    identities = {loc.identity for loc in located}
+    stored = load_existing(
+        session,
+        col(Discrepancy.tps_code) == tps.code,
+        col(Discrepancy.contest_id) == contest_id,
+        col(Discrepancy.rule).in_({*rules, *(f.rule for f in found)}),
     )
-    session.add(row)
-    return row
+    existing = [
+        e
+        for e in stored
+        if e.identity in identities
+        or (e.identity.split("|", 1)[0] in rules and _of_photo(e.identity, photo_id))
+    ]
+    apply_findings(session=session, found=located, existing=existing)
+
+
+def record_finding(
+    *, session: Session, finding: PhotoFinding, tps: Tps, contest_id: str, photo_id: int
+) -> None:
+    """Add or confirm one photo finding (see record_findings)."""
+    record_findings(
+        session=session, found=[finding], tps=tps, contest_id=contest_id, photo_id=photo_id
+    )
 
 
 def settle_finding(
@@ -85,16 +116,6 @@ def settle_finding(
     row.version += 1  # an auditor's If-Match from before is stale
     session.add_all([row, event])
     return row
-
-
-def _delta(finding: PhotoFinding) -> int | None:
-    if finding.expected is None or finding.actual is None:
-        return None
-    return finding.actual - finding.expected
-
-
-def _merged(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return old + [e for e in new if e not in old]
 
 
 def tps_discrepancies(*, session: Session, tps_code: str, contest_id: str) -> list[Discrepancy]:

@@ -12,7 +12,7 @@ from app.domain.statuses import READ_STATUSES
 from app.models import Discrepancy, OcrResult, Photo, ReviewItem, Submission, Tps
 from app.services.audit import append_audit
 from app.services.intake import contest_fields
-from app.services.photo_findings import PhotoFinding, record_finding
+from app.services.photo_findings import PhotoFinding, record_findings
 from app.services.reader import ReadOutcome
 from app.services.recheck import recheck_submission
 
@@ -20,6 +20,8 @@ FAILED_PAGE = ("not_cform", "wrong_page")
 # The page was found and its fields read; `needs_review` says some are unread or below the line
 # (the same line as LOW_CONFIDENCE below, which names them).
 PEOPLE_SOURCES = ("app", "ppk", "plenary", "review", "sirekap")
+# What one reading of a photo finds: a new reading resolves those the old one found and it not.
+READING_RULES = ("LOW_CONFIDENCE", "WRONG_PAGE", "READING_MISMATCH")
 
 
 def store_result(
@@ -66,23 +68,26 @@ def apply_reading(
     reading = result.reading
     photo.reading, photo.engine_version = reading, result.engine_version
     photo.ocr_result_id = result.id
+    found: list[PhotoFinding] = []
     if result.status not in READ_STATUSES:
         if result.status in FAILED_PAGE:
-            _flag_wrong_page(session, photo, tps, reading.get("reason") or result.status)
+            found.append(_wrong_page(photo, reading.get("reason") or result.status))
+        _record(session, photo, tps, found)
         photo.status = "unreadable"
         session.add(photo)
         return photo.status
     if photo.page is None:
         photo.page = reading.get("page")  # the page tag says which page it is
     elif reading.get("page") not in (None, photo.page):
-        _flag_wrong_page(session, photo, tps, f"page {reading.get('page')}, not {photo.page}")
+        found.append(_wrong_page(photo, f"page {reading.get('page')}, not {photo.page}"))
     fields = {k: v for k, v in reading.get("fields", {}).items() if k in allowed}
     submission = _submit(session, photo, tps, fields, result.engine_version)
-    review = _low_confidence(session, photo, tps, fields, min_confidence)
+    review = _low_confidence(photo, fields, min_confidence, found)
     if submission is not None:
         recheck_submission(session=session, submission=submission)
-        _flag_mismatches(session, photo, tps, submission)
+        found += _mismatches(session, photo, tps, submission)
         review |= _failed_sums(session, photo, fields)
+    _record(session, photo, tps, found)
     for name, why in sorted(review.items()):
         add_review_item(session=session, photo=photo, field=name, reading=fields[name], reason=why)
     photo.status = "needs_review" if review else "read"
@@ -124,11 +129,20 @@ def _submit(
     return sub
 
 
+def _record(session: Session, photo: Photo, tps: Tps, found: list[PhotoFinding]) -> None:
+    """This reading's findings; those an earlier reading of the photo found and it not resolve."""
+    record_findings(
+        session=session, found=found, tps=tps, contest_id=photo.contest_id,
+        photo_id=photo.id or 0, rules=READING_RULES,
+    )  # fmt: skip
+
+
 def _low_confidence(
-    session: Session, photo: Photo, tps: Tps, fields: dict[str, Any], min_confidence: float
+    photo: Photo, fields: dict[str, Any], min_confidence: float, found: list[PhotoFinding]
 ) -> dict[str, str]:
-    """A review reason per unsure field; LOW_CONFIDENCE (warning) for each, except a box read
-    as blank with confidence (people confirm it, but the reader was not unsure)."""
+    """A review reason per unsure field; LOW_CONFIDENCE (warning, added to `found`) for each,
+    except a box read as blank with confidence (people confirm it, but the reader was not
+    unsure)."""
     review = {}
     for name, f in sorted(fields.items()):
         why = unsure_reason(f, min_confidence)
@@ -138,24 +152,22 @@ def _low_confidence(
         if why == "read as blank":  # confidently blank: people confirm it, nothing unsure
             continue
         value = "kosong" if f.get("value") is None else f.get("value")
-        finding = PhotoFinding(
-            rule="LOW_CONFIDENCE",
-            severity="warning",
-            field=name,
-            message=f"{label(name)[0]} terbaca {value}: {reason_in('id', why)}",
-            message_en=f"{label(name)[1]} read as {f.get('value')}: {why}",
-            detail_key=f"photo:{photo.id}",
-            actual=f.get("value"),
+        found.append(
+            PhotoFinding(
+                rule="LOW_CONFIDENCE",
+                severity="warning",
+                field=name,
+                message=f"{label(name)[0]} terbaca {value}: {reason_in('id', why)}",
+                message_en=f"{label(name)[1]} read as {f.get('value')}: {why}",
+                detail_key=f"photo:{photo.id}",
+                actual=f.get("value"),
+            )
         )
-        record_finding(
-            session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
-            photo_id=photo.id or 0,
-        )  # fmt: skip
     return review
 
 
-def _flag_wrong_page(session: Session, photo: Photo, tps: Tps, why: str) -> None:
-    finding = PhotoFinding(
+def _wrong_page(photo: Photo, why: str) -> PhotoFinding:
+    return PhotoFinding(
         rule="WRONG_PAGE",
         severity="error",
         field=None,
@@ -163,13 +175,9 @@ def _flag_wrong_page(session: Session, photo: Photo, tps: Tps, why: str) -> None
         message_en=f"Photo {photo.id} is not the page or contest it was uploaded as: {why}",
         detail_key=f"photo:{photo.id}",
     )
-    record_finding(
-        session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
-        photo_id=photo.id or 0,
-    )  # fmt: skip
 
 
-def _flag_mismatches(session: Session, photo: Photo, tps: Tps, ocr: Submission) -> None:
+def _mismatches(session: Session, photo: Photo, tps: Tps, ocr: Submission) -> list[PhotoFinding]:
     """READING_MISMATCH against the newest submission of every people/app source."""
     stmt = (
         select(Submission)
@@ -178,17 +186,22 @@ def _flag_mismatches(session: Session, photo: Photo, tps: Tps, ocr: Submission) 
         .order_by(col(Submission.id))
     )
     newest = {s.source: s for s in session.exec(stmt)}
+    found = []
     for source, sub in sorted(newest.items()):
         for f in check_reading(ocr.values, sub.values, source=source):
-            finding = PhotoFinding(
-                rule=f.rule, severity=f.severity, field=f.field, message=f.message,
-                message_en=f.message_en, detail_key=f"photo:{photo.id}:{source}",
-                expected=f.expected, actual=f.actual,
-            )  # fmt: skip
-            record_finding(
-                session=session, finding=finding, tps=tps, contest_id=photo.contest_id,
-                photo_id=photo.id or 0,
-            )  # fmt: skip
+            found.append(
+                PhotoFinding(
+                    rule=f.rule,
+                    severity=f.severity,
+                    field=f.field,
+                    message=f.message,
+                    message_en=f.message_en,
+                    detail_key=f"photo:{photo.id}:{source}",
+                    expected=f.expected,
+                    actual=f.actual,
+                )  # fmt: skip
+            )
+    return found
 
 
 SUM_RULES = ("PASLON_SUM", "VALID_INVALID_SUM", "GENDER_SUM", "TURNOUT_SUM", "BALLOT_BALANCE")

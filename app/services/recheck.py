@@ -3,69 +3,29 @@ kecamatan; a new D.Hasil version re-evaluates its kecamatan. Both are thin wrapp
 verification engine (app/services/verification.py); full rechecks: recheck_bulk."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, text
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, func, select
 
-from app.domain.accepted import AcceptedValue, SubmissionValues
 from app.domain.evaluation import (
     CROSS_RULES,
     KECAMATAN_RULES,
     DHasilData,
-    TpsOutcome,
-    form_context,
 )
-from app.domain.fields import ALL_FIELDS
-from app.domain.findings import FormContext
 from app.domain.regions import TPS_COLUMN_BY_LEVEL
 from app.domain.rules import DesaTally
-from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Submission, Tps, TpsResult
+from app.models import DHasilVersion, Discrepancy, Submission, Tps, TpsResult
 from app.schemas.discrepancies import DiscrepancyRead
 from app.services.discrepancy_query import to_read
-
-RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
-
-
-def contest_contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
-    """Every contest with the form context its checks need (kind, paslon count)."""
-    counts = dict(
-        session.exec(select(Paslon.contest_id, func.count()).group_by(col(Paslon.contest_id))).all()
-    )
-    return {
-        c.id: (c, form_context(c.kind, int(counts.get(c.id, 0))))
-        for c in session.exec(select(Contest))
-    }
-
-
-def as_values(row: Any) -> SubmissionValues:
-    """A submission row (ORM or Core) as the rules see it."""
-    return SubmissionValues(
-        submission_id=row.id,
-        source=row.source,
-        submitted_at=aware(row.submitted_at),
-        values=row.values,
-        supersedes=row.supersedes_id,
-        reason=row.reason,
-        confidence=row.confidence,
-    )
-
-
-def aware(at: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every stored time is UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def outcome_from_result(row: Any) -> TpsOutcome:
-    """A stored TpsResult row back as accepted values with their sources."""
-    sources = row.sources or {}
-    accepted = {
-        name: AcceptedValue(value, int(sources.get(name, 0)), "")
-        for name in ALL_FIELDS
-        if (value := getattr(row, name)) is not None
-    }
-    return TpsOutcome(accepted=accepted)
+from app.services.verification import (
+    RECHECK_LOCK,
+    as_values,
+    aware,
+    contest_contexts,
+    lock_kecamatan,
+    outcome_from_result,
+    verify_units,
+)
 
 
 def tps_dict(tps: Tps) -> dict[str, str]:
@@ -131,22 +91,10 @@ def desa_tallies(
     return tallies
 
 
-def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
-    """Serialise rechecks of one kecamatan on PostgreSQL (SQLite writers are serial already), so
-    two concurrent writes never evaluate it from snapshots that miss each other."""
-    if session.get_bind().dialect.name == "postgresql" and kecamatan_code.isdigit():
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"),
-            {"a": RECHECK_LOCK, "b": int(kecamatan_code)},
-        )
-
-
 def recheck_kecamatan(
     *, session: Session, kecamatan_code: str, contest_id: str, resolved_by: int | None = None
 ) -> list[DiscrepancyRead]:
     """Reconcile one kecamatan and contest; returns its open reconciliation discrepancies."""
-    from app.services.verification import verify_units
-
     lock_kecamatan(session, kecamatan_code)
     verify_units(session, set(), {(kecamatan_code, contest_id)}, resolved_by=resolved_by)
     return open_discrepancies(
@@ -160,8 +108,6 @@ def recheck_kecamatan(
 def recheck_submission(*, session: Session, submission: Submission) -> list[DiscrepancyRead]:
     """Re-evaluate everything a new submission can change (its TPS unit; when its accepted values
     changed, the TPS across contests and its kecamatan); returns its TPS's open findings."""
-    from app.services.verification import verify_units
-
     assert submission.id is not None
     lock_kecamatan(session, submission.kecamatan_code)
     unit = (submission.tps_code, submission.contest_id)
@@ -187,4 +133,15 @@ def open_discrepancies(session: Session, *where: ColumnElement[bool]) -> list[Di
     return [to_read(d) for d in session.exec(stmt)]
 
 
-__all__: Sequence[str] = ["recheck_kecamatan", "recheck_submission", "open_discrepancies"]
+__all__: Sequence[str] = [
+    "RECHECK_LOCK",
+    "as_values",
+    "aware",
+    "contest_contexts",
+    "lock_kecamatan",
+    "open_discrepancies",
+    "outcome_from_result",
+    "recheck_kecamatan",
+    "recheck_submission",
+    "verify_units",
+]

@@ -1,6 +1,6 @@
 """Writing recheck results: accepted values (TpsResult) and discrepancies upserted by identity."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,8 @@ from app.models import Discrepancy, DiscrepancyEvent, TpsResult
 from app.models.evidence import utcnow
 
 SYSTEM_ACTOR = "system"
+# The submission a resolution is credited to: one id for every finding, or one per finding.
+ResolvedBy = int | None | Callable[["Existing"], int | None]
 RESULT_TABLE = TpsResult.__table__
 EXISTING_COLUMNS = (
     "id identity status severity expected actual suggestion message message_en evidence".split()
@@ -86,7 +88,7 @@ def apply_findings(
     session: Session,
     found: Iterable[Located],
     existing: Sequence[Existing],
-    resolved_by: int | None = None,
+    resolved_by: ResolvedBy = None,
     now: datetime | None = None,
 ) -> None:
     """Upsert findings by identity; resolve the existing ones of the re-evaluated units not found.
@@ -132,7 +134,7 @@ def _write(
     changed: list[dict[str, Any]],
     seen_ids: list[int],
     gone: list[Existing],
-    resolved_by: int | None,
+    resolved_by: ResolvedBy,
     now: datetime,
 ) -> None:
     table = Discrepancy.__table__  # type: ignore[attr-defined]
@@ -149,13 +151,17 @@ def _write(
     if reopened:
         stmt = update(table).where(table.c.id.in_(reopened))
         session.execute(stmt.values(version=table.c.version + 1))
-    if gone:
-        stmt = update(table).where(table.c.id.in_([e.id for e in gone]))
+    by_submission: dict[int | None, list[int]] = {}
+    for e in gone:
+        sid = resolved_by(e) if callable(resolved_by) else resolved_by
+        by_submission.setdefault(sid, []).append(e.id)
+    for sid, ids in by_submission.items():
+        stmt = update(table).where(table.c.id.in_(ids))
         session.execute(
             stmt.values(
                 status="resolved",
                 resolved_at=now,
-                resolved_by_submission_id=resolved_by,
+                resolved_by_submission_id=sid,
                 version=table.c.version + 1,
             )
         )

@@ -21,6 +21,7 @@ history events, and resolution of what a re-evaluated unit no longer finds.
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select, text, true, tuple_
@@ -28,6 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.db import acceptance_line
+from app.domain.accepted import AcceptedValue, SubmissionValues
 from app.domain.evaluation import (
     CROSS_RULES,
     KECAMATAN_RULES,
@@ -39,14 +41,22 @@ from app.domain.evaluation import (
     evaluate_cross,
     evaluate_tallies,
     evaluate_tps,
+    form_context,
 )
 from app.domain.fields import ALL_FIELDS, fields_for_contest
 from app.domain.findings import FormContext
 from app.domain.reconcile import DesaTally
 from app.domain.regions import contains
-from app.models import Contest, DHasilVersion, Discrepancy, Submission, Tps, TpsResult
+from app.models import Contest, DHasilVersion, Discrepancy, Paslon, Submission, Tps, TpsResult
 from app.models.evidence import utcnow
-from app.services.recheck_store import apply_findings, load_existing, result_row, write_results
+from app.services.recheck_store import (
+    Existing,
+    ResolvedBy,
+    apply_findings,
+    load_existing,
+    result_row,
+    write_results,
+)
 from app.services.verification_filter import (
     COMPLEX_UNITS_SQL,
     cross_breach,
@@ -116,6 +126,60 @@ class Scope:
         return "true", {}
 
 
+# --- rows as the rules see them, locks ----------------------------------------------------
+
+RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
+
+
+def contest_contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
+    """Every contest with the form context its checks need (kind, paslon count)."""
+    paslon = select(col(Paslon.contest_id), func.count()).group_by(col(Paslon.contest_id))
+    counts = {cid: int(n) for cid, n in session.execute(paslon)}
+    return {
+        c.id: (c, form_context(c.kind, counts.get(c.id, 0)))
+        for c in session.scalars(select(Contest))
+    }
+
+
+def as_values(row: Any) -> SubmissionValues:
+    """A submission row (ORM or Core) as the rules see it."""
+    return SubmissionValues(
+        submission_id=row.id,
+        source=row.source,
+        submitted_at=aware(row.submitted_at),
+        values=row.values,
+        supersedes=row.supersedes_id,
+        reason=row.reason,
+        confidence=row.confidence,
+    )
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def outcome_from_result(row: Any) -> TpsOutcome:
+    """A stored TpsResult row back as accepted values with their sources."""
+    sources = row.sources or {}
+    accepted = {
+        name: AcceptedValue(value, int(sources.get(name, 0)), "")
+        for name in ALL_FIELDS
+        if (value := getattr(row, name)) is not None
+    }
+    return TpsOutcome(accepted=accepted)
+
+
+def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
+    """Serialise rechecks of one kecamatan on PostgreSQL (SQLite writers are serial already), so
+    two concurrent writes never evaluate it from snapshots that miss each other."""
+    if session.get_bind().dialect.name == "postgresql" and kecamatan_code.isdigit():
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"),
+            {"a": RECHECK_LOCK, "b": int(kecamatan_code)},
+        )
+
+
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -128,10 +192,18 @@ def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def _units_sql(units: Sequence[Unit], a: str, b: str) -> tuple[str, dict[str, Any]]:
+    """(a, b) among the units, with a plain IN on a first so that its index is used."""
     pairs = ", ".join(f"(:u{i}, :c{i})" for i in range(len(units)))
+    codes = ", ".join(f":u{i}" for i in range(len(units)))
     params = {f"u{i}": u for i, (u, _) in enumerate(units)}
     params |= {f"c{i}": c for i, (_, c) in enumerate(units)}
-    return f"({a}, {b}) IN (VALUES {pairs})", params
+    return f"{a} IN ({codes}) AND ({a}, {b}) IN (VALUES {pairs})", params
+
+
+def in_units(code: Any, contest: Any, units: Iterable[Unit]) -> ColumnElement[bool]:
+    """(code, contest) among the units, with a plain IN on the code so that its index is used."""
+    ordered = sorted(units)
+    return and_(col(code).in_(sorted({u for u, _ in ordered})), tuple_(code, contest).in_(ordered))
 
 
 def verify_units(
@@ -148,17 +220,49 @@ def verify_units(
     contexts = contexts if contexts is not None else _contexts(session)
     stats = VerifyStats()
     kecamatan = set(kecamatan_units)
+    credit: dict[str, int] = {}  # tps code, tps|contest or kecamatan code -> newest submission
     for chunk in _chunks(sorted(tps_units)):
         scope = Scope(tps_units=frozenset(chunk))
-        changed = _tps_pass(session, scope, contexts, stats, resolved_by)
+        if resolved_by is None:
+            credit |= _newest_submissions(session, chunk)
+        by: ResolvedBy = resolved_by if resolved_by is not None else _credited(credit, 1)
+        changed = _tps_pass(session, scope, contexts, stats, by)
         changed_tps = sorted({t for t, _ in changed})
         if changed_tps:
-            _cross_pass(session, changed_tps, None, contexts, stats, resolved_by)
+            by = resolved_by if resolved_by is not None else _credited(credit, 0)
+            _cross_pass(session, changed_tps, None, contexts, stats, by)
             kecamatan |= _kecamatan_of(session, changed)
     for chunk in _chunks(sorted(kecamatan)):
         scope = Scope(tps_units=frozenset(), kecamatan_units=frozenset(chunk))
-        _kecamatan_pass(session, scope, contexts, stats, resolved_by)
+        by = resolved_by if resolved_by is not None else _credited(credit, 2)
+        _kecamatan_pass(session, scope, contexts, stats, by)
     return stats
+
+
+def _newest_submissions(session: Session, units: Sequence[Unit]) -> dict[str, int]:
+    """The newest submission id per TPS unit ("tps|contest"), per TPS and per kecamatan."""
+    stmt = (
+        select(SUBS.c.tps_code, SUBS.c.contest_id, SUBS.c.kecamatan_code, func.max(SUBS.c.id))
+        .where(in_units(SUBS.c.tps_code, SUBS.c.contest_id, units))
+        .group_by(SUBS.c.tps_code, SUBS.c.contest_id, SUBS.c.kecamatan_code)
+    )
+    newest: dict[str, int] = {}
+    for tps, contest_id, kec, sid in session.execute(stmt):
+        for key in (f"{tps}|{contest_id}", tps, kec):
+            newest[key] = max(newest.get(key, 0), int(sid))
+    return newest
+
+
+def _credited(credit: Mapping[str, int], level: int) -> ResolvedBy:
+    """The submission a resolution is credited to when none is given: the newest submission of
+    the finding's TPS unit (level 1), of its TPS (0) or of its kecamatan among the units (2)."""
+
+    def by(existing: Existing) -> int | None:
+        _rule, contest_id, scope, *_ = existing.identity.split("|")
+        key = {0: scope, 1: f"{scope}|{contest_id}", 2: scope[:6]}[level]
+        return credit.get(key)
+
+    return by
 
 
 def verify_area(
@@ -181,8 +285,6 @@ def verify_area(
 
 
 def _contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
-    from app.services.recheck import contest_contexts
-
     return contest_contexts(session)
 
 
@@ -194,7 +296,7 @@ def _tps_pass(
     scope: Scope,
     contexts: Contexts,
     stats: VerifyStats,
-    resolved_by: int | None,
+    resolved_by: ResolvedBy,
 ) -> set[Unit]:
     """Accepted values and TPS findings of the scope's TPS units; returns the units whose
     accepted values changed (explicit scopes only; an area pass returns an empty set)."""
@@ -210,7 +312,14 @@ def _tps_pass(
     changed: set[Unit] = set()
     now = bindparam("now", utcnow(), type_=RESULTS.c.updated_at.type)
     statement = text(simple_results_sql(dialect, where)).bindparams(now)
+    hash_joins = dialect == "postgresql" and not scope.explicit
+    if hash_joins:
+        # Over a whole area, hash joins: a nested loop probing tps_result while the same
+        # statement fills it (an empty table at a cold start) rescans the new rows each time.
+        session.execute(text("SET LOCAL enable_nestloop = off"))
     rows = session.execute(statement, params).all()
+    if hash_joins:
+        session.execute(text("SET LOCAL enable_nestloop = on"))
     stats.results_written += len(rows)
     if scope.explicit:
         changed |= {(r[0], r[1]) for r in rows}
@@ -248,7 +357,7 @@ def _scope_condition(scope: Scope, code: Any, contest: Any) -> ColumnElement[boo
     """A unit condition on (code, contest) columns for explicit scopes, else the area."""
     if scope.explicit:
         assert scope.tps_units is not None
-        return tuple_(code, contest).in_(sorted(scope.tps_units))
+        return in_units(code, contest, scope.tps_units)
     return scope.area(DISCREPANCY.c.kecamatan_code)
 
 
@@ -258,10 +367,11 @@ def _norm(sources: Any) -> dict[str, int]:
 
 def _flagged_simple(session: Session, scope: Scope, contexts: Contexts) -> set[Unit]:
     """The TPS units of the scope whose accepted values break a form check's Relation."""
-    forms = {cid: ctx for cid, (_, ctx) in contexts.items()}
+    wanted = {c for _, c in scope.tps_units} if scope.tps_units is not None else None
+    forms = {cid: ctx for cid, (_, ctx) in contexts.items() if wanted is None or cid in wanted}
     breach = flagged_forms(forms, RESULTS.c.contest_id, lambda name: RESULTS.c[name])
     where = (
-        tuple_(RESULTS.c.tps_code, RESULTS.c.contest_id).in_(sorted(scope.tps_units))
+        in_units(RESULTS.c.tps_code, RESULTS.c.contest_id, scope.tps_units)
         if scope.tps_units is not None
         else scope.area(RESULTS.c.kecamatan_code)
     )
@@ -280,8 +390,6 @@ def _evaluate_units(
     session: Session, units: set[Unit], contexts: Contexts, min_ocr: float
 ) -> dict[Unit, tuple[dict[str, str], TpsOutcome]]:
     """The Python rules on the units' submissions: each unit's TPS codes and its outcome."""
-    from app.services.recheck import as_values
-
     out: dict[Unit, tuple[dict[str, str], TpsOutcome]] = {}
     for chunk in _chunks(sorted(u for u in units if u[1] in contexts)):
         subs: dict[Unit, list[Any]] = defaultdict(list)
@@ -290,7 +398,7 @@ def _evaluate_units(
         stmt = (
             select(*cols)
             .join_from(SUBS, TPS, TPS.c.code == SUBS.c.tps_code)
-            .where(tuple_(SUBS.c.tps_code, SUBS.c.contest_id).in_(chunk))
+            .where(in_units(SUBS.c.tps_code, SUBS.c.contest_id, chunk))
             .order_by(SUBS.c.id)
         )
         for r in session.execute(stmt):
@@ -309,7 +417,7 @@ def _stored_sources(session: Session, units: set[Unit]) -> dict[Unit, Any]:
     stored: dict[Unit, Any] = {}
     for chunk in _chunks(sorted(units)):
         stmt = select(RESULTS.c.tps_code, RESULTS.c.contest_id, RESULTS.c.sources).where(
-            tuple_(RESULTS.c.tps_code, RESULTS.c.contest_id).in_(chunk)
+            in_units(RESULTS.c.tps_code, RESULTS.c.contest_id, chunk)
         )
         stored |= {(t, c): s for t, c, s in session.execute(stmt)}
     return stored
@@ -333,11 +441,9 @@ def _cross_pass(
     scope: Scope | None,
     contexts: Contexts,
     stats: VerifyStats,
-    resolved_by: int | None,
+    resolved_by: ResolvedBy,
 ) -> None:
     """CROSS_CONTEST of the listed TPS (or every TPS of an area scope)."""
-    from app.services.recheck import outcome_from_result
-
     kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
     gub_ids = sorted(c for c, k in kinds.items() if k == "gubernur")
     local_ids = sorted(c for c, k in kinds.items() if k in LOCAL_KINDS)
@@ -385,7 +491,7 @@ def _cross_pass(
 def _dhasil_condition(scope: Scope) -> ColumnElement[bool]:
     dv = DHasilVersion.__table__  # type: ignore[attr-defined]
     if scope.kecamatan_units is not None:
-        return tuple_(dv.c.kecamatan_code, dv.c.contest_id).in_(sorted(scope.kecamatan_units))
+        return in_units(dv.c.kecamatan_code, dv.c.contest_id, scope.kecamatan_units)
     return scope.area(dv.c.kecamatan_code)
 
 
@@ -488,7 +594,7 @@ def _kecamatan_pass(
     scope: Scope,
     contexts: Contexts,
     stats: VerifyStats,
-    resolved_by: int | None,
+    resolved_by: ResolvedBy,
 ) -> None:
     """Reconciliation of the scope's kecamatan units against their latest D.Hasil."""
     dhasil = {
@@ -509,7 +615,7 @@ def _kecamatan_pass(
     if scope.kecamatan_units is not None:
         existing = []
         for chunk in _chunks(sorted(scope.kecamatan_units)):
-            cond = tuple_(DISCREPANCY.c.kecamatan_code, DISCREPANCY.c.contest_id).in_(chunk)
+            cond = in_units(DISCREPANCY.c.kecamatan_code, DISCREPANCY.c.contest_id, chunk)
             existing += load_existing(session, cond, rule)
     else:
         existing = load_existing(session, scope.area(DISCREPANCY.c.kecamatan_code), rule)
@@ -534,4 +640,17 @@ def _reconcile(
     )
 
 
-__all__ = ["Scope", "VerifyStats", "desa_sums", "matches_dhasil", "verify_area", "verify_units"]
+__all__ = [
+    "RECHECK_LOCK",
+    "Scope",
+    "VerifyStats",
+    "as_values",
+    "aware",
+    "contest_contexts",
+    "desa_sums",
+    "lock_kecamatan",
+    "matches_dhasil",
+    "outcome_from_result",
+    "verify_area",
+    "verify_units",
+]

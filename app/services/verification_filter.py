@@ -43,13 +43,11 @@ def breach(relation: Relation, column: Columns) -> ColumnElement[bool]:
     if relation.kind == "eq":
         return left != right
     num, den = relation.scale.numerator, relation.scale.denominator
-    if (
-        relation.rounding == "ceil"
-    ):  # left - offset ≤ ⌈right × n/d⌉  ⇔  (left - offset - 1)·d < right·n
+    if relation.rounding == "ceil":
+        # holds: left - offset ≤ ⌈right × n/d⌉  ⇔  (left - offset - 1)·d < right·n
         return (left - (relation.offset + 1)) * den >= right * num
-    return (
-        left - relation.offset
-    ) * den > right * num  # ≤ ⌊right × n/d⌋ ⇔ (left - offset)·d ≤ right·n
+    # holds: left - offset ≤ ⌊right × n/d⌋  ⇔  (left - offset)·d ≤ right·n
+    return (left - relation.offset) * den > right * num
 
 
 def form_breach(ctx: FormContext, column: Columns) -> ColumnElement[bool]:
@@ -77,44 +75,47 @@ def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
 
 def simple_results_sql(dialect: str, scope_sql: str) -> str:
     """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
-    submission and not a photo reading: its non-empty values are accepted as they are, each from
-    that submission), upserting only rows whose values differ; RETURNING the units written.
+    submission and not a photo reading: its values are accepted as they are, each from that
+    submission), writing only rows that are new or whose values differ; RETURNING the units
+    written. A stored row of a simple unit with the same values is current: it can only have
+    come from that one submission (submissions are never changed or removed).
 
     `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
     names = ", ".join(ALL_FIELDS)
     keys = "tps_code, contest_id, desa_code, kecamatan_code, kabupaten_code, provinsi_code"
+    pairs = ", ".join(f"'{n}', CASE WHEN f.{n} IS NOT NULL THEN f.id END" for n in ALL_FIELDS)
     if dialect == "postgresql":
         values = ", ".join(f"v.{n}" for n in ALL_FIELDS)
         lateral = ', LATERAL json_populate_record(NULL::tps_result, s."values") v'
-        sources = (
-            "(SELECT coalesce(json_object_agg(e.key, s.id), '{}'::json)"
-            " FROM json_each(s.\"values\") e WHERE json_typeof(e.value) <> 'null')"
-        )
-        differs = " OR ".join(f"tps_result.{n} IS DISTINCT FROM excluded.{n}" for n in ALL_FIELDS)
+        sources = f"json_strip_nulls(json_build_object({pairs}))"
+        same = " AND ".join(f"r.{n} IS NOT DISTINCT FROM f.{n}" for n in ALL_FIELDS)
     else:
-        values = ", ".join(f"json_extract(s.\"values\", '$.{n}')" for n in ALL_FIELDS)
+        values = ", ".join(f"json_extract(s.\"values\", '$.{n}') AS {n}" for n in ALL_FIELDS)
         lateral = ""
-        sources = (
-            "(SELECT coalesce(json_group_object(e.key, s.id), '{}')"
-            " FROM json_each(s.\"values\") e WHERE e.type <> 'null')"
-        )
-        differs = " OR ".join(f"tps_result.{n} IS NOT excluded.{n}" for n in ALL_FIELDS)
+        sources = f"json_patch('{{}}', json_object({pairs}))"  # a null member is left out
+        same = " AND ".join(f"r.{n} IS f.{n}" for n in ALL_FIELDS)
     updates = ", ".join(f"{n} = excluded.{n}" for n in ALL_FIELDS)
     return f"""
         WITH single AS (
             SELECT min(s.id) AS id FROM submission s WHERE {scope_sql}
             GROUP BY s.tps_code, s.contest_id
             HAVING count(*) = 1 AND max(CASE WHEN s.source = 'ocr' THEN 1 ELSE 0 END) = 0
+        ), fresh AS (
+            SELECT s.id, s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code,
+                   t.kabupaten_code, t.provinsi_code, {values}
+            FROM single JOIN submission s ON s.id = single.id JOIN tps t ON t.code = s.tps_code
+                 {lateral}
         )
         INSERT INTO tps_result ({keys}, sources, updated_at, {names})
-        SELECT s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code, t.kabupaten_code,
-               t.provinsi_code, {sources}, :now, {values}
-        FROM single JOIN submission s ON s.id = single.id JOIN tps t ON t.code = s.tps_code
-             {lateral}
-        WHERE true
+        SELECT f.tps_code, f.contest_id, f.desa_code, f.kecamatan_code, f.kabupaten_code,
+               f.provinsi_code, {sources}, :now, {", ".join(f"f.{n}" for n in ALL_FIELDS)}
+        FROM fresh f
+        WHERE NOT EXISTS (
+            SELECT 1 FROM tps_result r
+            WHERE r.tps_code = f.tps_code AND r.contest_id = f.contest_id AND {same}
+        )
         ON CONFLICT (tps_code, contest_id) DO UPDATE
         SET sources = excluded.sources, updated_at = excluded.updated_at, {updates}
-        WHERE {differs}
         RETURNING tps_code, contest_id
     """
 
