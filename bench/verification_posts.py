@@ -1,7 +1,12 @@
 """Result posts per second: wrk on loopback against uvicorn (POST /tps/{tps}/results, the demo
-loaded), on PostgreSQL and SQLite; and pgbench's plain insert rate as the ceiling.
+loaded), on PostgreSQL and SQLite, with `rekap worker` (recheck drainer, audit chainer) running;
+CPU per post (app, PostgreSQL, worker) from /proc, SQL statements per post, the time until a
+post's findings are stored (probes), and pgbench's rate for the same minimal durable post in the
+same run (scripts/ensure-system-deps.sh bench installs wrk and pgbench).
 
-    .venv/bin/python -m bench.verification_posts --backend postgres --seconds 20 --connections 16
+    .venv/bin/python -m bench.verification_posts --backend postgres   (one command: all figures)
+    .venv/bin/python -m bench.verification_posts --backend sqlite
+    .venv/bin/python -m bench.verification_posts --plain --backend postgres --connections 16
     .venv/bin/python -m bench.verification_posts --backend sqlite
     .venv/bin/python -m bench.verification_posts --pgbench
     .venv/bin/python -m bench.verification_posts --get   (GET /discrepancies?region=, same server)
@@ -13,12 +18,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app.db import build_engine
@@ -29,6 +36,7 @@ from bench.verification_common import (
     ROOT,
     demo_database,
     drop_database,
+    machine,
     new_database,
 )
 
@@ -217,19 +225,258 @@ def bench_pgbench(args: argparse.Namespace) -> None:
         drop_database(url)
 
 
+PGBENCH_POST = """\\set n random(1, %(n)d)
+BEGIN;
+SELECT code, kecamatan_code FROM tps WHERE code = lpad(:n::text, 13, '0');
+SELECT id, source FROM submission WHERE tps_code = '%(tps)s' AND contest_id = 'pkwkp-16';
+INSERT INTO submission (tps_code, contest_id, kecamatan_code, source, submitted_by, submitted_at,
+  "values") VALUES ('%(tps)s', 'pkwkp-16', '%(kec)s', 'ppk', 'bench', now(), '%(form)s')
+  RETURNING id;
+INSERT INTO audit_outbox (at, actor, action, entity, entity_id, payload, content_hash)
+  VALUES (now(), 'user:bench', 'submission.create', 'submission', '1', '%(form)s', '%(hash)s');
+INSERT INTO recheck_queue (unit_kind, unit_code, contest_id, generation, enqueued_at)
+  VALUES ('tps', lpad(:n::text, 13, '0'), 'pkwkp-16', 1, now())
+  ON CONFLICT (unit_kind, unit_code, contest_id)
+  DO UPDATE SET generation = recheck_queue.generation + 1;
+COMMIT;
+"""
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the processes, from /proc (clock ticks → seconds)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def tree(pid: int) -> list[int]:
+    """pid and every process below it."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            found += tree(kid)
+    return found
+
+
+def postgres_pids() -> list[int]:
+    """Every process of the local PostgreSQL server (all databases: the machine is shared)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() == "postgres":
+                pids.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
+    """SQL statements the API runs per post (auth included), counted in-process."""
+    os.environ["REKAP_DATABASE_URL"] = url
+    os.environ["REKAP_RATE_LIMIT_WRITE"] = "100000000/minute"
+    os.environ["REKAP_RUN_EMBEDDED_WORKER"] = "false"
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from app.config import get_settings
+    from app.db import get_engine
+    from app.main import create_app
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    count = [0]
+
+    def counter(*_: object) -> None:
+        count[0] += 1
+
+    with TestClient(create_app()) as client:
+        data = {"username": "bench", "password": BENCH_PASSWORD}
+        bearer = client.post("/api/v1/auth/token", data=data).json()["access_token"]
+        headers = {"Authorization": f"Bearer {bearer}"}
+        body = {"contest_id": "pkwkp-16", "values": FORM}
+        client.post(f"/api/v1/tps/{codes[0]}/results", json=body, headers=headers)  # warm
+        event.listen(Engine, "before_cursor_execute", counter)
+        try:
+            for code in codes[1 : posts + 1]:
+                resp = client.post(f"/api/v1/tps/{code}/results", json=body, headers=headers)
+                assert resp.status_code == 201, resp.text
+        finally:
+            event.remove(Engine, "before_cursor_execute", counter)
+    get_engine().dispose()
+    return count[0] / posts
+
+
+def start_worker(url: str) -> subprocess.Popen[bytes]:
+    """`rekap worker -w 1`: the recheck drainer and the audit chainer (photo reading idle)."""
+    env = os.environ | {
+        "REKAP_DATABASE_URL": url,
+        "REKAP_QUEUE_URL": f"sqlite:////tmp/rekap_bench_queue_{os.getpid()}.db",
+        "REKAP_OCR_ENGINE": "fake",
+        "REKAP_LOG_LEVEL": "WARNING",
+    }
+    code = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
+    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
+
+
+def probe_visibility(
+    url: str, port: int, bearer: str, codes: list[str], stop: threading.Event, out: list[float]
+) -> None:
+    """Every 0.25 s post a form to a TPS wrk does not touch and time until its recheck queue row
+    is gone (its findings stored and committed)."""
+    engine = build_engine(url)
+    body = json.dumps({"contest_id": "pkwkp-16", "values": FORM}).encode()
+    i = 0
+    while not stop.is_set():
+        code = codes[i % len(codes)]
+        i += 1
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/tps/{code}/results", data=body, method="POST",
+            headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        started = time.perf_counter()
+        try:
+            urllib.request.urlopen(req, timeout=30).read()
+        except OSError:
+            continue
+        while not stop.is_set():
+            with engine.connect() as conn:
+                row = conn.execute(
+                    text("SELECT 1 FROM recheck_queue WHERE unit_code = :c"), {"c": code}
+                ).first()
+            if row is None:
+                out.append(time.perf_counter() - started)
+                break
+            time.sleep(0.02)
+        stop.wait(0.25)
+    engine.dispose()
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of the values; nan when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def bench_intake(args: argparse.Namespace) -> None:
+    """One command: the demo loaded; statements per post; the API under wrk with the worker
+    (recheck drainer + audit chainer) running; CPU per post from /proc; time to visible; and on
+    PostgreSQL pgbench's rate for the same minimal durable post in the same run."""
+    url = demo_database(args.backend, "intake")
+    report: dict[str, object] = {"backend": args.backend, "machine": machine()}
+    try:
+        with Session(build_engine(url)) as session:
+            codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
+        probes, codes = codes[:200], codes[200:]
+        report["statements_per_post"] = round(statements_per_post(url, codes[-200:]), 1)
+        worker = start_worker(url)
+        proc = start_server(url, args.port, args.workers)
+        try:
+            bearer = token(args.port)
+            app_pids = tree(proc.pid)
+            pg_pids = postgres_pids() if args.backend == "postgres" else []
+            load_before = os.getloadavg()[0]
+            cpu_app, cpu_pg = cpu_seconds(app_pids), cpu_seconds(pg_pids)
+            cpu_worker = cpu_seconds(tree(worker.pid))
+            stop, seen = threading.Event(), []  # type: ignore[var-annotated]
+            prober = threading.Thread(
+                target=probe_visibility, args=(url, args.port, bearer, probes, stop, seen)
+            )
+            prober.start()
+            out = run_wrk(args.port, bearer, codes, args.seconds, args.connections)
+            stop.set()
+            prober.join()
+            cpu_app = cpu_seconds(app_pids) - cpu_app
+            cpu_pg = cpu_seconds(pg_pids) - cpu_pg
+            cpu_worker = cpu_seconds(tree(worker.pid)) - cpu_worker
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            worker.terminate()  # a batch in hand may take a while on a loaded machine
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, 9)
+                worker.wait()
+        summary = summarize(out)
+        posts = int(summary["requests"]) if summary["requests"] != "?" else 0
+        report.update(
+            connections=args.connections,
+            workers=args.workers,
+            seconds=args.seconds,
+            load_before=round(load_before, 1),
+            load_after=round(os.getloadavg()[0], 1),
+            **summary,
+            cpu_ms_app_per_post=round(1000 * cpu_app / max(posts, 1), 2),
+            cpu_ms_postgres_per_post=round(1000 * cpu_pg / max(posts, 1), 2),
+            cpu_ms_worker_per_post=round(1000 * cpu_worker / max(posts, 1), 2),
+            visible_probes=len(seen),
+            visible_p50_s=round(percentile(seen, 50), 3),
+            visible_p99_s=round(percentile(seen, 99), 3),
+        )
+        print(out)
+        if args.backend == "postgres":
+            report["pgbench"] = pgbench_post(url, codes[0], args)
+        print(json.dumps(report))
+    finally:
+        drop_database(url)
+
+
+def pgbench_post(url: str, tps: str, args: argparse.Namespace) -> dict[str, str]:
+    """pgbench with the intake's minimal durable post: 2 lookups, 3 inserts, 1 commit."""
+    import hashlib
+
+    with Session(build_engine(url)) as session:
+        n = len(list(session.exec(select(Tps.code))))
+    script = Path("/tmp/rekap_bench_post.sql")
+    script.write_text(
+        PGBENCH_POST
+        % {
+            "n": n, "tps": tps, "kec": tps[:6], "form": json.dumps(FORM),
+            "hash": hashlib.sha256(b"x").hexdigest(),
+        }
+    )  # fmt: skip
+    cmd = ["pgbench", "-n", "-c", str(args.connections), "-j", "2", "-T", str(args.seconds),
+           "-f", str(script), url.replace("postgresql+psycopg://", "postgresql://")]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    print(out)
+    grab = lambda pattern: m.group(1) if (m := re.search(pattern, out)) else "?"  # noqa: E731
+    return {
+        "tps": grab(r"tps = ([\d.]+)"),
+        "latency_avg_ms": grab(r"latency average = ([\d.]+) ms"),
+    }
+
+
 def main() -> None:
     """Parse arguments and run one benchmark."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18931)
     parser.add_argument("--pgbench", action="store_true", help="run pgbench instead")
     parser.add_argument("--get", action="store_true", help="GET /discrepancies?region= instead")
+    parser.add_argument("--plain", action="store_true", help="wrk alone (no worker, no probes)")
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
-    (bench_pgbench if args.pgbench else bench_posts)(args)
+    if args.pgbench:
+        bench_pgbench(args)
+    elif args.get or args.plain:
+        bench_posts(args)
+    else:
+        bench_intake(args)
 
 
 if __name__ == "__main__":

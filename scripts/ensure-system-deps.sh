@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a fresh machine lacks: tesseract (printed text), and for the tests
-# chromium (browser tests) and redis-server (the Redis queue and rate-limit tests).
+# chromium (browser tests), redis-server (the Redis queue and rate-limit tests), and for the
+# benchmarks wrk and pgbench (`bench`).
 set -euo pipefail
 
 need_pkgs=()
@@ -9,6 +10,8 @@ for what in "$@"; do
     tesseract) command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind) ;;
     chromium) [ -x /usr/bin/chromium ] || need_pkgs+=(chromium) ;;
     redis) command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server) ;;
+    bench) command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+           command -v pgbench >/dev/null 2>&1 || need_pkgs+=(postgresql-client) ;;
     *) echo "ensure-system-deps: unknown dependency '$what'" >&2; exit 2 ;;
   esac
 done

@@ -14,6 +14,9 @@ from app.db import build_engine, session_scope
 from app.services.recheck_queue import drain_rechecks, drainer_name
 
 log = logging.getLogger(__name__)
+# SQLite has one write lock and a batch's transaction holds it: smaller batches there, so a post
+# never waits behind a long one.
+SQLITE_MAX_BATCH = 16
 
 
 def drain_forever(settings: Settings, stop: threading.Event) -> None:
@@ -22,12 +25,15 @@ def drain_forever(settings: Settings, stop: threading.Event) -> None:
     # the drainer's connections.
     engine = build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
     name = drainer_name()
+    batch = settings.recheck_batch
+    if engine.dialect.name == "sqlite":
+        batch = min(batch, SQLITE_MAX_BATCH)
     try:
         while not stop.is_set():
             try:
                 counts = drain_rechecks(
                     lambda: session_scope(engine),
-                    settings.recheck_batch,
+                    batch,
                     drainer=name,
                     lease_seconds=settings.recheck_lease_seconds,
                 )
