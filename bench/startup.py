@@ -5,12 +5,14 @@
 
 --tree times another checkout of the code (e.g. `git archive <commit> | tar -x -C DIR`) with
 this venv, for a before/after. Uses hyperfine when it is installed, else a loop of subprocesses.
-Prints one JSON line: seconds per command (median, min, max) and the load average.
+Prints one JSON line: wall seconds per command (median, min, max), the median CPU seconds of
+a start, and the load average.
 """
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,6 +35,18 @@ def argv(tree: Path, args: list[str]) -> list[str]:
     """The `rekap ARGS` process, on the code of tree."""
     code = f"import sys; sys.path.insert(0, {str(tree)!r}); from app.cli import main; main()"
     return [sys.executable, "-c", code, *args]
+
+
+def cpu_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+    """CPU seconds (user + system) of each of `runs` fresh processes: what a start costs, much
+    less bent by a busy machine than wall time."""
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, env=env, capture_output=True, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return times
 
 
 def time_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
@@ -65,10 +79,12 @@ def run(tree: Path, runs: int) -> dict[str, Any]:
         out: dict[str, Any] = {"tree": str(tree), "runs": runs, "load_1min_before": round(load, 2)}
         for label, args in COMMANDS.items():
             times = time_runs(argv(tree, args), env, runs)
+            cpu = cpu_runs(argv(tree, args), env, runs)
             out[label] = {
                 "median_s": round(statistics.median(times), 3),
                 "min_s": round(min(times), 3),
                 "max_s": round(max(times), 3),
+                "cpu_median_s": round(statistics.median(cpu), 3),
             }
         out["load_1min_after"] = round(os.getloadavg()[0], 2)
         out["tool"] = "hyperfine" if shutil.which("hyperfine") else "subprocess loop"
