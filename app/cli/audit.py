@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from app.db import session_scope
+from app.cli.lazy import session_scope
 from app.errors import ExitCode
 
 if TYPE_CHECKING:

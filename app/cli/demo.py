@@ -4,10 +4,8 @@ import time
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.config import get_settings
-from app.db import session_scope
+from app.cli.lazy import session_scope
 from app.errors import Conflict
 
 
@@ -22,6 +20,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load real Sumsel regions and candidates, synthetic TPS results, planted problems."""
         # The demo's data and rules load only for this command (~0.4 s of every start otherwise).
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from app.config import get_settings
         from app.services.demo import database_is_empty, load_demo
         from app.services.demo_accounts import create_demo_accounts
         from app.services.recheck_bulk import recheck_all
