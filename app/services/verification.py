@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select, text, true, tuple_
@@ -61,6 +62,7 @@ from app.services.verification_filter import (
     COMPLEX_UNITS_SQL,
     cross_breach,
     flagged_forms,
+    form_breach,
     simple_results_sql,
 )
 
@@ -369,7 +371,9 @@ def _flagged_simple(session: Session, scope: Scope, contexts: Contexts) -> set[U
     """The TPS units of the scope whose accepted values break a form check's Relation."""
     wanted = {c for _, c in scope.tps_units} if scope.tps_units is not None else None
     forms = {cid: ctx for cid, (_, ctx) in contexts.items() if wanted is None or cid in wanted}
-    breach = flagged_forms(forms, RESULTS.c.contest_id, lambda name: RESULTS.c[name])
+    breach = flagged_forms(
+        forms, RESULTS.c.contest_id, RESULTS.c.__getitem__, breach_of=_results_breach
+    )
     where = (
         in_units(RESULTS.c.tps_code, RESULTS.c.contest_id, scope.tps_units)
         if scope.tps_units is not None
@@ -377,6 +381,12 @@ def _flagged_simple(session: Session, scope: Scope, contexts: Contexts) -> set[U
     )
     stmt = select(RESULTS.c.tps_code, RESULTS.c.contest_id).where(where, breach)
     return {(r[0], r[1]) for r in session.execute(stmt)}
+
+
+@lru_cache(maxsize=128)
+def _results_breach(ctx: FormContext) -> ColumnElement[bool]:
+    """A context's form_breach over tps_result, built once (building it costs milliseconds)."""
+    return form_breach(ctx, RESULTS.c.__getitem__)
 
 
 SUBMISSION_COLUMNS = (
@@ -435,6 +445,10 @@ def _kecamatan_of(session: Session, units: set[Unit]) -> set[Unit]:
 # --- CROSS_CONTEST ---------------------------------------------------------------------------
 
 
+GUBERNUR, LOCAL = aliased(RESULTS, name="gubernur"), aliased(RESULTS, name="local_form")
+CROSS_BREACH = cross_breach(GUBERNUR.c.__getitem__, LOCAL.c.__getitem__)
+
+
 def _cross_pass(
     session: Session,
     tps_codes: Sequence[str] | None,
@@ -447,7 +461,7 @@ def _cross_pass(
     kinds = {cid: contest.kind for cid, (contest, _) in contexts.items()}
     gub_ids = sorted(c for c, k in kinds.items() if k == "gubernur")
     local_ids = sorted(c for c, k in kinds.items() if k in LOCAL_KINDS)
-    g, loc = aliased(RESULTS), aliased(RESULTS)
+    g, loc = GUBERNUR, LOCAL
     conditions: list[ColumnElement[bool]] = []
     if tps_codes is not None:
         conditions = [g.c.tps_code.in_(chunk) for chunk in _chunks(tps_codes)]
@@ -462,7 +476,7 @@ def _cross_pass(
                 cond,
                 g.c.contest_id.in_(gub_ids),
                 loc.c.contest_id.in_(local_ids),
-                cross_breach(lambda f: g.c[f], lambda f: loc.c[f]),
+                CROSS_BREACH,
             )
         )
         flagged |= set(session.execute(stmt).scalars())

@@ -56,14 +56,20 @@ def form_breach(ctx: FormContext, column: Columns) -> ColumnElement[bool]:
 
 
 def flagged_forms(
-    contexts: Mapping[str, FormContext], contest: Any, column: Columns
+    contexts: Mapping[str, FormContext],
+    contest: Any,
+    column: Columns,
+    *,
+    breach_of: Callable[[FormContext], ColumnElement[bool]] | None = None,
 ) -> ColumnElement[bool]:
-    """The filter over many contests: each contest's forms against its own context."""
+    """The filter over many contests: each contest's forms against its own context
+    (`breach_of` may give each context's form_breach ready-made, e.g. cached)."""
+    of = breach_of or (lambda ctx: form_breach(ctx, column))
     by_ctx: dict[FormContext, list[str]] = {}
     for contest_id, ctx in contexts.items():
         by_ctx.setdefault(ctx, []).append(contest_id)
     parts: list[Expr[bool]] = [
-        and_(contest.in_(sorted(ids)), form_breach(ctx, column)) for ctx, ids in by_ctx.items()
+        and_(contest.in_(sorted(ids)), of(ctx)) for ctx, ids in by_ctx.items()
     ]
     return or_(*parts) if parts else false()
 
