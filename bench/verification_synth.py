@@ -5,6 +5,7 @@ planted PASLON_SUM breach), and a D.Hasil per kecamatan and contest (a few with 
 import json
 import math
 import random
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,12 +127,11 @@ def dhasil(session_rows: Iterator[tuple[Any, ...]], seed: int) -> list[tuple[Any
     return rows
 
 
-def load_postgres(url: str, n_tps: int, seed: int = 7) -> Synth:
-    """COPY the synthetic dataset into a migrated PostgreSQL database."""
+def _tables(n_tps: int, seed: int) -> tuple[Synth, list[tuple[str, list[tuple[Any, ...]]]]]:
     s = build(n_tps)
     subs = list(submissions(s, seed))
     versions = dhasil(iter(subs), seed)
-    tables = [
+    return s, [
         ("region (code, level, name, parent_code)", s.region),
         ("contest (id, code, kind, region_code, name)", s.contest),
         ("paslon (contest_id, nomor_urut, nama)", s.paslon),
@@ -147,10 +147,38 @@ def load_postgres(url: str, n_tps: int, seed: int = 7) -> Synth:
             versions,
         ),
     ]
+
+
+def load_postgres(url: str, n_tps: int, seed: int = 7) -> Synth:
+    """COPY the synthetic dataset into a migrated PostgreSQL database."""
+    s, tables = _tables(n_tps, seed)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         for target, rows in tables:
             with cur.copy(f"COPY {target} FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         cur.execute("ANALYZE")
+    return s
+
+
+def load_sqlite(url: str, n_tps: int, seed: int = 7) -> Synth:
+    """Insert the synthetic dataset into a migrated SQLite database (times as SQLAlchemy
+    writes them there: naive UTC text)."""
+    s, tables = _tables(n_tps, seed)
+    path = url.removeprefix("sqlite:///")
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value
+
+    with sqlite3.connect(path) as conn:
+        for target, rows in tables:
+            columns = target.split("(", 1)[1].rstrip(")")
+            marks = ", ".join("?" for _ in columns.split(","))
+            conn.executemany(
+                f"INSERT INTO {target} VALUES ({marks})",
+                ([cell(v) for v in row] for row in rows),
+            )
+        conn.execute("ANALYZE")
     return s
