@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -97,18 +98,28 @@ def _after_flush(session: OrmSession, _context: Any) -> None:
         session.connection().info[_TOUCHED] = True
 
 
+def _touched(conn: Connection, *, clear: bool) -> bool:
+    """Whether the connection's transaction wrote contests; True when that cannot be told (a
+    connection the database dropped: its info is out of reach until the rollback ends)."""
+    try:
+        info = conn.info
+    except SQLAlchemyError:
+        return True
+    return bool(info.pop(_TOUCHED, False) if clear else info.get(_TOUCHED, False))
+
+
 def _after_rollback(conn: Connection, *_: Any) -> None:
-    if conn.info.pop(_TOUCHED, False):
+    if _touched(conn, clear=True):
         contests.invalidate()
 
 
 def _after_savepoint_rollback(conn: Connection, *_: Any) -> None:
-    if conn.info.get(_TOUCHED, False):  # the outer transaction may still roll back too
+    if _touched(conn, clear=False):  # the outer transaction may still roll back too
         contests.invalidate()
 
 
 def _after_commit(conn: Connection) -> None:
-    conn.info.pop(_TOUCHED, None)
+    _touched(conn, clear=True)
 
 
 event.listen(Engine, "rollback", _after_rollback)
