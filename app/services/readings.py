@@ -71,7 +71,8 @@ def apply_reading(
     found: list[PhotoFinding] = []
     if result.status not in READ_STATUSES:
         if result.status in FAILED_PAGE:
-            found.append(_wrong_page(photo, reading.get("reason") or result.status))
+            why_id = _failed_page_id(result.status, reading)
+            found.append(_wrong_page(photo, reading.get("reason") or result.status, why_id))
         _record(session, photo, tps, found)
         photo.status = "unreadable"
         session.add(photo)
@@ -79,7 +80,13 @@ def apply_reading(
     if photo.page is None:
         photo.page = reading.get("page")  # the page tag says which page it is
     elif reading.get("page") not in (None, photo.page):
-        found.append(_wrong_page(photo, f"page {reading.get('page')}, not {photo.page}"))
+        found.append(
+            _wrong_page(
+                photo,
+                f"page {reading.get('page')}, not {photo.page}",
+                f"halaman {reading.get('page')}, bukan halaman {photo.page}",
+            )
+        )
     fields = {k: v for k, v in reading.get("fields", {}).items() if k in allowed}
     submission = _submit(session, photo, tps, fields, result.engine_version)
     review = _low_confidence(photo, fields, min_confidence, found)
@@ -166,12 +173,23 @@ def _low_confidence(
     return review
 
 
-def _wrong_page(photo: Photo, why: str) -> PhotoFinding:
+def _failed_page_id(status: str, reading: dict[str, Any]) -> str:
+    """Why a page could not be read, in Indonesian, from what the reader identified (its own
+    reason is English, the API's language, and stays in message_en)."""
+    form, page = reading.get("form"), reading.get("page")
+    if status == "wrong_page" and form is not None and page is not None:
+        return f"foto menunjukkan {form} halaman {page}"
+    if status == "wrong_page":
+        return "foto menunjukkan halaman atau formulir lain"
+    return "bukan halaman formulir C.Hasil yang dikenali"
+
+
+def _wrong_page(photo: Photo, why: str, why_id: str) -> PhotoFinding:
     return PhotoFinding(
         rule="WRONG_PAGE",
         severity="error",
         field=None,
-        message=f"Foto {photo.id} bukan halaman/kontestasi yang disebut: {why}",
+        message=f"Foto {photo.id} bukan halaman/kontestasi yang disebut: {why_id}",
         message_en=f"Photo {photo.id} is not the page or contest it was uploaded as: {why}",
         detail_key=f"photo:{photo.id}",
     )

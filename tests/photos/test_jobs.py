@@ -250,3 +250,27 @@ def test_the_same_file_for_another_contest_is_read_against_that_contest(
     assert statuses == ["unreadable", "read"]
     assert [i for i in wrong_pages if f"photo:{right.photo_id}" in i] == []
     assert media == "image/png" and image
+
+
+def test_a_wrong_page_is_told_in_indonesian_with_what_the_photo_shows(
+    worker: Worker, tmp_path: Path
+) -> None:
+    assert isinstance(worker.reader, FakeReader)
+    worker.reader.readings[make_jpeg_sha(111)] = {
+        "status": "wrong_page",
+        "reason": "the photo shows ppwp-plano-2024 page 1 (tag 101), not pkwkp page 3",
+        "form": "ppwp-plano-2024",
+        "page": 1,
+    }
+    job_id = new_job(worker, 111, tmp_path, page=3)
+    assert process_job(worker, job_id) == "done"
+    photo_id = job(worker.engine, job_id).photo_id
+    with Session(worker.engine) as session:
+        found = session.exec(
+            select(Discrepancy).where(
+                Discrepancy.rule == "WRONG_PAGE",
+                Discrepancy.identity.contains(f"photo:{photo_id}"),  # type: ignore[attr-defined]
+            )
+        ).one()
+    assert "menunjukkan ppwp-plano-2024 halaman 1" in found.message
+    assert "the photo shows" not in found.message and " page " not in found.message
