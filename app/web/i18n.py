@@ -158,9 +158,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "accepted_rule": (
         "Aturan nilai diterima: koreksi pleno > tinjauan > PPK > aplikasi > demo > bacaan foto "
-        "(keyakinan ≥ 0,8) > Sirekap; yang terbaru menang dalam satu sumber.",
+        "(keyakinan ≥ {line}) > Sirekap; yang terbaru menang dalam satu sumber.",
         "Accepted-value rule: plenary correction > review > PPK > app > demo > photo reading "
-        "(confidence ≥ 0.8) > Sirekap; the newest wins within one source.",
+        "(confidence ≥ {line}) > Sirekap; the newest wins within one source.",
     ),
     "differs": ("berbeda", "differs"),
     "discrepancies": ("Temuan", "Discrepancies"),

@@ -325,3 +325,13 @@ def test_a_tally_with_nothing_accepted_shows_dashes_and_unknown_filters_are_422(
     assert '<td class="num">–</td>' in tally.split("</table>")[0]
     bad = client.get("/discrepancies?rule=NOPE")
     assert bad.status_code == 422 and "<code>rule</code>" in bad.text
+
+
+def test_the_accepted_value_rule_quotes_the_acceptance_line_in_force(
+    signed_in: SignedIn, settings: Settings
+) -> None:
+    client = signed_in("t-bawaslu")
+    assert "(keyakinan ≥ 0,80)" in client.get(f"/tps/{TPS_A1}").text
+    settings.ocr_min_confidence = 0.85  # the one setting the review and the accepted value use
+    page = client.get(f"/tps/{TPS_A1}").text
+    assert "(keyakinan ≥ 0,85)" in page and "0,8)" not in page
