@@ -12,6 +12,7 @@ import threading
 from app.config import Settings
 from app.db import build_engine, session_scope
 from app.services.recheck_queue import drain_rechecks, drainer_name
+from app.worker.forkguard import no_fork
 
 log = logging.getLogger(__name__)
 # SQLite has one write lock and a batch's transaction holds it: smaller batches there, so a post
@@ -23,7 +24,8 @@ def drain_forever(settings: Settings, stop: threading.Event) -> None:
     """Drain the queue until `stop` is set: at once again while there is work, else every poll."""
     # Its own engine: huey's worker processes are forked from this process and must not share
     # the drainer's connections.
-    engine = build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
+    with no_fork():  # app/worker/forkguard.py: huey forks its workers beside this thread
+        engine = build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
     name = drainer_name()
     batch = settings.recheck_batch
     if engine.dialect.name == "sqlite":
@@ -31,12 +33,13 @@ def drain_forever(settings: Settings, stop: threading.Event) -> None:
     try:
         while not stop.is_set():
             try:
-                counts = drain_rechecks(
-                    lambda: session_scope(engine),
-                    batch,
-                    drainer=name,
-                    lease_seconds=settings.recheck_lease_seconds,
-                )
+                with no_fork():
+                    counts = drain_rechecks(
+                        lambda: session_scope(engine),
+                        batch,
+                        drainer=name,
+                        lease_seconds=settings.recheck_lease_seconds,
+                    )
             except Exception:  # the batch rolled back; its lease expires and it is retried
                 log.exception("recheck drain failed")
                 stop.wait(max(settings.recheck_poll, 1.0))
@@ -44,7 +47,8 @@ def drain_forever(settings: Settings, stop: threading.Event) -> None:
             if counts.leased == 0:
                 stop.wait(settings.recheck_poll)
     finally:
-        engine.dispose()
+        with no_fork():
+            engine.dispose()
 
 
 def start_drainer(settings: Settings) -> tuple[threading.Thread, threading.Event]:
