@@ -7,15 +7,27 @@ byte over the limit (413) and never holds the photo in memory.
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlmodel import Session
 
+from app.config import Settings
+from app.db import end_read
 from app.errors import ImageTooLarge, InvalidInput, UnsupportedMedia
-from app.services.photos import StagedUpload
+from app.services.photos import (
+    IntakeOutcome,
+    StagedUpload,
+    enqueue_after_commit,
+    intake_limits,
+    upload_photo,
+)
+from app.services.storage import PhotoStore
 
 MAX_FIELD_BYTES = 1024  # contest_id and page are short
 MAX_PARTS = 8
@@ -165,3 +177,51 @@ def _boundary(content_type: str) -> bytes:
         )
     boundary: bytes = params[b"boundary"]
     return boundary
+
+
+async def store_upload(
+    *,
+    request: Request,
+    session: Session,
+    settings: Settings,
+    store: PhotoStore,
+    enqueue: Callable[[int], None],
+    tps_code: str,
+    actor: str,
+    remote: str | None,
+    check_form: Callable[[dict[str, str]], None] | None = None,
+) -> IntakeOutcome:
+    """One photo upload as the API and the console both take it: the identity's read ends before
+    the body arrives (a phone sending for minutes holds no connection or lock), the body is
+    staged on disk, `check_form` sees the other fields (the console's CSRF token), the photo
+    service stores it, the staged file goes, and the reading job is queued after the commit."""
+    await run_in_threadpool(end_read, session)
+    staged, form = await receive_upload(
+        stream=request.stream(),
+        content_type=request.headers.get("content-type", ""),
+        content_length=request.headers.get("content-length"),
+        staging_dir=settings.data_dir / "uploads",
+        max_bytes=settings.max_upload_bytes,
+    )
+    try:
+        if check_form is not None:
+            check_form(form)
+        outcome = await run_in_threadpool(
+            lambda: upload_photo(
+                session=session,
+                store=store,
+                tps_code=tps_code,
+                form=form,
+                staged=staged,
+                actor=actor,
+                remote=remote,
+                limits=intake_limits(settings),
+            )
+        )
+    finally:
+        if staged is not None:
+            staged.path.unlink(missing_ok=True)
+    if outcome.job_id is not None:
+        # The job id goes to the queue only once the request's transaction has committed.
+        enqueue_after_commit(session=session, job_id=outcome.job_id, enqueue=enqueue)
+    return outcome

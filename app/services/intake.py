@@ -33,7 +33,7 @@ from app.services.audit import append_audit
 from app.services.contest_cache import ContestInfo, contests
 from app.services.idempotency import claim_key, request_hash, store_answer
 from app.services.locking import lock_for_write
-from app.services.recheck import aware, desa_tallies, latest_dhasil
+from app.services.recheck import as_values, desa_tallies, latest_dhasil
 from app.services.recheck_queue import KECAMATAN_UNIT, TPS_UNIT, enqueue
 
 SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
@@ -69,16 +69,7 @@ class _Stored:
 
 
 def _stored(row: Any) -> _Stored:
-    values = SubmissionValues(
-        submission_id=row.id,
-        source=row.source,
-        submitted_at=aware(row.submitted_at),
-        values=row.values,
-        supersedes=row.supersedes_id,
-        reason=row.reason,
-        confidence=row.confidence,
-    )
-    return _Stored(values, Author(row.id, row.source, row.submitted_by))
+    return _Stored(as_values(row), Author(row.id, row.source, row.submitted_by))
 
 
 # The hot path's statements, built once (building one costs more CPU than running it).

@@ -5,15 +5,13 @@ until it is final, and a kecamatan-wide upload page that picks the TPS."""
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.api.deps import RowId, SettingsDep
 from app.api.routes.photos import EnqueueDep, StoreDep
-from app.api.uploads import receive_upload
+from app.api.uploads import store_upload
 from app.config import Settings
-from app.db import end_read
 from app.domain.access import Action, Verdict, decide
 from app.errors import (
     AppError,
@@ -28,7 +26,7 @@ from app.errors import (
 from app.services.access import Principal, authorize_tps_write
 from app.services.dashboard import region_trail
 from app.services.photo_console import contests_at, is_final, kecamatan_tps, photo_status
-from app.services.photos import IntakeOutcome, enqueue_after_commit, intake_limits, upload_photo
+from app.services.photos import IntakeOutcome
 from app.web.flash import set_flash
 from app.web.i18n import translate
 from app.web.routing import ConsoleRoute
@@ -124,48 +122,23 @@ async def upload_photo_page(
         if request.headers.get(CSRF_HEADER):  # a script's upload: refused before the body
             check_csrf(request, None)
         authorize_tps_write(user, code)
-        await run_in_threadpool(end_read, session)
-        staged, form = await receive_upload(
-            stream=request.stream(),
-            content_type=request.headers.get("content-type", ""),
-            content_length=request.headers.get("content-length"),
-            staging_dir=settings.data_dir / "uploads",
-            max_bytes=settings.max_upload_bytes,
+        outcome = await store_upload(
+            request=request,
+            session=session,
+            settings=settings,
+            store=store,
+            enqueue=enqueue,
+            tps_code=code,
+            actor=user.actor,
+            remote=user.remote,
+            check_form=lambda form: check_csrf(request, form.get(CSRF_FIELD)),
         )
-        try:
-            check_csrf(request, form.get(CSRF_FIELD))
-            outcome = await run_in_threadpool(
-                lambda: upload_photo(
-                    session=session,
-                    store=store,
-                    tps_code=code,
-                    form=form,
-                    staged=staged,
-                    actor=user.actor,
-                    remote=user.remote,
-                    limits=intake_limits(settings),
-                )  # fmt: skip
-            )
-        finally:
-            if staged is not None:
-                staged.path.unlink(missing_ok=True)
     except AppError as exc:
         if not fragment:
             raise
         return _refused(request, exc, settings)
-    if outcome.job_id is not None:
-        enqueue_after_commit(session=session, job_id=outcome.job_id, enqueue=enqueue)
     if not fragment:
-        photo = outcome.photo
-        response = RedirectResponse(f"/tps/{code}#photo-{photo.id}", status_code=303)
-        lang = request_lang(request)
-        line = translate(
-            lang, "up_received", id=photo.id, status=translate(lang, f"ph_{photo.status}")
-        )
-        if not outcome.created:
-            line += f" ({translate(lang, 'up_known')})"
-        set_flash(response, [line], secure=secure_cookies(request))
-        return finish(request, response)
+        return _back_to_tps(request, code, outcome)
     context = {"photo": outcome.photo, "final": is_final(outcome.photo.status)}
     context["known"] = not outcome.created
     return render(request, "_photo_status.html", context, status_code=202)

@@ -5,44 +5,22 @@ on several machines are safe together. A failed batch (the database gone, a lost
 logged and retried at the next poll: its transaction rolled back, so nothing is lost.
 """
 
-import logging
 import threading
 
+from sqlalchemy.engine import Engine
+
 from app.config import Settings
-from app.db import build_engine
 from app.services.audit_chainer import Chainer
-from app.worker.forkguard import no_fork
-
-log = logging.getLogger(__name__)
-
-
-def chain_forever(settings: Settings, stop: threading.Event) -> None:
-    """Chain until `stop` is set: at once again while batches are full, else every poll."""
-    # Its own engine: huey's worker processes are forked from this process and must not share
-    # the chainer's connections.
-    with no_fork():  # app/worker/forkguard.py: huey forks its workers beside this thread
-        engine = build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
-        chainer = Chainer(engine, batch=settings.audit_chain_batch)
-    try:
-        while not stop.is_set():
-            try:
-                with no_fork():
-                    chained = chainer.run_once()
-            except Exception:  # the next poll retries; the batch rolled back
-                log.exception("audit chain batch failed")
-                chained = 0
-            if chained < chainer.batch:
-                stop.wait(settings.audit_chain_poll)
-    finally:
-        with no_fork():
-            engine.dispose()
+from app.worker.polling import Step, start_polling
 
 
 def start_chainer(settings: Settings) -> tuple[threading.Thread, threading.Event]:
-    """Start the loop in a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=chain_forever, args=(settings, stop), name="audit-chainer", daemon=True
-    )
-    thread.start()
-    return thread, stop
+    """Start the chainer's loop (app/worker/polling.py): at once again while batches are full,
+    else every REKAP_AUDIT_CHAIN_POLL; set the returned event to stop it."""
+
+    def make(engine: Engine) -> Step:
+        chainer = Chainer(engine, batch=settings.audit_chain_batch)
+        return lambda: chainer.run_once() >= chainer.batch
+
+    poll = settings.audit_chain_poll
+    return start_polling("audit-chainer", settings, make_step=make, poll=poll, retry=poll)

@@ -6,56 +6,51 @@ drains batches of REKAP_RECHECK_BATCH units back to back while there is work. Se
 batch is logged and retried; a drainer killed mid-batch loses nothing: its lease expires.
 """
 
-import logging
 import threading
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
 
 from app.config import Settings
-from app.db import build_engine, session_scope
+from app.db import session_scope
 from app.services.recheck_queue import drain_rechecks, drainer_name
-from app.worker.forkguard import no_fork
+from app.worker.polling import Step, start_polling
 
-log = logging.getLogger(__name__)
 # SQLite has one write lock and a batch's transaction holds it: smaller batches there, so a post
 # never waits behind a long one.
 SQLITE_MAX_BATCH = 16
 
 
-def drain_forever(settings: Settings, stop: threading.Event) -> None:
-    """Drain the queue until `stop` is set: at once again while there is work, else every poll."""
-    # Its own engine: huey's worker processes are forked from this process and must not share
-    # the drainer's connections.
-    with no_fork():  # app/worker/forkguard.py: huey forks its workers beside this thread
-        engine = build_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
-    name = drainer_name()
-    batch = settings.recheck_batch
-    if engine.dialect.name == "sqlite":
-        batch = min(batch, SQLITE_MAX_BATCH)
-    try:
-        while not stop.is_set():
-            try:
-                with no_fork():
-                    counts = drain_rechecks(
-                        lambda: session_scope(engine),
-                        batch,
-                        drainer=name,
-                        lease_seconds=settings.recheck_lease_seconds,
-                    )
-            except Exception:  # the batch rolled back; its lease expires and it is retried
-                log.exception("recheck drain failed")
-                stop.wait(max(settings.recheck_poll, 1.0))
-                continue
-            if counts.leased == 0:
-                stop.wait(settings.recheck_poll)
-    finally:
-        with no_fork():
-            engine.dispose()
+def _drain_step(settings: Settings) -> Callable[[Engine], Step]:
+    """One batch of the queue on the thread's engine; more may wait while a batch was leased."""
+
+    def make(engine: Engine) -> Step:
+        name = drainer_name()
+        batch = settings.recheck_batch
+        if engine.dialect.name == "sqlite":
+            batch = min(batch, SQLITE_MAX_BATCH)
+
+        def step() -> bool:
+            counts = drain_rechecks(
+                lambda: session_scope(engine),
+                batch,
+                drainer=name,
+                lease_seconds=settings.recheck_lease_seconds,
+            )
+            return counts.leased > 0
+
+        return step
+
+    return make
 
 
 def start_drainer(settings: Settings) -> tuple[threading.Thread, threading.Event]:
-    """Start the loop in a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=drain_forever, args=(settings, stop), name="recheck-drainer", daemon=True
+    """Start the drainer's loop (app/worker/polling.py); set the returned event to stop it. A
+    failed batch rolled back: its lease expires and it is retried."""
+    return start_polling(
+        "recheck-drainer",
+        settings,
+        make_step=_drain_step(settings),
+        poll=settings.recheck_poll,
+        retry=max(settings.recheck_poll, 1.0),
     )
-    thread.start()
-    return thread, stop

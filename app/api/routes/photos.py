@@ -4,14 +4,11 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import ReaderDep, RowId, SessionDep, SettingsDep, TpsWriterDep
-from app.api.uploads import receive_upload
-from app.db import end_read
+from app.api.uploads import store_upload
 from app.schemas.photos import PhotoAccepted, PhotoRead
 from app.services.photo_views import get_photo_detail, load_photo, photo_image
-from app.services.photos import enqueue_after_commit, intake_limits, upload_photo
 from app.services.storage import PhotoStore, store_for
 
 router = APIRouter(tags=["photos"])
@@ -66,36 +63,16 @@ async def post_photo(
     enqueue: EnqueueDep,
 ) -> PhotoAccepted:
     """Upload a photo of a C.Hasil page: 202 once stored and queued, 200 for the same bytes."""
-    # The body arrives only now, after the identity was read: end that read first, so a phone
-    # sending for minutes holds no database connection or lock meanwhile (upload_photo begins
-    # its own write transaction once the file is on disk).
-    await run_in_threadpool(end_read, session)
-    staged, form = await receive_upload(
-        stream=request.stream(),
-        content_type=request.headers.get("content-type", ""),
-        content_length=request.headers.get("content-length"),
-        staging_dir=settings.data_dir / "uploads",
-        max_bytes=settings.max_upload_bytes,
+    outcome = await store_upload(
+        request=request,
+        session=session,
+        settings=settings,
+        store=store,
+        enqueue=enqueue,
+        tps_code=tps,
+        actor=principal.actor,
+        remote=principal.remote,
     )
-    try:
-        outcome = await run_in_threadpool(
-            lambda: upload_photo(
-                session=session,
-                store=store,
-                tps_code=tps,
-                form=form,
-                staged=staged,
-                actor=principal.actor,
-                remote=principal.remote,
-                limits=intake_limits(settings),
-            )
-        )
-    finally:
-        if staged is not None:
-            staged.path.unlink(missing_ok=True)
-    if outcome.job_id is not None:
-        # The job id goes to the queue only once the request's transaction has committed.
-        enqueue_after_commit(session=session, job_id=outcome.job_id, enqueue=enqueue)
     response.status_code = 202 if outcome.created else 200
     photo = outcome.photo
     return PhotoAccepted(photo_id=photo.id or 0, sha256=photo.sha256, status=photo.status)
