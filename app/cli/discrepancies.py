@@ -13,6 +13,9 @@ app = typer.Typer(help="Discrepancies found by the rules (GET /api/v1/discrepanc
 @app.command("list")
 def list_(
     region: str | None = typer.Option(None, "--region", help="region code (any level), 0: all"),
+    region_name: str | None = typer.Option(
+        None, "--region-name", help="region by name instead of code, e.g. 'Ilir Barat I'"
+    ),
     contest: str | None = typer.Option(None, "--contest", help="contest id, e.g. pkwkp-16"),
     rule: str | None = typer.Option(None, "--rule", help="rule code, e.g. PASLON_SUM"),
     severity: str | None = typer.Option(None, "--severity", help="error or warning"),
@@ -22,11 +25,22 @@ def list_(
     cursor: str | None = typer.Option(None, "--cursor", help="next_cursor of the page before"),
     as_json: bool = json_option(),
 ) -> None:
-    """One page of discrepancies in id order, with the API's filters and cursor."""
+    """One page of discrepancies in id order, with the API's filters and cursor; `--region-name`
+    resolves a name as the API's `region_name` does (several regions of that name: exit 2,
+    listing them with their codes)."""
+    from app.errors import InvalidInput
     from app.services.discrepancy_query import DiscrepancyFilter, list_discrepancies
+    from app.services.place_search import resolve_region
 
-    flt = DiscrepancyFilter(region, contest, rule, severity, status, since)
+    if region_name is not None and region is not None:
+        raise InvalidInput(
+            "give --region or --region-name, not both",
+            fields={"region_name": "not together with region"},
+        )
     with session_scope() as session:
+        if region_name is not None:
+            region = resolve_region(session=session, text=region_name, param="region_name")
+        flt = DiscrepancyFilter(region, contest, rule, severity, status, since)
         page = list_discrepancies(session=session, flt=flt, limit=limit, cursor=cursor)
     if as_json:
         echo_json(page)

@@ -89,6 +89,22 @@ def test_discrepancies_list_and_show_print_what_the_api_answers(
     assert rekap_run("discrepancies", "show", "999999").exit_code == 3
 
 
+def test_discrepancies_list_takes_a_region_by_name_as_the_api_does(
+    rekap_run: Run, regions: list[str], session: Session, client: TestClient
+):
+    _discrepancy(session)
+    by_name = _json(rekap_run, "discrepancies", "list", "--region-name", "kec 167101")
+    assert by_name == client.get("/api/v1/discrepancies", params={"region": KEC_IN}).json()
+    assert len(by_name["items"]) == 1
+    ambiguous = rekap_run("discrepancies", "list", "--region-name", "KEC 1671")
+    assert ambiguous.exit_code == 2, ambiguous.output
+    assert KEC_IN in ambiguous.output and "167102" in ambiguous.output
+    unknown = rekap_run("discrepancies", "list", "--region-name", "Atlantis")
+    assert unknown.exit_code == 2 and "Atlantis" in unknown.output
+    both = rekap_run("discrepancies", "list", "--region", KEC_IN, "--region-name", "kec 167101")
+    assert both.exit_code == 2 and "not both" in both.output
+
+
 def test_jobs_list_and_show(rekap_run: Run, regions: list[str], session: Session):
     photo = Photo(
         sha256="a" * 64,
