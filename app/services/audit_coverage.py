@@ -1,7 +1,10 @@
 """Where the entity an audit record covers lives, and its content read back as stored.
 
-Both the writer (`append_audit`) and the verifier read the row through `load_contents`, after
-flush, so the hash is always computed from what the database holds, never from objects in memory.
+The verifier reads the row through `load_contents`; so does the writer (`append_audit`) after a
+flush, unless the caller passes the hash of the row it just inserted (`inserted_hash`: result
+intake, whose one statement per value matters): that hash is computed from the values sent to the
+database in the form `load_contents` gives them back (JSON columns through JSON, times as UTC),
+so both ways yield the same hash, which `rekap audit verify` checks for every record.
 """
 
 import json
@@ -120,6 +123,19 @@ def load_contents(
         except ValueError as exc:  # json.JSONDecodeError and bad times are ValueErrors
             found[key] = f"cannot be read ({exc})"
     return found
+
+
+def inserted_hash(kind: str, row: Mapping[str, Any]) -> str:
+    """The content hash of a row this transaction just inserted, from the values it inserted
+    (every field of CONTENT_FIELDS[kind], the key included), as `load_contents` would read it
+    back: JSON columns round-tripped through JSON text, times as ISO UTC (content_of)."""
+    source = SOURCES[kind]
+    stored = {
+        name: json.loads(json.dumps(row[name])) if isinstance(source.table.c[name].type, JSON)
+        else row[name]
+        for name in CONTENT_FIELDS[kind]
+    }  # fmt: skip
+    return content_hash(kind, content_of(kind, stored))
 
 
 def hash_for_write(

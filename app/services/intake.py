@@ -30,6 +30,7 @@ from app.schemas.discrepancies import EvidenceRef
 from app.schemas.results import DHasilPut, DHasilSaved, PostedFinding, ResultCreate, ResultCreated
 from app.services.accepted_answer import Author, field_outcomes
 from app.services.audit import append_audit
+from app.services.audit_coverage import inserted_hash
 from app.services.contest_cache import ContestInfo, contests
 from app.services.idempotency import claim_key, request_hash, store_answer
 from app.services.locking import lock_for_write
@@ -230,6 +231,7 @@ def _store_result(
         entity_id=str(sub_id),
         payload=body.model_dump(),
         remote=remote,
+        content_hash=inserted_hash("submission", {**row, "id": sub_id}),  # no read-back
     )
     enqueue(session, TPS_UNIT, tps.code, body.contest_id)
     sent = Author(sub_id, source, actor)

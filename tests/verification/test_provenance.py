@@ -141,3 +141,22 @@ def test_admin_may_record_a_plenary_correction(
     gub = _gub(client, world, drain)
     assert gub["accepted"]["suara_paslon_1"] == 112
     assert gub["submissions"][-1]["source"] == "plenary"
+
+
+def test_a_correction_s_audit_entry_commits_to_the_row_as_stored(
+    post: Any, session: Session
+) -> None:
+    """Intake hashes the submission from the values it inserted (no read-back): the hash must be
+    the one `rekap audit verify` recomputes from the stored row, reason and `corrects` included."""
+    from app.services.audit import verify_audit
+    from tests.chaining import chain_now
+
+    first = post(TPS_A1, {"suara_paslon_1": 111}).json()["submission_id"]
+    reason = "hitung ulang — pleno 'Kec. Ilir' «C1» ✓"
+    fix = post(TPS_A1, {"suara_paslon_1": 150, "suara_sah": 0}, source="plenary", reason=reason,
+               corrects=first)  # fmt: skip
+    assert fix.status_code == 201, fix.text
+    chain_now(session)
+    report = verify_audit(session=session)
+    assert report.faults == [] and report.not_covered == 0
+    assert report.covered >= 2
