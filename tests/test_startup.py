@@ -1,11 +1,14 @@
 """`rekap` starts without the heavy libraries: `import app.cli` (what every command, and
 `rekap --help`, loads before it runs) must not import OpenCV, NumPy, SQLAlchemy, SQLModel,
 FastAPI, Starlette, uvicorn, huey, pydantic or the digit model. Not timed here (the figures are
-bench/startup.py's); this only keeps a heavy import from creeping back in."""
+bench/startup.py's); this only keeps a heavy import from creeping back in, for `rekap --help` and
+each sub-command's help."""
 
 import json
 import subprocess
 import sys
+
+import pytest
 
 HEAVY = (
     "cv2", "numpy", "sqlalchemy", "sqlmodel", "fastapi", "starlette", "uvicorn", "huey",
@@ -28,11 +31,38 @@ def test_importing_the_cli_loads_none_of_the_heavy_libraries() -> None:
     assert [m for m in HEAVY if m in loaded] == []
 
 
-def test_rekap_help_loads_none_of_them_either() -> None:
+def _after_rekap(*args: str) -> set[str]:
     code = (
         "import sys\nfrom app.cli import app\n"
-        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass"
+        f"try:\n    app({list(args)!r})\nexcept SystemExit:\n    pass"
     )
-    loaded = set(_loaded_after(code))
+    return set(_loaded_after(code))
+
+
+def test_rekap_help_loads_none_of_them_either() -> None:
+    loaded = _after_rekap("--help")
     assert "app.cli.importers" in loaded
     assert [m for m in HEAVY if m in loaded] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("db", "--help"), ("serve", "--help"), ("import", "sirekap", "--help"),
+     ("audit", "verify", "--help"), ("ocr", "reread", "--help")],
+)  # fmt: skip
+def test_sub_command_help_loads_none_of_them_nor_the_progress_bar(args: tuple[str, ...]) -> None:
+    # typer coerces parameters with pydantic: an unset option must not build that coercion.
+    loaded = _after_rekap(*args)
+    assert "typer.core" in loaded
+    assert [m for m in (*HEAVY, "rich.progress", "ctypes") if m in loaded] == []
+
+
+def test_a_value_given_is_still_checked_by_typer() -> None:
+    # The deferred coercion of an option still refuses what is not a number.
+    done = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "audit", "chain",
+         "--timeout", "soon"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--timeout" in done.stderr and "number" in done.stderr

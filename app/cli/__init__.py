@@ -17,6 +17,9 @@ from app.cli import serve as serve_cli
 from app.cli import users as users_cli
 from app.cli import worker as worker_cli
 from app.cli.failures import RekapGroup
+from app.cli.lazy import defer_typer_coercion
+
+defer_typer_coercion()  # sub-command help without pydantic (app/cli/lazy.py)
 
 app = typer.Typer(
     cls=RekapGroup,

@@ -1,6 +1,5 @@
 """`rekap keys create|list|revoke`: per-device API keys (KPPS and witness apps), one or in bulk."""
 
-import csv
 from pathlib import Path
 
 import typer
@@ -43,6 +42,8 @@ def create(
 
 
 def _create_from(from_file: Path, out: Path) -> None:
+    import csv
+
     from app.domain.onboarding import parse_key_rows
     from app.services.device_keys import create_device_keys
 

@@ -3,11 +3,13 @@
 `rekap --help` and each command's start must not pay for SQLAlchemy, SQLModel, FastAPI or the
 models (about a second on a loaded machine): command modules import those inside the command
 functions, and use this session_scope, which imports app.db only when a command opens a
-session. tests/test_startup.py holds the line."""
+session; and typer's pydantic-based coercion of a parameter's value is built only when a value
+needs it. tests/test_startup.py holds the line."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -29,3 +31,30 @@ def get_settings() -> "Settings":
     from app.config import get_settings as settings
 
     return settings()
+
+
+def defer_typer_coercion() -> None:
+    """Typer 0.29 builds a pydantic TypeAdapter for every parameter it processes, even one left
+    at None, whose value the adapter never sees (RuntimeParam.coerce answers None first): so
+    `rekap db --help` loaded pydantic for the root's unset --help and --install-completion
+    (0.1-0.2 s of CPU). Each parameter now gets a stand-in that builds the real coercion on the
+    first value it must convert; typer's own None handling is unchanged."""
+    from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+    from typer.core import _TyperParameter
+
+    @dataclass(frozen=True)
+    class Deferred(RuntimeParam):
+        descriptor: TypeDescriptor
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            real = build_runtime_param(self.descriptor)
+            param._runtime_param = real
+            return real._coerce_value(value, param=param, ctx=ctx)
+
+    def runtime_param(self: _TyperParameter) -> RuntimeParam:
+        if self._runtime_param is None:
+            d = self.type_descriptor
+            self._runtime_param = Deferred(d.parameter_info, d.annotation, d)
+        return self._runtime_param
+
+    _TyperParameter.get_runtime_param = runtime_param  # type: ignore[method-assign]

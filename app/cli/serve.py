@@ -1,10 +1,10 @@
 """`rekap serve`: run the API with uvicorn (and, on the embedded default, one reading worker)."""
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 import typer
@@ -16,15 +16,23 @@ def start_embedded_worker() -> subprocess.Popen[bytes]:
     code = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
     # Its own process group, so stop_worker can reach huey's worker processes too.
     return subprocess.Popen(
-        [sys.executable, "-c", code], env=env, process_group=0, preexec_fn=_die_with_parent
+        [sys.executable, "-c", code], env=env, process_group=0, preexec_fn=_die_with_parent()
     )
 
 
-def _die_with_parent() -> None:
-    """In the worker child before exec: Linux sends it SIGTERM when `rekap serve` dies, even by
-    SIGKILL, so no orphan keeps taking jobs with old settings (the lease requeues its job)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+def _die_with_parent() -> Callable[[], None]:
+    """What the worker child runs before exec: Linux sends it SIGTERM when `rekap serve` dies,
+    even by SIGKILL, so no orphan keeps taking jobs with old settings (the lease requeues its
+    job). ctypes loads here, in the parent (not on every `rekap` start, nor after the fork)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:
+        if sys.platform.startswith("linux"):
+            libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+    return arm
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:

@@ -1,7 +1,5 @@
 """`rekap users create|list|disable`: people who sign in (roles admin, ppk, bawaslu)."""
 
-import csv
-import getpass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +13,8 @@ app = typer.Typer(help="People who sign in: admin, ppk (kecamatan), bawaslu (reg
 
 def cli_actor() -> str:
     """How the audit trail names an operator at the command line."""
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -68,6 +68,8 @@ def create(
 
 
 def _create_from(from_file: Path, out: Path, valid: timedelta) -> None:
+    import csv
+
     from app.domain.onboarding import parse_user_rows
     from app.services.invitations import create_users
 

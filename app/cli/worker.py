@@ -4,7 +4,6 @@ import os
 import time
 
 import typer
-from rich.progress import Progress
 
 from app.worker.reread import finished_count, queue_rereads
 
@@ -65,6 +64,8 @@ def reread(
 
 def _follow(job_ids: list[int]) -> None:
     """A rich progress bar over the jobs' rows (the table is the truth, not the queue)."""
+    from rich.progress import Progress  # here: every `rekap` start imports this module
+
     with Progress() as progress:
         task = progress.add_task("reading photos", total=len(job_ids))
         while True:
