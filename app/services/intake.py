@@ -88,6 +88,11 @@ _READ_TPS = select(TPS_TABLE.c.code, TPS_TABLE.c.kecamatan_code).where(
 )
 
 
+_READ_STORED_FINDINGS = select(
+    *(DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split())
+).where(DISCREPANCIES.c.identity.in_(bindparam("identities", expanding=True)))
+
+
 def _submissions(session: Session, tps_code: str, contest_id: str) -> list[_Stored]:
     """Every submission of the TPS and contest, oldest first (one indexed read)."""
     rows = session.execute(_READ_SUBMISSIONS, {"tps": tps_code, "contest": contest_id})
@@ -179,14 +184,9 @@ def posted_findings(session: Session, found: Iterable[Located]) -> list[PostedFi
     by_identity = {loc.identity: loc for loc in found}
     if not by_identity:
         return []
-    columns = [
-        DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split()
-    ]
     stored = {
         row.identity: row
-        for row in session.execute(
-            select(*columns).where(DISCREPANCIES.c.identity.in_(list(by_identity)))
-        )
+        for row in session.execute(_READ_STORED_FINDINGS, {"identities": list(by_identity)})
     }
     out = []
     for identity, loc in by_identity.items():
@@ -252,8 +252,7 @@ def _store_result(
 
 
 def _tps(session: Session, tps_code: str) -> Any:
-    stmt = select(TPS_TABLE.c.code, TPS_TABLE.c.kecamatan_code).where(TPS_TABLE.c.code == tps_code)
-    tps = session.execute(stmt).first()
+    tps = session.execute(_READ_TPS, {"code": tps_code}).first()
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
     return tps
