@@ -86,6 +86,21 @@ class Check:
     unless: Callable[[Values], bool] | None = None
 
 
+def breaks(check: Check, values: Values) -> bool:
+    """Whether `evaluate` reports a finding, without wording it (HUNDREDS_SLIP asks this of
+    hundreds of candidate values per broken form). Every Check's `run` returns a finding whenever
+    its relation fails (tests/domain/test_form_rules.py checks it for every rule)."""
+    known: dict[str, int] = {}
+    for name in check.inputs:
+        value = values.get(name)
+        if value is None:
+            return False
+        known[name] = value
+    if check.relation.holds(known):
+        return False
+    return check.unless is None or not check.unless(values)
+
+
 def evaluate(check: Check, values: Values) -> Finding | None:
     """The finding of one check, or None when it holds or is not applicable (an input missing)."""
     known: dict[str, int] = {}

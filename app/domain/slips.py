@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from app.domain.fields import MAX_FORM_VALUE
 from app.domain.findings import Finding
-from app.domain.form_rules import Check, Values, evaluate
+from app.domain.form_rules import Check, Values, breaks
 from app.domain.messages import label
 
 
@@ -55,14 +55,17 @@ def stray_hundreds_candidates(value: int) -> set[int]:
     return found
 
 
-def _explains(name: str, candidate: int, values: Values, involved: Sequence[Check]) -> bool:
-    """Whether setting one field to a candidate makes its sums hold and adds no new breach."""
-    fixed = {**values, name: candidate}
-    for check in involved:
-        after = evaluate(check, fixed)
-        if after is None:
+def _explains(
+    name: str, candidate: int, fixed: dict[str, int | None], involved: Sequence[tuple[Check, bool]]
+) -> bool:
+    """Whether setting one field to a candidate makes its sums hold and adds no new breach.
+    `fixed` is a copy of the form's values (the field is set here); `involved` the checks that
+    read the field, each with whether it broke before."""
+    fixed[name] = candidate
+    for check, broke_before in involved:
+        if not breaks(check, fixed):
             continue
-        if check.summable or evaluate(check, values) is None:
+        if check.summable or not broke_before:
             return False
     return True
 
@@ -72,13 +75,15 @@ def _explanations(
 ) -> list[tuple[str, int]]:
     """Every (field, candidate) of one tier that explains the form."""
     found = []
+    fixed = dict(values)
     for name in fields:
         value = values.get(name)
         if value is None:
             continue
         pool = one_box_candidates(value) if tier == 1 else stray_hundreds_candidates(value)
-        involved = [c for c in checks if name in c.inputs]
-        found += [(name, c) for c in sorted(pool) if _explains(name, c, values, involved)]
+        involved = [(c, breaks(c, values)) for c in checks if name in c.inputs]
+        found += [(name, c) for c in sorted(pool) if _explains(name, c, fixed, involved)]
+        fixed[name] = value
     return found
 
 
@@ -103,7 +108,7 @@ def _slip_finding(name: str, value: int, candidate: int, repaired: list[str]) ->
 
 def find_slips(values: Values, checks: Sequence[Check]) -> list[Finding]:
     """HUNDREDS_SLIP findings for the broken sum rules of one form (see the module docstring)."""
-    broken = [c for c in checks if c.summable and evaluate(c, values) is not None]
+    broken = [c for c in checks if c.summable and breaks(c, values)]
     proposals: dict[str, set[int]] = {}
     for check in broken:
         found = _explanations(check.inputs, values, checks, 1)

@@ -1,8 +1,11 @@
 """Table-driven tests of every per-form rule: a breach, a pass at the boundary, not applicable."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.findings import Finding, FormContext
+from app.domain.form_rules import breaks, evaluate, form_checks
 from app.domain.rules import check_form
 from tests.domain.forms import BASE, PEMILU3, PILKADA3, form
 
@@ -219,3 +222,21 @@ def test_contest_without_paslon_has_no_vote_sum() -> None:
 def test_every_field_of_the_reference_form_is_guarded(name: str, step: int) -> None:
     changed = form({name: (BASE[name] + step) % 1000})
     assert [f for f in check_form(changed, PILKADA3) if f.severity == "error"] != []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ctx=st.sampled_from([PILKADA3, PEMILU3]),
+    changes=st.dictionaries(st.sampled_from(sorted(BASE)), st.integers(-5, 1200), max_size=6),
+    dropped=st.sets(st.sampled_from(sorted(BASE)), max_size=4),
+)
+def test_breaks_says_exactly_when_a_check_reports(
+    ctx: FormContext, changes: dict[str, int], dropped: set[str]
+) -> None:
+    """HUNDREDS_SLIP asks `breaks` instead of wording a finding: it must agree with `evaluate`
+    (every rule's `run` words a finding whenever its relation fails)."""
+    values: dict[str, int | None] = {**BASE, **changes}
+    for name in dropped:
+        values[name] = None
+    for check in form_checks(ctx):
+        assert breaks(check, values) == (evaluate(check, values) is not None), check.rule
