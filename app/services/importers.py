@@ -116,17 +116,18 @@ def upsert_regions(*, session: Session, rows: list[RegionRow]) -> int:
     return len(new)
 
 
+TPS_COLUMNS = ("code", "number", "desa_code", "kecamatan_code", "kabupaten_code",
+               "provinsi_code", "dpt")  # fmt: skip
+
+
+def tps_values(code: str, *, dpt: int | None = None) -> tuple[Any, ...]:
+    """Column values of a TPS from its 13-digit code, in TPS_COLUMNS order."""
+    return code, int(code[10:]), code[:10], code[:6], code[:4], code[:2], dpt
+
+
 def tps_row(code: str, *, dpt: int | None = None) -> dict[str, Any]:
-    """Column values of a TPS from its 13-digit code."""
-    return {
-        "code": code,
-        "number": int(code[10:]),
-        "desa_code": code[:10],
-        "kecamatan_code": code[:6],
-        "kabupaten_code": code[:4],
-        "provinsi_code": code[:2],
-        "dpt": dpt,
-    }
+    """Column values of a TPS from its 13-digit code, by column name."""
+    return dict(zip(TPS_COLUMNS, tps_values(code, dpt=dpt), strict=True))
 
 
 def insert_tps(*, session: Session, codes: list[str], dpt: dict[str, int] | None = None) -> int:

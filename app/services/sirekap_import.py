@@ -19,20 +19,16 @@ from typing import Any
 from sqlalchemy import Table, func
 from sqlmodel import Session, col, select
 
-from app.domain.regions import LEVEL_BY_LENGTH, ancestors_of, parent_of
-from app.domain.sirekap import (
-    PPWP_CONTEST,
-    PPWP_PASLON,
-    SirekapRecord,
-)
+from app.domain.regions import LEVEL_BY_LENGTH, parent_of
+from app.domain.sirekap import PPWP_CONTEST, PPWP_PASLON
 from app.errors import InvalidInput
 from app.models import Discrepancy, Region, Submission, Tps
 from app.models.evidence import utcnow
 from app.services.audit import append_audit
 from app.services.bulk import JsonText, in_slices, stored_keys, write_rows
-from app.services.importers import ensure_contest, tps_row, upsert_paslon
+from app.services.importers import TPS_COLUMNS, ensure_contest, tps_values, upsert_paslon
 from app.services.recheck_bulk import recheck_kecamatan_codes
-from app.services.sirekap_read import read_slices, record_names
+from app.services.sirekap_read import Read, read_slices, record_sources
 
 SOURCE = "sirekap"
 REGIONS: Table = Region.__table__  # type: ignore[attr-defined]
@@ -45,8 +41,6 @@ SUBMISSION_COLUMNS = (
     "reason", "supersedes_id", "values", "confidence",
 )  # fmt: skip
 REGION_COLUMNS = ("code", "level", "name", "parent_code")
-TPS_COLUMNS = ("code", "number", "desa_code", "kecamatan_code", "kabupaten_code",
-               "provinsi_code", "dpt")  # fmt: skip
 
 
 @dataclass
@@ -72,48 +66,46 @@ def ensure_ppwp(session: Session) -> dict[str, int]:
     return {sid: n for sid, (n, _) in PPWP_PASLON.items()}
 
 
-def _parse(
-    path: Path, report: SirekapReport, paslon: dict[str, int], progress: Progress | None
-) -> dict[str, SirekapRecord]:
-    names, prefix = record_names(path)
-    records: dict[str, SirekapRecord] = {}
-    seen: dict[str, str] = {}
-    slices = read_slices(path, names, prefix, paslon)
+def _parse(path: Path, report: SirekapReport, progress: Progress | None) -> dict[str, Read]:
+    """Every record under path read and checked (nothing is written before this returns): the
+    digitised ones by TPS code."""
+    paslon = {sid: n for sid, (n, _) in PPWP_PASLON.items()}
+    sources, prefix = record_sources(path)
+    slices = read_slices(path, sources, prefix, paslon)
     try:
-        _collect(slices, report, records, seen, progress, len(names))
+        return _collect(slices, [prefix + s[0] for s in sources], report, progress)
     finally:
         slices.close()
-    return records
 
 
 def _collect(
-    slices: Iterator[Any],
-    report: SirekapReport,
-    records: dict[str, SirekapRecord],
-    seen: dict[str, str],
-    progress: Progress | None,
-    total: int,
-) -> None:
+    slices: Iterator[Any], names: list[str], report: SirekapReport, progress: Progress | None
+) -> dict[str, Read]:
+    records: dict[str, Read] = {}
+    seen: dict[str, int] = {}  # TPS code → its record's position in names
     for read, error in slices:
-        for where, code, record in read:
-            report.files += 1
+        for item in read:
+            code = item[0]
             if code in seen:
-                raise InvalidInput(f"{where}: TPS {code} already read from {seen[code]}",
-                                   fields={"file": "duplicate TPS"})  # fmt: skip
-            seen[code] = where
-            if record is None or not record.values:
+                twice = f"{names[report.files]}: TPS {code} already read from {names[seen[code]]}"
+                raise InvalidInput(twice, fields={"file": "duplicate TPS"})
+            seen[code] = report.files
+            report.files += 1
+            if item[1] is None:
                 report.not_digitised += 1
             else:
-                records[code] = record
+                records[code] = item
         if error is not None:
             raise InvalidInput(error[0], fields=error[1])
         if progress is not None:
-            progress("read", report.files, total)
+            progress("read", report.files, len(names))
+    return records
 
 
 def _placeholder_regions(session: Session, codes: list[str]) -> list[tuple[str, str, str, Any]]:
     """Regions above the TPS that are not stored yet, parents first."""
-    wanted = {a for c in codes for lvl, a in ancestors_of(c).items() if lvl != "tps"}
+    desa = {c[:10] for c in codes}
+    wanted = desa | {d[:n] for d in desa for n in (2, 4, 6)}
     missing = sorted(wanted - stored_keys(session, col(Region.code)), key=lambda c: (len(c), c))
     return [
         (c, LEVEL_BY_LENGTH[len(c)], f"{LEVEL_BY_LENGTH[len(c)].title()} {c}", parent_of(c))
@@ -121,20 +113,22 @@ def _placeholder_regions(session: Session, codes: list[str]) -> list[tuple[str, 
     ]
 
 
-def _latest_values(session: Session, codes: set[str]) -> dict[str, dict[str, int]]:
-    """The newest sirekap values stored per TPS among codes (one scan, no IN list)."""
+def _latest_texts(session: Session, codes: set[str]) -> dict[str, str]:
+    """The newest sirekap values stored per TPS among codes, as the JSON text a Read holds (one
+    scan, no IN list)."""
     stmt = (
         select(Submission.tps_code, Submission.values)
         .where(Submission.source == SOURCE, Submission.contest_id == PPWP_CONTEST)
         .order_by(col(Submission.id))
     )
-    return {code: dict(v) for code, v in session.exec(stmt).all() if code in codes}
+    rows = session.exec(stmt).all()
+    return {code: json.dumps(v, sort_keys=True) for code, v in rows if code in codes}
 
 
-def _submission(code: str, record: SirekapRecord, actor: str, now: datetime) -> tuple[Any, ...]:
-    at = record.stamped_at or now
-    values = JsonText(json.dumps(record.values, sort_keys=True))  # once: for COPY and the digest
-    return (code, PPWP_CONTEST, code[:6], SOURCE, actor, at, None, None, values, None)
+def _submission(read: Read, actor: str, now: datetime) -> tuple[Any, ...]:
+    code, text, at, _ = read
+    return (code, PPWP_CONTEST, code[:6], SOURCE, actor, at or now, None, None, JsonText(text),
+            None)  # fmt: skip
 
 
 def _audit_import(
@@ -166,18 +160,15 @@ def store_records(
     changed records' submissions in bulk in the caller's transaction (flushed, not committed).
     Nothing is written when a record is bad: InvalidInput names the file and the reason."""
     report = SirekapReport()
-    paslon = {sid: n for sid, (n, _) in PPWP_PASLON.items()}
-    records = _parse(path, report, paslon, progress)  # every record checked before any write
+    records = _parse(path, report, progress)  # every record checked before any write
     ensure_ppwp(session)
     codes = sorted(records)
     regions = _placeholder_regions(session, codes)
     stored_tps = stored_keys(session, col(Tps.code))
     new_tps = [c for c in codes if c not in stored_tps]
-    latest = _latest_values(session, set(codes))
+    latest = _latest_texts(session, set(codes))
     now = utcnow()
-    rows = [
-        _submission(c, records[c], actor, now) for c in codes if latest.get(c) != records[c].values
-    ]
+    rows = [_submission(records[c], actor, now) for c in codes if latest.get(c) != records[c][1]]
     report.unchanged = len(codes) - len(rows)
     report.imported = len(rows)
     total = len(regions) + len(new_tps) + len(rows)
@@ -189,7 +180,7 @@ def store_records(
 
     report.regions_created = write_rows(session, REGIONS, REGION_COLUMNS, regions, progress=step)
     done += report.regions_created
-    tps = (tuple(tps_row(c, dpt=records[c].values.get("pemilih_dpt_j")).values()) for c in new_tps)
+    tps = (tps_values(c, dpt=records[c][3]) for c in new_tps)
     report.tps_created = write_rows(session, TPS, TPS_COLUMNS, tps, progress=step)
     done += report.tps_created
     write_rows(session, SUBMISSIONS, SUBMISSION_COLUMNS, rows, progress=step)

@@ -7,6 +7,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,16 @@ from app.cli import app as rekap
 from app.errors import ExitCode, InvalidInput
 from app.models import Contest, Region, Submission, Tps
 from app.services import bulk, sirekap_read
-from app.services.sirekap_import import import_sirekap, store_records
+from app.services.importers import TPS_COLUMNS, tps_values
+from app.services.sirekap_import import (
+    REGION_COLUMNS,
+    REGIONS,
+    SUBMISSIONS,
+    TPS,
+    ensure_ppwp,
+    import_sirekap,
+    store_records,
+)
 
 RECORDS = 1_200
 LIMIT = 300  # parameters per statement in this test (PostgreSQL's own limit is 65,535)
@@ -169,3 +179,72 @@ def test_a_large_dump_is_read_by_several_processes_with_the_same_result_and_erro
     records[f"{codes[52]}.json"] = "{"  # a later bad record: the first one in order is named
     with pytest.raises(InvalidInput, match=rf"{codes[45]}\.json: chart\.100027: 1\.5 is not"):
         store_records(session=session, path=_dump(tmp_path / "bad.zip", records))
+
+
+def test_bulk_rows_keep_every_character_and_null_they_were_given(session: Session) -> None:
+    # On PostgreSQL the rows go as COPY text built by bulk.py: a tab, newline, return or
+    # backslash inside a value must come back as it was, None as NULL, JSON either way.
+    odd = "Desa\tA\nB\\C\rD \\N"
+    regions = [
+        ("71", "provinsi", odd, None),
+        ("7101", "kabupaten", "Kab \\t", "71"),
+        ("710101", "kecamatan", "Kec", "7101"),
+        ("7101012001", "desa", "D", "710101"),
+    ]
+    bulk.write_rows(session, REGIONS, REGION_COLUMNS, regions)
+    bulk.write_rows(session, TPS, TPS_COLUMNS, [tps_values("7101012001001")])
+    ensure_ppwp(session)
+    at = datetime(2024, 2, 15, 3, 4, 5, tzinfo=UTC)
+    columns = ("tps_code", "contest_id", "kecamatan_code", "source", "submitted_by",
+               "submitted_at", "reason", "values", "confidence")  # fmt: skip
+    first = ("cli:a\tb", at, odd, bulk.JsonText('{"suara_sah": 3}'), {"x\ty": 0.5, 'q"\\': 1.0})
+    second = ("cli:b", at, None, {"suara_sah": 4}, None)
+    keys = ("7101012001001", "ppwp-0", "710101", "sirekap")
+    assert bulk.write_rows(session, SUBMISSIONS, columns, [keys + first, keys + second]) == 2
+    session.expire_all()
+    stored = session.get(Region, "71")
+    assert stored is not None and (stored.name, stored.parent_code) == (odd, None)
+    assert session.exec(select(Region.name).where(Region.code == "7101")).one() == "Kab \\t"
+    got = session.exec(select(Submission).order_by(col(Submission.id))).all()
+    assert [(s.submitted_by, s.reason, s.values, s.confidence) for s in got] == [
+        ("cli:a\tb", odd, {"suara_sah": 3}, {"x\ty": 0.5, 'q"\\': 1.0}),
+        ("cli:b", None, {"suara_sah": 4}, None),
+    ]
+    assert [s.submitted_at.replace(tzinfo=UTC) for s in got] == [at, at]  # SQLite: naive UTC
+
+
+def _zip_kinds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    body = json.dumps(_record(1))
+    plain = _dump(tmp_path / "plain.zip", {"1101012001002.json": body, "1101012001001.json": "{}"})
+    yield plain
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        z.comment = b"an archive comment"
+        z.writestr("dir/", "")
+        z.writestr("dir/1101012001003.json", body, compress_type=zipfile.ZIP_STORED)
+        z.writestr("désa/1101012001004.json", body)  # a UTF-8 name
+    yield odd
+    appended = tmp_path / "appended.zip"  # a zip after other bytes, as a self-extractor is
+    appended.write_bytes(b"#!/bin/sh\nexit 0\n" + plain.read_bytes())
+    yield appended
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # Zip64 end records, as 435k need
+    yield _dump(tmp_path / "zip64.zip", {f"{c}.json": body for c in _codes(5)})
+
+
+def test_zip_members_read_from_the_central_directory_match_zipfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kinds = 0
+    for path in _zip_kinds(tmp_path, monkeypatch):
+        with zipfile.ZipFile(path) as z:
+            expected = [(i.filename, i.header_offset, i.compress_size, i.compress_type, i.CRC,
+                         i.flag_bits) for i in z.infolist()]  # fmt: skip
+            bodies = {i.filename: z.read(i) for i in z.infolist()}
+        members = sirekap_read.zip_members(path)
+        assert members == expected, path.name  # the fast path, not zipfile's, and the same
+        sources, _ = sirekap_read.record_sources(path)
+        assert {s[0]: sirekap_read._reader(path)(s) for s in sources} == {
+            n: b for n, b in bodies.items() if n.endswith(".json")
+        }
+        kinds += 1
+    assert kinds == 4
