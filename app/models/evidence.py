@@ -74,6 +74,7 @@ def _tps_result_namespace() -> dict[str, Any]:
             "kabupaten_code": str,
             "provinsi_code": str,
             "sources": dict[str, int],
+            "newest_submission_id": int | None,
             "updated_at": datetime,
         },
         "tps_code": Field(primary_key=True, foreign_key="tps.code", max_length=13),
@@ -84,6 +85,9 @@ def _tps_result_namespace() -> dict[str, Any]:
         "provinsi_code": Field(max_length=2),
         # field -> submission id the accepted value came from (the evidence link)
         "sources": Field(default_factory=dict, sa_column=Column(JSON, nullable=False)),
+        # the unit's newest submission when the row was written: a single-submission unit whose
+        # row carries its one submission's id is current (verification_filter.simple_results_sql)
+        "newest_submission_id": Field(default=None),
         "updated_at": Field(default_factory=utcnow, sa_column=tz_column()),
     }
     for name in ALL_FIELDS:

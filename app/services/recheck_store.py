@@ -174,8 +174,11 @@ def _group_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-def result_row(tps: dict[str, str], contest_id: str, outcome: TpsOutcome) -> dict[str, Any]:
-    """A TpsResult row (every field column, None where nothing was accepted)."""
+def result_row(
+    tps: dict[str, str], contest_id: str, outcome: TpsOutcome, newest_submission: int | None = None
+) -> dict[str, Any]:
+    """A TpsResult row (every field column, None where nothing was accepted); newest_submission:
+    the newest submission of the unit it was derived from."""
     values = outcome.values
     row: dict[str, Any] = {name: values.get(name) for name in ALL_FIELDS}
     row.update(
@@ -186,6 +189,7 @@ def result_row(tps: dict[str, str], contest_id: str, outcome: TpsOutcome) -> dic
         kabupaten_code=tps["kabupaten_code"],
         provinsi_code=tps["provinsi_code"],
         sources=outcome.sources,
+        newest_submission_id=newest_submission,
         updated_at=utcnow(),
     )
     return row

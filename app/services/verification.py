@@ -20,6 +20,7 @@ history events, and resolution of what a re-evaluated unit no longer finds.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -182,6 +183,33 @@ def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
         )
 
 
+@contextmanager
+def pg_settings(session: Session, **values: str) -> Iterator[None]:
+    """PostgreSQL settings for the statements inside, put back afterwards (local to the
+    transaction either way; nothing on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    names = sorted(values)
+    read = ", ".join(f"current_setting('{n}')" for n in names)
+    old = dict(zip(names, session.execute(text(f"SELECT {read}")).one(), strict=True))
+    _set_local(session, {n: values[n] for n in names})
+    yield  # an error inside aborts the transaction, and its settings with it
+    _set_local(session, old)
+
+
+def _set_local(session: Session, values: Mapping[str, str]) -> None:
+    parts = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(values))
+    params = {f"v{i}": v for i, v in enumerate(values.values())}
+    session.execute(text(f"SELECT {parts}"), params)
+
+
+# The engine's statements read many rows once: no JIT (compiling the filter's and the GROUP BY's
+# expressions costs seconds of CPU per statement), room for the hash aggregates and hash joins.
+ENGINE_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+ANALYZE_AFTER = 50_000  # accepted-value rows written by an area pass before tps_result is analysed
+
+
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -219,6 +247,17 @@ def verify_units(
     """Re-evaluate the listed TPS units (tps code, contest id) and kecamatan units (kecamatan
     code, contest id); a TPS unit whose accepted values changed also re-evaluates its TPS across
     contests and its kecamatan. Flushes, never commits."""
+    with pg_settings(session, **ENGINE_SETTINGS):
+        return _verify_units(session, tps_units, kecamatan_units, contexts, resolved_by)
+
+
+def _verify_units(
+    session: Session,
+    tps_units: set[Unit],
+    kecamatan_units: set[Unit],
+    contexts: Contexts | None,
+    resolved_by: int | None,
+) -> VerifyStats:
     contexts = contexts if contexts is not None else _contexts(session)
     stats = VerifyStats()
     kecamatan = set(kecamatan_units)
@@ -280,9 +319,17 @@ def verify_area(
     codes = tuple(kecamatan_codes) if kecamatan_codes is not None else None
     scope = Scope(kecamatan_codes=codes, prefix=prefix)
     stats = VerifyStats()
-    _tps_pass(session, scope, contexts, stats, None)
-    _cross_pass(session, None, scope, contexts, stats, None)
-    _kecamatan_pass(session, scope, contexts, stats, None)
+    with pg_settings(session, **ENGINE_SETTINGS):
+        _tps_pass(session, scope, contexts, stats, None)
+        if (
+            stats.results_written >= ANALYZE_AFTER
+            and session.get_bind().dialect.name == "postgresql"
+        ):
+            # The planner's row counts of tps_result are those of the last ANALYZE (an empty table
+            # before a first recheck): the passes below would scan all of it for every batch.
+            session.execute(text("ANALYZE tps_result"))
+        _cross_pass(session, None, scope, contexts, stats, None)
+        _kecamatan_pass(session, scope, contexts, stats, None)
     return stats
 
 
@@ -314,14 +361,15 @@ def _tps_pass(
     changed: set[Unit] = set()
     now = bindparam("now", utcnow(), type_=RESULTS.c.updated_at.type)
     statement = text(simple_results_sql(dialect, where)).bindparams(now)
-    hash_joins = dialect == "postgresql" and not scope.explicit
-    if hash_joins:
+    if dialect == "postgresql" and not scope.explicit:
         # Over a whole area, hash joins: a nested loop probing tps_result while the same
-        # statement fills it (an empty table at a cold start) rescans the new rows each time.
-        session.execute(text("SET LOCAL enable_nestloop = off"))
-    rows = session.execute(statement, params).all()
-    if hash_joins:
-        session.execute(text("SET LOCAL enable_nestloop = on"))
+        # statement fills it (an empty table at a cold start) rescans the new rows each time, and
+        # the planner, estimating a handful of single-submission units, sorts every submission
+        # to the disk for a merge join.
+        with pg_settings(session, enable_nestloop="off", enable_mergejoin="off"):
+            rows = session.execute(statement, params).all()
+    else:
+        rows = session.execute(statement, params).all()
     stats.results_written += len(rows)
     if scope.explicit:
         changed |= {(r[0], r[1]) for r in rows}
@@ -333,8 +381,8 @@ def _tps_pass(
     outcomes = _evaluate_units(session, complex_units, contexts, min_ocr)
     stored = _stored_sources(session, complex_units)
     result_rows = []
-    for (tps, contest_id), (place, outcome) in outcomes.items():
-        result_rows.append(result_row(place, contest_id, outcome))
+    for (tps, contest_id), (place, outcome, newest) in outcomes.items():
+        result_rows.append(result_row(place, contest_id, outcome, newest))
         found += outcome.findings
         if _norm(stored.get((tps, contest_id))) != _norm(outcome.sources):
             changed.add((tps, contest_id))
@@ -342,7 +390,7 @@ def _tps_pass(
     stats.results_written += written
     flagged = _flagged_simple(session, scope, contexts) - complex_units
     stats.forms_flagged += len(flagged) + len(complex_units)
-    for _unit, (_, outcome) in _evaluate_units(session, flagged, contexts, min_ocr).items():
+    for _unit, (_, outcome, _) in _evaluate_units(session, flagged, contexts, min_ocr).items():
         found += outcome.findings
     stats.tps_units += len(scope.tps_units) if scope.tps_units is not None else 0
     existing = load_existing(
@@ -398,9 +446,10 @@ PLACE_COLUMNS = ("code", "desa_code", "kecamatan_code", "kabupaten_code", "provi
 
 def _evaluate_units(
     session: Session, units: set[Unit], contexts: Contexts, min_ocr: float
-) -> dict[Unit, tuple[dict[str, str], TpsOutcome]]:
-    """The Python rules on the units' submissions: each unit's TPS codes and its outcome."""
-    out: dict[Unit, tuple[dict[str, str], TpsOutcome]] = {}
+) -> dict[Unit, tuple[dict[str, str], TpsOutcome, int]]:
+    """The Python rules on the units' submissions: each unit's TPS codes, its outcome and its
+    newest submission's id."""
+    out: dict[Unit, tuple[dict[str, str], TpsOutcome, int]] = {}
     for chunk in _chunks(sorted(u for u in units if u[1] in contexts)):
         subs: dict[Unit, list[Any]] = defaultdict(list)
         places: dict[str, dict[str, str]] = {}
@@ -419,7 +468,8 @@ def _evaluate_units(
                 tps_code=tps, contest_id=contest_id, ctx=contexts[contest_id][1],
                 submissions=values, min_ocr_confidence=min_ocr,
             )  # fmt: skip
-            out[(tps, contest_id)] = (places[tps], outcome)
+            newest = max(v.submission_id for v in values)
+            out[(tps, contest_id)] = (places[tps], outcome, newest)
     return out
 
 
@@ -532,50 +582,89 @@ def _latest_dhasil(session: Session, scope: Scope) -> dict[Unit, DHasilData]:
     }
 
 
+KECAMATAN_BATCH = 400  # kecamatan per GROUP BY of desa_sums (about 24,000 TPS, 48,000 forms)
+
+
 def desa_sums(session: Session, scope: Scope) -> Iterator[tuple[Unit, dict[str, DesaTally]]]:
-    """Σ accepted values per desa of every kecamatan unit of the scope with a D.Hasil, in one
-    GROUP BY streamed in unit order (TPS without a result for the contest are counted and
-    listed as missing), one unit at a time."""
+    """Σ accepted values per desa of every kecamatan unit of the scope with a D.Hasil (TPS without
+    a result for the contest are counted and listed as missing), one unit at a time.
+
+    Batches of KECAMATAN_BATCH kecamatan: per batch, the TPS count of each desa (from `tps`), one
+    GROUP BY over `tps_result` alone (its rows carry their desa and kecamatan codes, so no join),
+    and, only for a desa with fewer results than TPS, the TPS without a result."""
     dv = DHasilVersion.__table__  # type: ignore[attr-defined]
-    units = (
-        select(dv.c.kecamatan_code, dv.c.contest_id)
-        .where(_dhasil_condition(scope))
-        .distinct()
-        .subquery()
-    )
-    joined = TPS.join(units, units.c.kecamatan_code == TPS.c.kecamatan_code).outerjoin(
-        RESULTS,
-        and_(RESULTS.c.tps_code == TPS.c.code, RESULTS.c.contest_id == units.c.contest_id),
-    )
-    keys = (units.c.kecamatan_code, units.c.contest_id, TPS.c.desa_code)
-    gaps = select(*keys, TPS.c.code).select_from(joined).where(RESULTS.c.tps_code.is_(None))
-    missing: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for kec, contest_id, desa, code in session.execute(gaps):
-        missing[(kec, contest_id, desa)].append(code)
-    aggregates = [agg(RESULTS.c[f]) for f in ALL_FIELDS for agg in (func.sum, func.count)]
+    stmt = select(dv.c.kecamatan_code, dv.c.contest_id).where(_dhasil_condition(scope)).distinct()
+    contests: dict[str, list[str]] = defaultdict(list)
+    for kec, contest_id in sorted(session.execute(stmt).all()):
+        contests[kec].append(contest_id)
+    for batch in _chunks(sorted(contests), KECAMATAN_BATCH):
+        yield from _batch_sums(session, {k: contests[k] for k in batch})
+
+
+AGGREGATES = [agg(RESULTS.c[f]) for f in ALL_FIELDS for agg in (func.sum, func.count)]
+
+
+def _batch_sums(
+    session: Session, contests: Mapping[str, list[str]]
+) -> Iterator[tuple[Unit, dict[str, DesaTally]]]:
+    """desa_sums of one batch of kecamatan (code -> the contests of its units)."""
+    codes = sorted(contests)
+    counts = select(TPS.c.kecamatan_code, TPS.c.desa_code, func.count())
+    counts = counts.where(TPS.c.kecamatan_code.in_(codes))
+    tps_count: dict[str, dict[str, int]] = defaultdict(dict)
+    for kec, desa, n in session.execute(counts.group_by(TPS.c.kecamatan_code, TPS.c.desa_code)):
+        tps_count[kec][desa] = int(n)
+    keys = (RESULTS.c.kecamatan_code, RESULTS.c.contest_id, RESULTS.c.desa_code)
     stmt = (
-        select(*keys, func.count(), func.count(RESULTS.c.tps_code), *aggregates)
-        .select_from(joined)
+        select(*keys, func.count(), *AGGREGATES)
+        .where(RESULTS.c.kecamatan_code.in_(codes))
         .group_by(*keys)
-        .order_by(*keys)
-        .execution_options(stream_results=True, yield_per=2000)
     )
-    unit: Unit | None = None
-    tallies: dict[str, DesaTally] = {}
-    for kec, contest_id, desa, n_tps, n_res, *agg in session.execute(stmt):
-        if (kec, contest_id) != unit:
-            if unit is not None:
-                yield unit, tallies
-            unit, tallies = (kec, contest_id), {}
-        sums = {
-            f: int(agg[2 * i])
-            for i, f in enumerate(ALL_FIELDS)
-            if agg[2 * i + 1] == n_res and n_res > 0
-        }
-        gap = tuple(sorted(missing.get((kec, contest_id, desa), [])))
-        tallies[desa] = DesaTally(int(n_tps), sums, gap)
-    if unit is not None:
-        yield unit, tallies
+    found: dict[Unit, dict[str, tuple[int, dict[str, int]]]] = defaultdict(dict)
+    for kec, contest_id, desa, n_res, *agg in session.execute(stmt).all():
+        if desa in tps_count[kec]:
+            # a field's sum counts only when every result of the desa has it
+            complete = zip(ALL_FIELDS, agg[0::2], agg[1::2], strict=True)
+            sums = {f: int(v) for f, v, n in complete if n == n_res} if n_res else {}
+            found[(kec, contest_id)][desa] = (int(n_res), sums)
+    gaps: dict[str, list[str]] = defaultdict(list)  # contest -> desa codes with a missing TPS
+    for kec in codes:
+        for contest_id in contests[kec]:
+            have = found.get((kec, contest_id), {})
+            for desa, n_tps in tps_count[kec].items():
+                if have.get(desa, (0, {}))[0] < n_tps:
+                    gaps[contest_id].append(desa)
+    missing = _missing_tps(session, gaps)
+    for kec in codes:
+        for contest_id in contests[kec]:
+            have = found.get((kec, contest_id), {})
+            tallies = {}
+            for desa, n_tps in tps_count[kec].items():
+                gap = missing.get((contest_id, desa), ())
+                sums = {} if gap else have.get(desa, (0, {}))[1]
+                tallies[desa] = DesaTally(n_tps, sums, gap)
+            if tallies:
+                yield (kec, contest_id), tallies
+
+
+def _missing_tps(
+    session: Session, gaps: Mapping[str, list[str]]
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(contest, desa) -> the desa's TPS without a result for the contest, for the listed desa."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for contest_id, desas in sorted(gaps.items()):
+        for chunk in _chunks(sorted(set(desas))):
+            has_result = (
+                select(RESULTS.c.tps_code)
+                .where(RESULTS.c.tps_code == TPS.c.code, RESULTS.c.contest_id == contest_id)
+                .exists()
+            )
+            stmt = select(TPS.c.desa_code, TPS.c.code).where(
+                TPS.c.desa_code.in_(chunk), ~has_result
+            )
+            for desa, code in session.execute(stmt):
+                out[(contest_id, desa)].append(code)
+    return {key: tuple(sorted(codes)) for key, codes in out.items()}
 
 
 def matches_dhasil(
@@ -584,21 +673,24 @@ def matches_dhasil(
     """Whether the D.Hasil equals the TPS sums everywhere: every desa column it has is complete
     and equal to its TPS sums, and every total equals Σ TPS. Then the reconciliation reports
     nothing (no comparison differs, every D.Hasil number is confirmed, no TPS is missing)."""
+    wanted = set(fields)
     for desa, column in dhasil.desa.items():
         tally = tallies.get(desa)
         if tally is None or tally.tps_total == 0 or tally.missing_tps:
             return False
-        for name in fields:
-            value = column.get(name)
-            if value is not None and tally.known(name) != value:
+        sums = tally.sums
+        for name, value in column.items():
+            if name in wanted and value is not None and sums.get(name) != value:
                 return False
-    desas = set(tallies) | set(dhasil.desa)
-    for name in fields:
-        total = dhasil.total.get(name)
-        if total is None:
-            continue
-        sums = [tallies[d].known(name) if d in tallies else None for d in desas]
-        if any(s is None for s in sums) or sum(s or 0 for s in sums) != total:
+    totals = [(n, v) for n, v in dhasil.total.items() if n in wanted and v is not None]
+    if not totals:
+        return True
+    # every desa column is complete (above); so must every desa of the kecamatan be
+    if any(t.tps_total == 0 or t.missing_tps for t in tallies.values()):
+        return False
+    for name, total in totals:
+        known = [t.sums.get(name) for t in tallies.values()]
+        if any(s is None for s in known) or sum(s or 0 for s in known) != total:
             return False
     return True
 

@@ -82,9 +82,10 @@ def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
 def simple_results_sql(dialect: str, scope_sql: str) -> str:
     """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
     submission and not a photo reading: its values are accepted as they are, each from that
-    submission), writing only rows that are new or whose values differ; RETURNING the units
-    written. A stored row of a simple unit with the same values is current: it can only have
-    come from that one submission (submissions are never changed or removed).
+    submission), writing only the rows that are new or not derived from that submission;
+    RETURNING the units written. A stored row of a simple unit whose `newest_submission_id` is
+    its one submission is current: submissions are never changed or removed, and only this
+    statement writes a simple unit's row, so nothing else is read to confirm it.
 
     `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
     names = ", ".join(ALL_FIELDS)
@@ -94,34 +95,37 @@ def simple_results_sql(dialect: str, scope_sql: str) -> str:
         values = ", ".join(f"v.{n}" for n in ALL_FIELDS)
         lateral = ', LATERAL json_populate_record(NULL::tps_result, s."values") v'
         sources = f"json_strip_nulls(json_build_object({pairs}))"
-        same = " AND ".join(f"r.{n} IS NOT DISTINCT FROM f.{n}" for n in ALL_FIELDS)
     else:
         values = ", ".join(f"json_extract(s.\"values\", '$.{n}') AS {n}" for n in ALL_FIELDS)
         lateral = ""
         sources = f"json_patch('{{}}', json_object({pairs}))"  # a null member is left out
-        same = " AND ".join(f"r.{n} IS f.{n}" for n in ALL_FIELDS)
     updates = ", ".join(f"{n} = excluded.{n}" for n in ALL_FIELDS)
     return f"""
         WITH single AS (
-            SELECT min(s.id) AS id FROM submission s WHERE {scope_sql}
+            SELECT min(s.id) AS id, s.tps_code, s.contest_id FROM submission s WHERE {scope_sql}
             GROUP BY s.tps_code, s.contest_id
             HAVING count(*) = 1 AND max(CASE WHEN s.source = 'ocr' THEN 1 ELSE 0 END) = 0
+        ), stale AS (
+            SELECT single.id FROM single
+            WHERE NOT EXISTS (
+                SELECT 1 FROM tps_result r
+                WHERE r.tps_code = single.tps_code AND r.contest_id = single.contest_id
+                  AND r.newest_submission_id = single.id
+            )
         ), fresh AS (
             SELECT s.id, s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code,
                    t.kabupaten_code, t.provinsi_code, {values}
-            FROM single JOIN submission s ON s.id = single.id JOIN tps t ON t.code = s.tps_code
+            FROM stale JOIN submission s ON s.id = stale.id JOIN tps t ON t.code = s.tps_code
                  {lateral}
         )
-        INSERT INTO tps_result ({keys}, sources, updated_at, {names})
+        INSERT INTO tps_result ({keys}, sources, newest_submission_id, updated_at, {names})
         SELECT f.tps_code, f.contest_id, f.desa_code, f.kecamatan_code, f.kabupaten_code,
-               f.provinsi_code, {sources}, :now, {", ".join(f"f.{n}" for n in ALL_FIELDS)}
+               f.provinsi_code, {sources}, f.id, :now, {", ".join(f"f.{n}" for n in ALL_FIELDS)}
         FROM fresh f
-        WHERE NOT EXISTS (
-            SELECT 1 FROM tps_result r
-            WHERE r.tps_code = f.tps_code AND r.contest_id = f.contest_id AND {same}
-        )
+        WHERE true -- SQLite: an upsert's SELECT needs a WHERE before ON CONFLICT
         ON CONFLICT (tps_code, contest_id) DO UPDATE
-        SET sources = excluded.sources, updated_at = excluded.updated_at, {updates}
+        SET sources = excluded.sources, newest_submission_id = excluded.newest_submission_id,
+            updated_at = excluded.updated_at, {updates}
         RETURNING tps_code, contest_id
     """
 
