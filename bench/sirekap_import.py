@@ -4,6 +4,7 @@ to end as a new process (start-up included), then the recheck of what was import
 
     .venv/bin/python -m bench.sirekap_import --backend postgres
     .venv/bin/python -m bench.sirekap_import --backend sqlite [--tps 100000]
+    .venv/bin/python -m bench.sirekap_import --tree DIR   # e.g. `git archive <commit>` in DIR
 
 The dump is synthetic (regions of bench/bulk_keys.py, consistent forms of
 bench/verification_synth.py, 1 in 200 with a PASLON_SUM breach) and cached under /tmp by size,
@@ -18,6 +19,7 @@ import random
 import resource
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -28,6 +30,7 @@ from bench.verification_common import drop_database, machine, new_database
 from bench.verification_synth import voters, votes
 
 REKAP = str(Path(sys.executable).with_name("rekap"))
+TREE: Path | None = None  # --tree
 PASLON_IDS = ("100025", "100026", "100027")
 
 
@@ -73,17 +76,44 @@ def dump(total: int) -> Path:
     return path
 
 
-def timed(url: str, *args: str) -> tuple[float, float, int, str]:
-    """Wall seconds, CPU seconds (the process and its reading processes, not the database
-    server's), exit status and output of one `rekap ...` process, start-up included."""
+def server_cpu(database: str, stop: threading.Event, seen: dict[int, float]) -> None:
+    """CPU seconds of every PostgreSQL backend serving `database`, read from /proc every 0.2 s
+    until stop (a backend's last reading before it exits: at most 0.2 s of its CPU is missed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    while not stop.wait(0.2):
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if database.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seen[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+
+
+def timed(url: str, *args: str) -> tuple[float, float, float | None, int, str]:
+    """Wall seconds, CPU seconds of the process and its reading processes, CPU seconds of the
+    PostgreSQL backends it used (None on SQLite, where the database is inside the process), exit
+    status and output of one `rekap ...` process, start-up included."""
     env = {**os.environ, "REKAP_DATABASE_URL": url, "REKAP_LOG_LEVEL": "WARNING"}
+    if TREE is not None:  # another checkout's code with this venv (a before/after)
+        env["PYTHONPATH"] = str(TREE)
+    stop, seen = threading.Event(), dict[int, float]()
+    watch = threading.Thread(target=server_cpu, args=(url.rsplit("/", 1)[1], stop, seen))
+    postgres = url.startswith("postgresql")
+    if postgres:
+        watch.start()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([REKAP, *args], env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stop.set()
+    if postgres:
+        watch.join()
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return wall, cpu, done.returncode, (done.stdout + done.stderr).strip()
+    server = round(sum(seen.values()), 1) if postgres else None
+    return wall, cpu, server, done.returncode, (done.stdout + done.stderr).strip()
 
 
 def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
@@ -97,13 +127,16 @@ def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
     try:
         upgrade_database(url=url)
         load_before = os.getloadavg()
-        seconds, cpu, status, said = timed(url, "import", "sirekap", "--no-recheck", str(path))
+        seconds, cpu, server, status, said = timed(
+            url, "import", "sirekap", "--no-recheck", str(path)
+        )
         out: dict[str, Any] = {
             "backend": backend,
             "records": total,
             "dump_mb": round(path.stat().st_size / 1e6, 1),
             "import_s": round(seconds, 1),
             "import_cpu_s": round(cpu, 1),
+            "postgres_cpu_s": server,
             "records_per_s": round(total / seconds) if status == 0 else None,
             "exit": status,
             "said": said.splitlines()[-3:],
@@ -112,8 +145,9 @@ def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
             "machine": machine(),
         }
         if recheck and status == 0:
-            seconds, cpu, status, said = timed(url, "recheck")
+            seconds, cpu, server, status, said = timed(url, "recheck")
             out |= {"recheck_s": round(seconds, 1), "recheck_cpu_s": round(cpu, 1),
+                    "recheck_postgres_cpu_s": server,
                     "recheck_exit": status, "recheck_said": said.splitlines()[-1:]}  # fmt: skip
     finally:
         drop_database(url.replace("postgresql+psycopg://", "postgresql://", 1))
@@ -126,7 +160,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--tps", type=int, default=NATIONAL_TPS)
     parser.add_argument("--recheck", action="store_true", help="also time `rekap recheck`")
+    parser.add_argument("--tree", type=Path, help="time this checkout's code (git archive)")
     args = parser.parse_args()
+    global TREE
+    TREE = args.tree.resolve() if args.tree else None
     started = time.perf_counter()
     dump(args.tps)
     print(f"dump ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
