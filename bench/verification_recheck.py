@@ -1,8 +1,9 @@
-"""Full and incremental recheck, and GET /discrepancies with a region filter, on the demo
-(13,206 TPS) or a synthetic national-size dataset (two contests per TPS), with the database's
-own ceiling measured in the same run: a plain scan of every tps_result column and the
-kecamatan GROUP BY alone. CPU is reported for this process and for the database backend
-(PostgreSQL: the backend process's own CPU time, read from /proc).
+"""Full and incremental recheck, a drainer-sized batch of units through verify_units, and GET
+/discrepancies with a region filter, on the demo (13,206 TPS) or a synthetic national-size
+dataset (two contests per TPS), with the database's own ceiling measured in the same run: a plain
+scan of every tps_result column and the kecamatan GROUP BY alone. CPU is reported for this
+process and for the database backend (PostgreSQL: the backend process's own CPU time, read from
+/proc; parallel workers the planner adds are not in it).
 
     .venv/bin/python -m bench.verification_recheck --dataset national --backend postgres
     .venv/bin/python -m bench.verification_recheck --dataset national --backend sqlite
@@ -26,7 +27,13 @@ from app.services.discrepancy_query import DiscrepancyFilter, list_discrepancies
 from app.services.migrations import upgrade_database
 from app.services.recheck import recheck_submission
 from app.services.recheck_bulk import recheck_all
-from app.services.verification import Scope, desa_sums
+from app.services.verification import (
+    ENGINE_SETTINGS,
+    Scope,
+    desa_sums,
+    pg_settings,
+    verify_units,
+)
 from bench.verification_common import drop_database, machine, new_database, timed
 from bench.verification_synth import load_postgres, load_sqlite
 
@@ -86,7 +93,8 @@ def ceiling(url: str) -> dict[str, float]:
         session.execute(text(scan + " FROM tps_result")).one()
         scan_s = time.perf_counter() - started
         started = time.perf_counter()
-        units = sum(1 for _ in desa_sums(session, Scope()))
+        with pg_settings(session, **ENGINE_SETTINGS):  # as the engine runs it
+            units = sum(1 for _ in desa_sums(session, Scope()))
         group_s = time.perf_counter() - started
     print(f"ceiling: scan {scan_s:.2f} s, GROUP BY {group_s:.2f} s ({units} kecamatan units)")
     return {"scan_tps_result_s": round(scan_s, 2), "kecamatan_group_by_s": round(group_s, 2)}
@@ -98,36 +106,75 @@ def pct(values: list[float], q: float) -> float:
     return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
+def new_submission(session: Session, row: Any) -> Submission:
+    """A second PPK submission for a stored result, one field changed (its unit becomes one the
+    Python rules evaluate, and its accepted values change)."""
+    values = {k: v for k, v in row.model_dump().items() if k.startswith(("suara_", "pe"))}
+    values = {k: v for k, v in values.items() if isinstance(v, int)}
+    values["suara_tidak_sah"] = values.get("suara_tidak_sah", 0) + 1
+    sub = Submission(
+        tps_code=row.tps_code,
+        contest_id=row.contest_id,
+        kecamatan_code=row.kecamatan_code,
+        source="ppk",
+        submitted_by="bench",
+        values=values,
+    )
+    session.add(sub)
+    session.flush()
+    return sub
+
+
 def incremental(url: str, n: int) -> dict[str, float]:
-    """Cost of recheck_submission alone for n new submissions (one field changed each)."""
+    """Cost of recheck_submission alone for n new submissions (one field changed each): wall,
+    CPU of this process and of the database backend per unit."""
     rng = random.Random(1)
     costs: list[float] = []
     cpus: list[float] = []
+    db_cpus: list[float] = []
     with session_scope(build_engine(url)) as session:
         rows = session.exec(select(TpsResult).limit(20000)).all()
         for row in rng.sample(list(rows), n):
-            values = {k: v for k, v in row.model_dump().items() if k.startswith(("suara_", "pe"))}
-            values = {k: v for k, v in values.items() if isinstance(v, int)}
-            values["suara_tidak_sah"] = values.get("suara_tidak_sah", 0) + 1
-            sub = Submission(
-                tps_code=row.tps_code,
-                contest_id=row.contest_id,
-                kecamatan_code=row.kecamatan_code,
-                source="ppk",
-                submitted_by="bench",
-                values=values,
-            )
-            session.add(sub)
-            session.flush()
-            started, cpu = time.perf_counter(), time.process_time()
+            sub = new_submission(session, row)
+            started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu(session)
             recheck_submission(session=session, submission=sub)
             costs.append(time.perf_counter() - started)
             cpus.append(time.process_time() - cpu)
+            db_cpus.append(backend_cpu(session) - db_cpu)
     return {
         "median_ms": pct(costs, 0.5),
         "p95_ms": pct(costs, 0.95),
         "cpu_median_ms": pct(cpus, 0.5),
+        "db_cpu_mean_ms": round(1000 * sum(db_cpus) / max(n, 1), 2),
         "n": n,
+    }
+
+
+def batched(url: str, n: int, batches: int = 5) -> dict[str, float]:
+    """The drainer's way: n new submissions in n TPS units of as many kecamatan, verified in one
+    verify_units call (what one drain of a batch of n queued units runs); per batch, wall and
+    CPU of this process and of the database backend."""
+    rng = random.Random(3)
+    costs: list[float] = []
+    cpus: list[float] = []
+    db_cpus: list[float] = []
+    with session_scope(build_engine(url)) as session:
+        rows = list(session.exec(select(TpsResult).offset(20000).limit(40000 * batches)).all())
+        for _ in range(batches):
+            subs = [new_submission(session, row) for row in rng.sample(rows, n)]
+            units = {(s.tps_code, s.contest_id) for s in subs}
+            started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu(session)
+            verify_units(session, units, set())
+            costs.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+            db_cpus.append(backend_cpu(session) - db_cpu)
+    return {
+        "units": n,
+        "batch_median_ms": pct(costs, 0.5),
+        "batch_max_ms": pct(costs, 1.0),
+        "app_cpu_median_ms": pct(cpus, 0.5),
+        "db_cpu_median_ms": pct(db_cpus, 0.5),
+        "batches": batches,
     }
 
 
@@ -157,6 +204,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--tps", type=int, default=435_296)
     parser.add_argument("--incremental", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=200, help="units per drainer-sized batch")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-warm", action="store_true", help="skip the second full recheck")
@@ -177,6 +225,7 @@ def main() -> None:
             "recheck_warm": warm,
             "ceiling": ceiling(url),
             "incremental": incremental(url, args.incremental),
+            "batched": batched(url, args.batch),
             "query": query_latency(url, args.queries),
         }
         print(json.dumps(summary))
