@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.api.client import client_address
 from app.config import Settings, get_settings
@@ -33,6 +34,9 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+# The checks below that read nothing (scope rules on a resolved Principal) are async: FastAPI runs
+# a plain `def` dependency on a worker thread, and each such hop costs more CPU than the check.
+#
 # --- Identity and scope (issue 5). Rules: app/domain/access.py; checks: app/services/access.py.
 #
 # In a route:
@@ -73,9 +77,14 @@ def _principal_from_headers(request: Request, session: Session, settings: Settin
     return replace(ANONYMOUS, remote=remote)
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    """Dependency: the caller (401 for a bad token or key; anonymous when none is sent)."""
-    return resolve_principal(request, session, settings)
+async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """Dependency: the caller (401 for a bad token or key; anonymous when none is sent). Async:
+    on the API, guard_api has resolved it already, and a thread hop would cost more than that;
+    otherwise it is read on a worker thread like any database work."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    return await run_in_threadpool(resolve_principal, request, session, settings)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -118,36 +127,36 @@ def guard_api(
     )
 
 
-def _tps_writer(tps: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
+async def _tps_writer(tps: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
     authorize_tps_write(principal, tps)
     return principal
 
 
-def _tps_reviewer(tps: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
+async def _tps_reviewer(tps: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
     authorize_tps_review(principal, tps)
     return principal
 
 
-def _kecamatan_writer(code: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
+async def _kecamatan_writer(code: Annotated[str, Path()], principal: PrincipalDep) -> Principal:
     authorize_kecamatan_write(principal, code)
     return principal
 
 
-def _region_reader(
+async def _region_reader(
     code: Annotated[str, Path()], principal: PrincipalDep, settings: SettingsDep
 ) -> Principal:
     authorize_read(principal, code, public_read=settings.public_read)
     return principal
 
 
-def _tps_reader(
+async def _tps_reader(
     tps: Annotated[str, Path()], principal: PrincipalDep, settings: SettingsDep
 ) -> Principal:
     authorize_read(principal, tps, public_read=settings.public_read)
     return principal
 
 
-def _admin(principal: PrincipalDep) -> Principal:
+async def _admin(principal: PrincipalDep) -> Principal:
     authorize_admin(principal)
     return principal
 
@@ -165,7 +174,7 @@ class Reader:
         authorize_read(self.principal, region_code, public_read=self.public_read)
 
 
-def _reader(principal: PrincipalDep, settings: SettingsDep) -> Reader:
+async def _reader(principal: PrincipalDep, settings: SettingsDep) -> Reader:
     prefixes = read_scope(principal, public_read=settings.public_read)
     return Reader(principal=principal, prefixes=prefixes, public_read=settings.public_read)
 
