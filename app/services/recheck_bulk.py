@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.domain.findings import FormContext
 from app.domain.regions import TPS_COLUMN_BY_LEVEL, level_of
 from app.errors import InvalidInput
-from app.models import Contest, Tps
+from app.models import Tps
 from app.services.recheck import contest_contexts, lock_kecamatan
-from app.services.verification import VerifyStats, verify_area
+from app.services.verification import Contexts, VerifyStats, verify_area
 
 Progress = Callable[[int, int], None]
 BATCH_TPS = 20_000  # TPS per batch of `rekap recheck` (one transaction, its kecamatan locked)
@@ -104,7 +103,7 @@ def recheck_batch(
     *,
     session: Session,
     codes: Sequence[str],
-    contexts: dict[str, tuple[Contest, FormContext]] | None = None,
+    contexts: Contexts | None = None,
     lock: bool = False,
 ) -> RecheckStats:
     """Recheck one batch of kecamatan. lock=True takes each kecamatan's advisory lock first

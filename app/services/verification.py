@@ -68,7 +68,7 @@ from app.services.verification_filter import (
 )
 
 Unit = tuple[str, str]  # (tps code or kecamatan code, contest id)
-Contexts = Mapping[str, tuple[Contest, FormContext]]
+Contexts = Mapping[str, tuple["ContestRef", FormContext]]
 RESULTS = TpsResult.__table__
 TPS = Tps.__table__  # type: ignore[attr-defined]
 SUBS = Submission.__table__  # type: ignore[attr-defined]
@@ -134,13 +134,25 @@ class Scope:
 RECHECK_LOCK = 6_060_606  # advisory lock class of kecamatan rechecks
 
 
-def contest_contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
-    """Every contest with the form context its checks need (kind, paslon count)."""
+@dataclass(frozen=True)
+class ContestRef:
+    """What the engine reads of a contest."""
+
+    id: str
+    kind: str
+    region_code: str
+
+
+def contest_contexts(session: Session) -> dict[str, tuple[ContestRef, FormContext]]:
+    """Every contest with the form context its checks need (kind, paslon count); plain rows
+    (ORM objects for every contest were most of a one-unit recheck's own CPU)."""
+    contest = Contest.__table__  # type: ignore[attr-defined]
     paslon = select(col(Paslon.contest_id), func.count()).group_by(col(Paslon.contest_id))
     counts = {cid: int(n) for cid, n in session.execute(paslon)}
+    rows = session.execute(select(contest.c.id, contest.c.kind, contest.c.region_code))
     return {
-        c.id: (c, form_context(c.kind, counts.get(c.id, 0)))
-        for c in session.scalars(select(Contest))
+        cid: (ContestRef(cid, kind, region), form_context(kind, counts.get(cid, 0)))
+        for cid, kind, region in rows
     }
 
 
@@ -191,17 +203,16 @@ def pg_settings(session: Session, **values: str) -> Iterator[None]:
         yield
         return
     names = sorted(values)
-    read = ", ".join(f"current_setting('{n}')" for n in names)
-    old = dict(zip(names, session.execute(text(f"SELECT {read}")).one(), strict=True))
-    _set_local(session, {n: values[n] for n in names})
+    # one round trip: a SELECT list is evaluated in order, each old value read before it is set
+    parts = ", ".join(
+        f"current_setting('{n}'), set_config('{n}', :v{i}, true)" for i, n in enumerate(names)
+    )
+    params = {f"v{i}": values[n] for i, n in enumerate(names)}
+    row = session.execute(text(f"SELECT {parts}"), params).one()
+    old = {n: row[2 * i] for i, n in enumerate(names)}
     yield  # an error inside aborts the transaction, and its settings with it
-    _set_local(session, old)
-
-
-def _set_local(session: Session, values: Mapping[str, str]) -> None:
-    parts = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(values))
-    params = {f"v{i}": v for i, v in enumerate(values.values())}
-    session.execute(text(f"SELECT {parts}"), params)
+    parts = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))
+    session.execute(text(f"SELECT {parts}"), {f"v{i}": old[n] for i, n in enumerate(names)})
 
 
 # The engine's statements read many rows once: no JIT (compiling the filter's and the GROUP BY's
@@ -333,7 +344,7 @@ def verify_area(
     return stats
 
 
-def _contexts(session: Session) -> dict[str, tuple[Contest, FormContext]]:
+def _contexts(session: Session) -> dict[str, tuple[ContestRef, FormContext]]:
     return contest_contexts(session)
 
 
@@ -512,18 +523,25 @@ def _cross_pass(
     gub_ids = sorted(c for c, k in kinds.items() if k == "gubernur")
     local_ids = sorted(c for c, k in kinds.items() if k in LOCAL_KINDS)
     g, loc = GUBERNUR, LOCAL
-    conditions: list[ColumnElement[bool]] = []
-    if tps_codes is not None:
-        conditions = [g.c.tps_code.in_(chunk) for chunk in _chunks(tps_codes)]
-    elif scope is not None:
-        conditions = [scope.area(g.c.kecamatan_code)]
     flagged: set[str] = set()
-    for cond in conditions if gub_ids and local_ids else []:
+    if tps_codes is not None and gub_ids and local_ids:
+        # A few TPS: every pair of their forms that differs, the contests' kinds checked here
+        # (binding every contest id of the country into each small statement cost more).
+        gub, local = set(gub_ids), set(local_ids)
+        for chunk in _chunks(tps_codes):
+            stmt = (
+                select(g.c.tps_code, g.c.contest_id, loc.c.contest_id)
+                .join_from(g, loc, loc.c.tps_code == g.c.tps_code)
+                .where(g.c.tps_code.in_(chunk), g.c.contest_id != loc.c.contest_id, CROSS_BREACH)
+            )
+            rows = session.execute(stmt).all()
+            flagged |= {t for t, a, b in rows if a in gub and b in local}
+    elif scope is not None and gub_ids and local_ids:
         stmt = (
             select(g.c.tps_code)
             .join_from(g, loc, loc.c.tps_code == g.c.tps_code)
             .where(
-                cond,
+                scope.area(g.c.kecamatan_code),
                 g.c.contest_id.in_(gub_ids),
                 loc.c.contest_id.in_(local_ids),
                 CROSS_BREACH,
@@ -594,8 +612,15 @@ def desa_sums(session: Session, scope: Scope) -> Iterator[tuple[Unit, dict[str, 
     and, only for a desa with fewer results than TPS, the TPS without a result."""
     dv = DHasilVersion.__table__  # type: ignore[attr-defined]
     stmt = select(dv.c.kecamatan_code, dv.c.contest_id).where(_dhasil_condition(scope)).distinct()
+    yield from unit_sums(session, ((k, c) for k, c in session.execute(stmt)))
+
+
+def unit_sums(
+    session: Session, units: Iterable[Unit]
+) -> Iterator[tuple[Unit, dict[str, DesaTally]]]:
+    """desa_sums of the listed kecamatan units."""
     contests: dict[str, list[str]] = defaultdict(list)
-    for kec, contest_id in sorted(session.execute(stmt).all()):
+    for kec, contest_id in sorted(set(units)):
         contests[kec].append(contest_id)
     for batch in _chunks(sorted(contests), KECAMATAN_BATCH):
         yield from _batch_sums(session, {k: contests[k] for k in batch})
@@ -710,7 +735,7 @@ def _kecamatan_pass(
     }
     found: list[Located] = []
     seen: set[Unit] = set()
-    for unit, tallies in desa_sums(session, scope):
+    for unit, tallies in unit_sums(session, dhasil):
         if unit in dhasil:
             seen.add(unit)
             found += _reconcile(unit, tallies, dhasil[unit], contexts, stats)
@@ -748,6 +773,7 @@ def _reconcile(
 
 __all__ = [
     "RECHECK_LOCK",
+    "ContestRef",
     "Scope",
     "VerifyStats",
     "as_values",
