@@ -15,7 +15,7 @@ from app.services.locking import lock_for_write
 from app.services.photo_console import cut_png
 from app.services.photo_findings import finding_identity, settle_finding
 from app.services.photo_views import fetch
-from app.services.recheck import recheck_submission
+from app.services.recheck_queue import TPS_UNIT, enqueue
 from app.services.recheck_store import SYSTEM_ACTOR
 from app.services.storage import PhotoStore
 
@@ -128,7 +128,8 @@ def _accept(
     decision: Decision,
     entries: list[ReviewEntry],
 ) -> None:
-    """The accepted value becomes a `review` submission (evidence); then the rules run again."""
+    """The accepted value becomes a `review` submission (evidence); its unit is queued for the
+    recheck in the same transaction, like a post (the drainer runs the rules again)."""
     item.accepted_value = decision.value
     if decision.value is not None:
         tps = session.get_one(Tps, item.tps_code)
@@ -144,7 +145,7 @@ def _accept(
         session.add(sub)
         session.flush()
         item.submission_id = sub.id
-        recheck_submission(session=session, submission=sub)
+        enqueue(session, TPS_UNIT, tps.code, item.contest_id)
     session.add(item)
     _settle_low_confidence(session, item, entries)
     session.flush()
