@@ -2,8 +2,10 @@
 format built here), elsewhere executemany in slices that stay well inside every backend's
 bound-parameter limit."""
 
+import gc
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -26,6 +28,20 @@ class JsonText(str):
 def slice_rows(columns: int) -> int:
     """Rows per statement for a table of that many columns."""
     return max(1, SLICE_PARAMETERS // max(1, columns))
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off during a bulk load: the millions of objects it builds are
+    freed by reference counts anyway, and each full collection walks all of them (1.8 of the
+    9.6 CPU seconds of a national import's main process)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -25,7 +25,7 @@ from app.errors import InvalidInput
 from app.models import Discrepancy, Region, Submission, Tps
 from app.models.evidence import utcnow
 from app.services.audit import append_audit
-from app.services.bulk import JsonText, in_slices, stored_keys, write_rows
+from app.services.bulk import JsonText, cyclic_gc_paused, in_slices, stored_keys, write_rows
 from app.services.importers import TPS_COLUMNS, ensure_contest, tps_values, upsert_paslon
 from app.services.recheck_bulk import recheck_kecamatan_codes
 from app.services.sirekap_read import Read, read_slices, record_sources
@@ -160,7 +160,22 @@ def store_records(
     changed records' submissions in bulk in the caller's transaction (flushed, not committed).
     Nothing is written when a record is bad: InvalidInput names the file and the reason."""
     report = SirekapReport()
-    records = _parse(path, report, progress)  # every record checked before any write
+    with cyclic_gc_paused():
+        records = _parse(path, report, progress)  # every record checked before any write
+        _store(session, path=path, records=records, report=report, actor=actor, progress=progress)
+    return report
+
+
+def _store(
+    session: Session,
+    *,
+    path: Path,
+    records: dict[str, Read],
+    report: SirekapReport,
+    actor: str,
+    progress: Progress | None,
+) -> None:
+    """Write what was read: placeholder regions, new TPS, changed submissions, one audit."""
     ensure_ppwp(session)
     codes = sorted(records)
     regions = _placeholder_regions(session, codes)
@@ -188,7 +203,6 @@ def store_records(
     report.tps_codes = codes
     report.kecamatan = sorted({c[:6] for c in codes})
     session.flush()
-    return report
 
 
 def count_breaches(session: Session, codes: list[str]) -> Counter[str]:

@@ -220,8 +220,13 @@ def compact(code: str, record: SirekapRecord | None) -> Read:
     if record is None or not record.values:
         return code, None, None, None
     values = record.values
-    text = json.dumps(values, sort_keys=True)
-    return code, text, record.stamped_at, values.get("pemilih_dpt_j")
+    return code, values_text(values), record.stamped_at, values.get("pemilih_dpt_j")
+
+
+def values_text(values: dict[str, int]) -> str:
+    """json.dumps(values, sort_keys=True) of a record's values, at twice its speed: the keys are
+    form field names (ASCII letters, digits, _) and the values ints, so nothing needs escaping."""
+    return "{" + ", ".join([f'"{k}": {values[k]}' for k in sorted(values)]) + "}"
 
 
 def read_slice(

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from app import db as app_db
 from app.cli import app as rekap
+from app.domain.fields import ALL_FIELDS
 from app.errors import ExitCode, InvalidInput
 from app.models import Contest, Region, Submission, Tps
 from app.services import bulk, sirekap_read
@@ -133,6 +134,7 @@ BAD = {
         {"chart": {"100026": -4}},
         r"1101012001002\.json: chart\.100026: -4 is not a count",
     ),
+    "a bool": ({"chart": {"100025": True}}, r"1101012001002\.json: chart\.100025: True is not a"),
     "not a TPS": ({"chart": {}}, r"dump/rekap\.json: not named after a TPS"),
     "not an object": ([1, 2], r"1101012001002\.json: expected a JSON object, got list"),
 }
@@ -248,3 +250,11 @@ def test_zip_members_read_from_the_central_directory_match_zipfile(
         }
         kinds += 1
     assert kinds == 4
+
+
+def test_the_values_text_is_what_json_dumps_gives_for_every_field() -> None:
+    # values_text skips json.dumps's escaping: sound only while every field name needs none.
+    assert all(re.fullmatch(r"[a-z0-9_]+", f) for f in ALL_FIELDS)
+    values = {f: (i * 7919) % 1000 for i, f in enumerate(reversed(ALL_FIELDS))}
+    assert sirekap_read.values_text(values) == json.dumps(values, sort_keys=True)
+    assert sirekap_read.values_text({}) == "{}" and sirekap_read.values_text({"a": 0}) == '{"a": 0}'
