@@ -7,7 +7,11 @@ together near their template place (±`cells.FIELD_SEARCH`), then each box alone
 own four frame lines are found there (`cells.frame_edges`) is one more point pair (where the
 photo shows it, where the template has it). One homography is fitted by RANSAC to all of them
 together with the seed's evidence points, and the round is repeated (a seed far off brings the
-near fields into reach first, the fit the far ones) until it stops moving.
+near fields into reach first, the fit the far ones) until a refit moves no box by more than
+`STILL_PX` (the frames are found to the pixel: such a refit is noise and is not taken, the
+homography measured last stands). Each round's frames are searched on one ink image of the
+warped fields' region (`cells.FrameInk`); the last one goes with the fit, so the crop of the
+registered page takes over its searches instead of repeating them.
 
 The fit always is a full homography (8 degrees of freedom); there is no affine stage. Its quality
 is measured, not assumed from the evidence used: `Fit.placed` is the share of fields whose
@@ -26,7 +30,18 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ocr.cells import BOX_SEARCH, CLEAR_FRAME, EDGE_MIN, FIELD_SEARCH, frame_edges, frames_offset
+from ocr.cells import (
+    BOX_SEARCH,
+    CLEAR_FRAME,
+    EDGE_MIN,
+    EDGE_REACH,
+    FIELD_SEARCH,
+    PAPER_REACH,
+    FrameInk,
+    fields_area,
+    frame_edges,
+    frames_offset,
+)
 from ocr.templates import PageTemplate
 
 Gray = npt.NDArray[np.uint8]
@@ -39,8 +54,13 @@ FRAME = 3  # printed frame thickness, template px (cells.FRAME)
 RANSAC_PX = 4.0  # template px (72 dpi: 1.4 mm)
 PLACED_BOXES = 2  # boxes of a field whose frame lines must be found for it to be placed
 CLOSE_PX = 8.0  # template px: a seed placing every box this close is kept as it is
-STILL_PX = 0.5  # template px: a round that moves no box centre more than this is the last
+# template px: a refit that moves no found box more than this is not taken (the frames are
+# found to the pixel, so refits of a converged homography wander by 1-2 px; each round costs a
+# warp and a search of every frame)
+STILL_PX = 2.0
 MIN_BOXES = 6  # box points needed before the frames may change the homography
+# template px around the boxes where frames are searched (the widest search and a box's lines)
+REACH = ROUGH_SEARCH + BOX_SEARCH + 2 * FRAME + EDGE_REACH + 2
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class Fit:
     rms: float  # template px: residual of the box points kept by the fit (NaN: none)
     boxes: int  # box points used by the last fit
     rounds: int  # how many rounds changed the homography
+    frames: FrameInk | None = None  # the frames as measured on the photo warped with this fit
 
 
 def warp(gray: Gray, image_to_template: Matrix, page: PageTemplate) -> Gray:
@@ -59,14 +80,11 @@ def warp(gray: Gray, image_to_template: Matrix, page: PageTemplate) -> Gray:
     fields' boxes and the widest frame search around them (the rest is never looked at)."""
     width, height = int(round(page.width)), int(round(page.height))
     canvas = np.full((height, width), 255, np.uint8)
-    boxes = [b for f in page.fields for b in f.boxes]
-    if not boxes:
+    if not any(f.boxes for f in page.fields):
         return canvas
-    reach = ROUGH_SEARCH + 2 * FRAME + 8
-    x0 = max(0, int(min(b.x for b in boxes)) - reach)
-    y0 = max(0, int(min(b.y for b in boxes)) - reach)
-    x1 = min(width, int(max(b.x + b.w for b in boxes)) + reach)
-    y1 = min(height, int(max(b.y + b.h for b in boxes)) + reach)
+    # Every pixel `page_ink` looks at, so its ink is the same as on the whole page warped.
+    x0, y0, x1, y1 = fields_area(page, REACH + PAPER_REACH)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     shift = np.asarray([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
     part = cv2.warpPerspective(
         gray,
@@ -111,12 +129,18 @@ def _bias(page: PageTemplate) -> Points:
     return bias
 
 
+def page_ink(rectified: Gray, page: PageTemplate) -> FrameInk:
+    """The rectified photo's ink over the fields' region, shared by the searches on it."""
+    return FrameInk(rectified, fields_area(page, REACH))
+
+
 def found_boxes(
-    rectified: Gray, page: PageTemplate, search: int = FIELD_SEARCH
+    rectified: Gray | FrameInk, page: PageTemplate, search: int = FIELD_SEARCH
 ) -> tuple[Points, Points, list[int]]:
     """Box centres where the rectified photo shows them, where the template has them, and the
     index of each box's field: only boxes whose four frame lines are found."""
-    seen, want, owner = _measure(rectified, page, search)
+    ink = rectified if isinstance(rectified, FrameInk) else page_ink(rectified, page)
+    seen, want, owner = _measure(ink, page, search)
     bias = _bias(page)
     index = {(f, k): i for i, (f, k) in enumerate(_box_keys(page))}
     if len(seen):
@@ -129,9 +153,11 @@ def _box_keys(page: PageTemplate) -> list[tuple[int, int]]:
 
 
 def _measure(
-    rectified: Gray, page: PageTemplate, search: int = FIELD_SEARCH
+    rectified: Gray | FrameInk, page: PageTemplate, search: int = FIELD_SEARCH
 ) -> tuple[Points, Points, list[tuple[int, int]]]:
     """Box centres found (offset by the frame search) and wanted, with (field, box) indexes."""
+    if not isinstance(rectified, FrameInk):
+        rectified = page_ink(rectified, page)
     seen, want, owner = [], [], []
     for k, field in enumerate(page.fields):
         coarse, score = frames_offset(rectified, field.boxes, search=search)
@@ -162,14 +188,16 @@ def refine(
     tag alone) has its frames searched wider in the first round."""
     matrix = np.asarray(seed, np.float64)
     first = ROUGH_SEARCH if rough else FIELD_SEARCH
-    found = found_boxes(warp(gray, matrix, page), page, first)
+    seeded = page_ink(warp(gray, matrix, page), page)
+    found = found_boxes(seeded, page, first)
     before = _quality(found, page)
     if not rough and before[0] == 1.0 and before[1] <= CLOSE_PX:
-        return Fit(matrix, 1.0, float("nan"), 0, 0)
+        return Fit(matrix, 1.0, float("nan"), 0, 0, seeded)
     if not rough and before[0] < 1.0:  # fields out of reach: look for them wider first
-        found = found_boxes(warp(gray, matrix, page), page, ROUGH_SEARCH)
+        found = found_boxes(seeded, page, ROUGH_SEARCH)
     rounds = 0
     kept_rms, kept_boxes = float("nan"), 0
+    current = seeded
     for _ in range(ROUNDS):
         seen, want, _ = found
         if len(seen) < MIN_BOXES:
@@ -184,18 +212,19 @@ def refine(
         if int(inliers.sum()) < MIN_BOXES:
             break
         new = np.asarray(h, np.float64) / h[2, 2]
+        moved = np.linalg.norm(_project(new, photo) - _project(matrix, photo), axis=1)
+        if rounds and float(np.max(moved)) < STILL_PX:
+            break  # noise of a search to the pixel: the homography measured last stands
         residual = np.linalg.norm(_project(new, photo[inliers]) - want[inliers], axis=1)
         kept_rms, kept_boxes = float(np.sqrt(np.mean(residual**2))), int(inliers.sum())
-        moved = np.linalg.norm(_project(new, photo) - _project(matrix, photo), axis=1)
         matrix = new
         rounds += 1
-        found = found_boxes(warp(gray, matrix, page), page)
-        if float(np.max(moved)) < STILL_PX:
-            break
+        current = page_ink(warp(gray, matrix, page), page)
+        found = found_boxes(current, page)
     after = _quality(found, page) if rounds else before
     if not rough and (before[0], -before[1]) >= (after[0], -after[1]):
-        return Fit(np.asarray(seed, np.float64), before[0], float("nan"), 0, 0)
-    return Fit(matrix, after[0], kept_rms, kept_boxes, rounds)
+        return Fit(np.asarray(seed, np.float64), before[0], float("nan"), 0, 0, seeded)
+    return Fit(matrix, after[0], kept_rms, kept_boxes, rounds, current)
 
 
 def quality(rectified: Gray, page: PageTemplate) -> tuple[float, float]:

@@ -11,6 +11,7 @@ only believable when its frame is there, not when the crop landed on bare paper.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -33,6 +34,8 @@ FRAME = 3  # printed frame thickness, template px (about 1 mm at 72 dpi)
 INSET = 3  # px kept away from the frame's inner edge
 EDGE_REACH = 3  # px each side of a frame line's expected centre where its ink is looked for
 EDGE_SPAN = 0.15  # share of a side left out at each end (corners and neighbouring lines)
+# template px around the boxes where the crop's searches look: the field's, then a box's rescue
+CROP_REACH = FIELD_SEARCH + BOX_RESCUE + FRAME + EDGE_REACH + 2
 
 
 @dataclass(frozen=True)
@@ -67,57 +70,206 @@ def _outline(boxes: list[Box], origin: tuple[float, float], size: tuple[int, int
     return canvas
 
 
+class FrameInk:
+    """One page's ink (`ink_image`) for every frame search and frame-line measure on it.
+
+    With an `area` (x0, y0, x1, y1, page px: where frames are looked for, `fields_area`), the ink
+    is computed once over that area (the paper estimate reaching past its edge as on the whole
+    image) and every region inside it is a slice of it; a region elsewhere gets its own ink.
+    Without one, every region gets its own ink (a single search on a large image). What is
+    measured inside the area is kept by its arguments: a registration round and the crop's
+    rescue steps ask for the same box at the same place more than once, a field's narrow search
+    is the middle of its wide one, and the crop of the registered page repeats the last
+    registration round's searches (`for_image`).
+    """
+
+    def __init__(self, gray: Gray, area: tuple[int, int, int, int] | None = None) -> None:
+        self.gray = gray
+        height, width = gray.shape[:2]
+        if area is None:
+            self.area = (0, 0, 0, 0)
+        else:
+            x0, y0, x1, y1 = area
+            self.area = (max(0, x0), max(0, y0), min(width, x1), min(height, y1))
+        self._ink: Ink | None = None
+        self._scores: dict[tuple[tuple[int, ...], tuple[int, int]], _Scores] = {}
+        self._offsets: dict[tuple[tuple[int, ...], tuple[int, int], int], Found] = {}
+        self._edges: dict[tuple[int, tuple[int, int]], float] = {}
+
+    def shared(self, x0: int, y0: int, x1: int, y1: int) -> bool:
+        """True when the region lies inside the area whose ink is computed once."""
+        ax0, ay0, ax1, ay1 = self.area
+        return ax0 <= x0 and ay0 <= y0 and x1 <= ax1 and y1 <= ay1 and ax1 > ax0
+
+    def region(self, x0: int, y0: int, x1: int, y1: int) -> Ink:
+        """The ink of gray[y0:y1, x0:x1] (a read-only slice when shared)."""
+        if not self.shared(x0, y0, x1, y1):
+            return ink_image(self.gray[y0:y1, x0:x1])
+        if self._ink is None:
+            px0, py0, px1, py1 = self._padded()
+            ink = ink_image(self.gray[py0:py1, px0:px1])
+            ax0, ay0, ax1, ay1 = self.area
+            self._ink = ink[ay0 - py0 : ay1 - py0, ax0 - px0 : ax1 - px0]
+        ax0, ay0 = self.area[:2]
+        return self._ink[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0]
+
+    def _padded(self) -> tuple[int, int, int, int]:
+        """The area and the pixels its paper estimate (a 9 px dilation) sees past its edge."""
+        ax0, ay0, ax1, ay1 = self.area
+        height, width = self.gray.shape[:2]
+        pad = PAPER_REACH
+        return max(0, ax0 - pad), max(0, ay0 - pad), min(width, ax1 + pad), min(height, ay1 + pad)
+
+    def for_image(self, gray: Gray, area: tuple[int, int, int, int]) -> FrameInk | None:
+        """This ink and what was measured on it, for `gray`, when `gray` has the same pixels
+        over this area (and what its paper estimate sees) and `area` lies inside it; else None.
+        (The registration measures a warp of the fields' region; the crop reads the whole
+        page warped with the same homography: the same pixels there.)"""
+        x0, y0, x1, y1 = area
+        height, width = gray.shape[:2]
+        inside = self.shared(max(0, x0), max(0, y0), min(width, x1), min(height, y1))
+        if gray.shape != self.gray.shape or not inside:
+            return None
+        px0, py0, px1, py1 = self._padded()
+        if not np.array_equal(gray[py0:py1, px0:px1], self.gray[py0:py1, px0:px1]):
+            return None
+        view = FrameInk(gray, self.area)
+        view._ink, view._scores = self._ink, self._scores
+        view._offsets, view._edges = self._offsets, self._edges
+        return view
+
+
+PAPER_REACH = 4  # px: how far `ink_image`'s paper estimate looks (a 9 x 9 dilation)
+Found = tuple[tuple[int, int], float]  # an offset and the frame clarity there
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """One frame search's correlation map and what its clarity is measured against."""
+
+    search: int
+    scores: Ink
+    total: float  # the outline's own sum
+
+
+def fields_area(page: PageTemplate, reach: int) -> tuple[int, int, int, int]:
+    """The part of the page (x0, y0, x1, y1, template px) within `reach` of a digit box."""
+    boxes = [b for f in page.fields for b in f.boxes]
+    if not boxes:
+        return (0, 0, 0, 0)
+    return (
+        int(min(b.x for b in boxes)) - reach,
+        int(min(b.y for b in boxes)) - reach,
+        int(max(b.x + b.w for b in boxes)) + reach + 1,
+        int(max(b.y + b.h for b in boxes)) + reach + 1,
+    )
+
+
 def frames_offset(
-    gray: Gray, boxes: list[Box], start: tuple[int, int] = (0, 0), search: int = SEARCH
-) -> tuple[tuple[int, int], float]:
+    gray: Gray | FrameInk,
+    boxes: list[Box],
+    start: tuple[int, int] = (0, 0),
+    search: int = SEARCH,
+) -> Found:
     """The (dx, dy) near `start` that puts the most ink on the printed frames of `boxes`, and
     how clearly a frame is there: the outline's mean ink over the search region's mean ink
     (about 1 where no frame is printed, 4 and more on a sharp photo of the real form)."""
+    page = gray if isinstance(gray, FrameInk) else FrameInk(gray)
+    key = (tuple(id(b) for b in boxes), start, search)
+    hit = page._offsets.get(key)
+    if hit is None:
+        hit, shared = _frames_offset(page, boxes, start, search)
+        if shared:
+            page._offsets[key] = hit
+    return hit
+
+
+def _frames_offset(
+    page: FrameInk, boxes: list[Box], start: tuple[int, int], search: int
+) -> tuple[Found, bool]:
+    """frames_offset, and whether it was measured inside the page's shared area."""
     left = min(b.x for b in boxes) - FRAME
     top = min(b.y for b in boxes) - FRAME
     width = int(round(max(b.x + b.w for b in boxes) + FRAME - left)) + 1
     height = int(round(max(b.y + b.h for b in boxes) + FRAME - top)) + 1
-    outline = _outline(boxes, (left, top), (width, height))
     x0 = int(round(left)) + start[0] - search
     y0 = int(round(top)) + start[1] - search
-    if x0 < 0 or y0 < 0 or x0 + width + 2 * search > gray.shape[1]:
-        return start, 0.0
-    if y0 + height + 2 * search > gray.shape[0]:
-        return start, 0.0
-    region = ink_image(gray[y0 : y0 + height + 2 * search, x0 : x0 + width + 2 * search])
-    scores = cv2.matchTemplate(region, outline, cv2.TM_CCORR)
+    shape = page.gray.shape
+    if x0 < 0 or y0 < 0 or x0 + width + 2 * search > shape[1]:
+        return (start, 0.0), True
+    if y0 + height + 2 * search > shape[0]:
+        return (start, 0.0), True
+    x1, y1 = x0 + width + 2 * search, y0 + height + 2 * search
+    shared = page.shared(x0, y0, x1, y1)
+    key = (tuple(id(b) for b in boxes), start)
+    wide = page._scores.get(key)
+    if wide is not None and wide.search >= search and shared:
+        # The middle of a wider search on the same ink: the same correlations.
+        cut = wide.search - search
+        scores = wide.scores[cut : cut + 2 * search + 1, cut : cut + 2 * search + 1]
+        region = page.region(x0, y0, x1, y1)
+        total = wide.total
+    else:
+        outline = _outline(boxes, (left, top), (width, height))
+        region = page.region(x0, y0, x1, y1)
+        scores = np.asarray(
+            cv2.matchTemplate(np.ascontiguousarray(region), outline, cv2.TM_CCORR), np.float32
+        )
+        total = float(outline.sum())
+        if shared:
+            page._scores[key] = _Scores(search, scores, total)
     _, peak, _, best = cv2.minMaxLoc(scores)
-    score = (peak / float(outline.sum())) / (float(region.mean()) + 1.0)
+    mean = float(region.mean()) + 1.0
+    score = (peak / total) / mean
     if score < CLEAR_FRAME:
         # Faded frames (a blurred photo): the handwriting can outweigh them, so stay near the
         # registration, which is usually right to a few px, unless a frame clearly says not.
-        span = np.arange(-search, search + 1, dtype=np.float32) ** 2
-        prior = np.exp(-(span[:, None] + span[None, :]) / (2 * PRIOR_SIGMA**2))
-        _, _, _, best = cv2.minMaxLoc(scores * prior)
-        score = (float(scores[best[1], best[0]]) / float(outline.sum())) / (
-            float(region.mean()) + 1.0
-        )
-    return (start[0] + best[0] - search, start[1] + best[1] - search), score
+        _, _, _, best = cv2.minMaxLoc(scores * _prior(search))
+        score = (float(scores[best[1], best[0]]) / total) / mean
+    return ((start[0] + best[0] - search, start[1] + best[1] - search), score), shared
 
 
-def frame_edges(gray: Gray, box: Box, offset: tuple[int, int]) -> float:
+@lru_cache(maxsize=16)
+def _prior(search: int) -> Ink:
+    """The pull towards the registration's own place (Gaussian, PRIOR_SIGMA), per offset."""
+    span = np.arange(-search, search + 1, dtype=np.float32) ** 2
+    prior = np.asarray(np.exp(-(span[:, None] + span[None, :]) / (2 * PRIOR_SIGMA**2)), np.float32)
+    prior.setflags(write=False)
+    return prior
+
+
+def frame_edges(gray: Gray | FrameInk, box: Box, offset: tuple[int, int]) -> float:
     """Ink (gray levels under the local paper, scaled to a paper of PAPER_LEVEL) of the faintest
     of the box's four frame lines at `offset`: per line, the median along its middle of the
     darkest pixel across it. About 0 on
     bare paper, tens and more on a printed frame (a hand-written stroke crossing it is one short
     run, which the median ignores)."""
+    page = gray if isinstance(gray, FrameInk) else FrameInk(gray)
+    key = (id(box), offset)
+    hit = page._edges.get(key)
+    if hit is None:
+        hit, shared = _frame_edges(page, box, offset)
+        if shared:
+            page._edges[key] = hit
+    return hit
+
+
+def _frame_edges(page: FrameInk, box: Box, offset: tuple[int, int]) -> tuple[float, bool]:
+    """frame_edges, and whether it was measured inside the page's shared area."""
     margin = FRAME + EDGE_REACH + 1
     x0, y0 = int(round(box.x)) + offset[0] - margin, int(round(box.y)) + offset[1] - margin
     w, h = int(round(box.w)), int(round(box.h))
-    if x0 < 0 or y0 < 0 or x0 + w + 2 * margin > gray.shape[1]:
-        return 0.0
-    if y0 + h + 2 * margin > gray.shape[0]:
-        return 0.0
-    patch = gray[y0 : y0 + h + 2 * margin, x0 : x0 + w + 2 * margin]
+    shape = page.gray.shape
+    if x0 < 0 or y0 < 0 or x0 + w + 2 * margin > shape[1]:
+        return 0.0, True
+    if y0 + h + 2 * margin > shape[0]:
+        return 0.0, True
+    x1, y1 = x0 + w + 2 * margin, y0 + h + 2 * margin
+    patch = page.gray[y0:y1, x0:x1]
     # In gray levels of a paper at PAPER_LEVEL: a dim photo (low light, a shadow) has fainter
     # frames in absolute levels, as much fainter as its paper is darker.
     paper = _median(patch.ravel())  # mostly paper: the frame and a digit are thin
-    ink = ink_image(patch) * (PAPER_LEVEL / max(paper, 32.0))
+    ink = page.region(x0, y0, x1, y1)
     # The frame's centre lines (see _outline), in the region's coordinates.
     left, top = margin - FRAME // 2 - 1, margin - FRAME // 2 - 1
     right, bottom = margin + w + FRAME // 2 + 1, margin + h + FRAME // 2 + 1
@@ -130,7 +282,9 @@ def frame_edges(gray: Gray, box: Box, offset: tuple[int, int]) -> float:
         ink[top - r : top + r + 1, xs].max(axis=0),
         ink[bottom - r : bottom + r + 1, xs].max(axis=0),
     ]
-    return min(_median(line) for line in lines)
+    # The scale is monotone: the faintest line's median, then scaled.
+    faintest = min(_median(line) for line in lines) * (PAPER_LEVEL / max(paper, 32.0))
+    return faintest, page.shared(x0, y0, x1, y1)
 
 
 def _median(values: npt.NDArray[np.generic]) -> float:
@@ -145,25 +299,31 @@ def _median(values: npt.NDArray[np.generic]) -> float:
     return (float(low) + float(high)) / 2
 
 
-def crop_boxes(rectified: Gray, page: PageTemplate) -> list[BoxCrop]:
+def crop_boxes(
+    rectified: Gray, page: PageTemplate, measured: FrameInk | None = None
+) -> list[BoxCrop]:
     """Every digit box of the page, in template field order, three per field.
 
     The three frames of a field are searched together first (wide: a page that is not flat
-    can be 20 px off), then each box alone (narrow).
+    can be 20 px off), then each box alone (narrow). `measured` is the registration's last
+    measure of the frames (`Registration.frames`): used when it holds the same pixels.
     """
     crops = []
+    area = fields_area(page, CROP_REACH)
+    ink = measured.for_image(rectified, area) if measured is not None else None
+    ink = ink or FrameInk(rectified, area)
     for field in page.fields:
-        coarse, score = frames_offset(rectified, field.boxes, search=FIELD_SEARCH)
+        coarse, score = frames_offset(ink, field.boxes, search=FIELD_SEARCH)
         boxes = field.boxes
-        placed = [_place_box(rectified, box, [coarse], BOX_SEARCH) for box in boxes]
+        placed = [_place_box(ink, box, [coarse], BOX_SEARCH) for box in boxes]
         # A page that is not flat can bend one box of a field 10 px off the field's offset:
         # a box whose frame lines are not found is looked for alone a little wider, then
         # near where its neighbours' frames were found.
         pairs = zip(boxes, placed, strict=True)
-        placed = [_place_box(rectified, b, [coarse], BOX_RESCUE, p) for b, p in pairs]
+        placed = [_place_box(ink, b, [coarse], BOX_RESCUE, p) for b, p in pairs]
         found = [offset for offset, _ in placed]
         pairs = zip(boxes, placed, strict=True)
-        placed = [_place_box(rectified, b, found, BOX_SEARCH, p) for b, p in pairs]
+        placed = [_place_box(ink, b, found, BOX_SEARCH, p) for b, p in pairs]
         for index, box in enumerate(field.boxes):
             (dx, dy), edges = placed[index]
             x = int(round(box.x)) + dx + INSET
@@ -179,7 +339,7 @@ Placed = tuple[tuple[int, int], float]  # a box's offset and its frame-line ink 
 
 
 def _place_box(
-    gray: Gray,
+    gray: FrameInk,
     box: Box,
     starts: list[tuple[int, int]],
     search: int,

@@ -44,9 +44,13 @@ def decode_image(data: ImageInput, *, max_side: int = MAX_WORK_SIDE) -> DecodedI
             image = Image.open(io.BytesIO(raw))
             if image.width * image.height > MAX_PIXELS:
                 raise Unreadable(f"image too large: {image.width}x{image.height}")
-            size = _upright_size(image)
+            size, orientation = _upright_size(image)
             image.draft("L", _draft_target(image.size, max_side))
-            upright = ImageOps.exif_transpose(image).convert("L")
+            # Each of these copies the whole picture: only when it changes something.
+            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+            if upright.mode != "L":
+                upright = upright.convert("L")
+            upright.load()  # a truncated or corrupt file fails here, not later
     except Unreadable:
         raise
     except Exception as exc:  # any failure to decode untrusted bytes means "unreadable"
@@ -56,11 +60,12 @@ def decode_image(data: ImageInput, *, max_side: int = MAX_WORK_SIDE) -> DecodedI
     return _bounded(gray, size, max_side)
 
 
-def _upright_size(image: Image.Image) -> tuple[int, int]:
-    """The image size after EXIF rotation (orientations 5-8 swap width and height)."""
+def _upright_size(image: Image.Image) -> tuple[tuple[int, int], int]:
+    """The image size after EXIF rotation (orientations 5-8 swap width and height), and the
+    EXIF orientation (1: already upright)."""
     orientation = image.getexif().get(0x0112, 1)
     w, h = image.size
-    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return ((h, w) if orientation in (5, 6, 7, 8) else (w, h)), orientation
 
 
 def _draft_target(size: tuple[int, int], max_side: int) -> tuple[int, int]:

@@ -93,7 +93,7 @@ def read_page(
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
         return failure(exc.status, str(exc), form=form, page=page)
-    crops = crop_boxes(rectified, page_t)
+    crops = crop_boxes(rectified, page_t, registration.frames)
     probs = (model or _default_model()).classify([c.image for c in crops])
     fit = registration_limit(registration)
     evidence = {f.name: _field_evidence(rectified, f, crops, probs, fit) for f in page_t.fields}

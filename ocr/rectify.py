@@ -23,13 +23,14 @@ The rectified page is in template px: a template coordinate is a pixel of the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ocr.align import refine
+from ocr.cells import FrameInk
 from ocr.errors import MarkersNotFound
 from ocr.locate import (
     TagHit,
@@ -62,6 +63,8 @@ class Registration:
     rms_error: float  # template px, over the points the final fit kept
     placed: float = float("nan")  # share of fields whose frames are where it puts them
     refined: bool = False  # the printed frames were looked for (align.refine ran)
+    # The frames as measured on the photo warped with this homography (the crop reuses them).
+    frames: FrameInk | None = field(default=None, repr=False, compare=False)
 
 
 def register_page(
@@ -87,7 +90,7 @@ def refine_registration(gray: Gray, page: PageTemplate, seeds: list[Seed]) -> Re
         method = seed.method + ("+frames" if fit.rounds else "")
         rms = fit.rms if fit.rounds else seed.rms_error
         found = Registration(
-            fit.image_to_template, method, seed.markers_found, rms, fit.placed, True
+            fit.image_to_template, method, seed.markers_found, rms, fit.placed, True, fit.frames
         )
         if seed.method == ROUGH_SEED and (fit.placed < PLACED_SEED or not fit.rounds):
             continue  # the tag alone places nothing far from it: not a registration

@@ -185,3 +185,26 @@ def test_frame_lines_are_found_in_low_light() -> None:
     box = PAGE2.fields[0].boxes[1]
     assert frame_edges(dim, box, (0, 0)) >= EDGE_MIN
     assert frame_edges(dim, box, (0, int(box.h) + 12)) < EDGE_MIN  # bare paper below it
+
+
+def test_the_crop_reuses_the_registrations_frames_only_on_the_same_pixels() -> None:
+    # The last registration round measured every box on the photo warped with the final
+    # homography; the crop of the whole warped page repeats those searches. It takes them over
+    # (same pixels there: the same offsets and frame ink), and measures anew on other pixels.
+    from ocr.cells import fields_area
+
+    photo, _ = photograph(draw_page(PAGE2, bubbles={"suara_paslon_1": "123"}), rotate=6.0)
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    assert registration.frames is not None
+    rectified = rectify_page(photo, registration, PAGE2)
+    own = crop_boxes(rectified, PAGE2)
+    reused = crop_boxes(rectified, PAGE2, registration.frames)
+    assert [(c.offset, c.edges, c.frame_score) for c in reused] == [
+        (c.offset, c.edges, c.frame_score) for c in own
+    ]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(own, reused, strict=True))
+    area = fields_area(PAGE2, 40)
+    assert registration.frames.for_image(rectified, area) is not None
+    other = rectified.copy()
+    other[area[1] + 30, area[0] + 30] ^= 0xFF  # one pixel differs: nothing is taken over
+    assert registration.frames.for_image(other, area) is None
