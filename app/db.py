@@ -7,7 +7,8 @@ first ends its read (end_read), holding no connection, snapshot or lock meanwhil
 client never blocks another device's write.
 """
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, create_engine
 from starlette.requests import Request
 
@@ -34,7 +36,7 @@ def build_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     SQLite writer waits for the write lock before "database is locked" (answered 503)."""
     url = normalize_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}  # the liveness ping: _ping_if_idle below
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,39 @@ def build_engine(url: str, *, busy_timeout: float = 30.0) -> Engine:
     else:
         event.listen(engine, "begin", _mark_reading)
     event.listen(engine, "after_cursor_execute", _note_writes)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
     return engine
+
+
+# A pooled connection idle this long is pinged (SELECT 1) before use; a dead one (the database
+# restarted, a firewall dropped it) is then replaced, and every older one with it, before the
+# request sees it. One used a moment ago is not: under load every request would pay a round trip
+# for a connection that just worked (pool_pre_ping pings on every checkout). A connection that
+# died within the window fails its request like any database error (503, Retry-After) and the
+# pool replaces every connection older than the failure.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "rekap_idle_since"  # ConnectionRecord.info (lives as long as the DBAPI connection)
+
+
+def _note_idle(_dbapi_conn: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any) -> Callable[[Any, Any, Any], None]:
+    """The pool's checkout hook: ping a connection that sat idle (see PING_AFTER_IDLE_SECONDS)."""
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)  # None: a new connection, nothing to check
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and every older one, then checks out a new one.
+            raise InvalidatePoolError(f"liveness ping failed: {exc}") from exc
+
+    return checkout
 
 
 _WRITING = "rekap_writing"  # Connection.info key: this transaction holds the write lock
