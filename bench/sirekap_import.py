@@ -5,6 +5,7 @@ to end as a new process (start-up included), then the recheck of what was import
     .venv/bin/python -m bench.sirekap_import --backend postgres
     .venv/bin/python -m bench.sirekap_import --backend sqlite [--tps 100000]
     .venv/bin/python -m bench.sirekap_import --tree DIR   # e.g. `git archive <commit>` in DIR
+    .venv/bin/python -m bench.sirekap_import --without fk   # or indexes, both: PostgreSQL probe
 
 The dump is synthetic (regions of bench/bulk_keys.py, consistent forms of
 bench/verification_synth.py, 1 in 200 with a PASLON_SUM breach) and cached under /tmp by size,
@@ -116,7 +117,25 @@ def timed(url: str, *args: str) -> tuple[float, float, float | None, int, str]:
     return wall, cpu, server, done.returncode, (done.stdout + done.stderr).strip()
 
 
-def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
+def strip_schema(url: str, without: str) -> None:
+    """A probe of where PostgreSQL's time goes, on the throwaway bench database only: drop the
+    foreign keys ("fk"), the secondary indexes ("indexes") or both of region, tps, submission."""
+    import psycopg
+
+    tables = ("submission", "tps", "region")
+    fks = "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'"
+    idx = "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s::regclass"
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        for table in tables:
+            if without in ("fk", "both"):
+                for (name,) in conn.execute(fks, (table,)).fetchall():
+                    conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            if without in ("indexes", "both"):
+                for (name,) in conn.execute(idx + " AND NOT indisprimary", (table,)).fetchall():
+                    conn.execute(f"DROP INDEX {name}")
+
+
+def run(backend: str, total: int, recheck: bool, without: str | None = None) -> dict[str, Any]:
     """Import the dump into a fresh database (then recheck it, if asked)."""
     from app.services.migrations import upgrade_database
 
@@ -126,12 +145,15 @@ def run(backend: str, total: int, recheck: bool) -> dict[str, Any]:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     try:
         upgrade_database(url=url)
+        if without:
+            strip_schema(url, without)
         load_before = os.getloadavg()
         seconds, cpu, server, status, said = timed(
             url, "import", "sirekap", "--no-recheck", str(path)
         )
         out: dict[str, Any] = {
             "backend": backend,
+            "without": without,
             "records": total,
             "dump_mb": round(path.stat().st_size / 1e6, 1),
             "import_s": round(seconds, 1),
@@ -161,13 +183,15 @@ def main() -> None:
     parser.add_argument("--tps", type=int, default=NATIONAL_TPS)
     parser.add_argument("--recheck", action="store_true", help="also time `rekap recheck`")
     parser.add_argument("--tree", type=Path, help="time this checkout's code (git archive)")
+    probe = "PostgreSQL probe: drop these from the bench database first"
+    parser.add_argument("--without", choices=["fk", "indexes", "both"], help=probe)
     args = parser.parse_args()
     global TREE
     TREE = args.tree.resolve() if args.tree else None
     started = time.perf_counter()
     dump(args.tps)
     print(f"dump ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print(json.dumps(run(args.backend, args.tps, args.recheck)))
+    print(json.dumps(run(args.backend, args.tps, args.recheck, args.without)))
 
 
 if __name__ == "__main__":
