@@ -173,7 +173,7 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     }
 
 
-def run_worker(url: str, posts: int) -> dict[str, Any]:
+def run_worker(url: str, posts: int, batch: int | None = None) -> dict[str, Any]:
     """Drain the recheck queue and chain the outbox as `rekap worker` does (its batch sizes);
     CPU per post of each, this process and the database backends."""
     from app.config import get_settings
@@ -191,9 +191,8 @@ def run_worker(url: str, posts: int) -> dict[str, Any]:
         cpu_db, cpu = cpu_seconds(pids), time.process_time()
         if what == "drainer":
             name = drainer_name()
-            while drain_rechecks(
-                lambda: session_scope(engine), settings.recheck_batch, drainer=name
-            ).leased:
+            size = batch or settings.recheck_batch
+            while drain_rechecks(lambda: session_scope(engine), size, drainer=name).leased:
                 pass
         else:
             Chainer(engine, batch=settings.audit_chain_batch).drain(timeout=10)
@@ -217,6 +216,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database, print its URL")
     parser.add_argument("--profile", help="write a cProfile of the posts to this file")
     parser.add_argument("--no-worker", action="store_true", help="skip the drain and the chain")
+    parser.add_argument("--drain-batch", type=int, help="units a drain batch (REKAP_RECHECK_BATCH)")
     args = parser.parse_args()
     url = args.url or demo_database(args.backend, "profile")
     if args.keep:
@@ -235,7 +235,8 @@ def main() -> None:
         report: dict[str, Any] = {"backend": args.backend, "machine": machine()}
         report |= run_posts(url, codes, args.warm, args.profile)
         if not args.no_worker:
-            report |= run_worker(url, args.warm + args.posts)
+            report |= run_worker(url, args.warm + args.posts, args.drain_batch)
+        report["drain_batch"] = args.drain_batch
         report["load_before"] = [round(x, 1) for x in load_before]
         report["load_after"] = [round(x, 1) for x in os.getloadavg()]
         sample = report.pop("sample_answer")
