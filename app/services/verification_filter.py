@@ -79,13 +79,14 @@ def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
     return or_(*(gubernur(f) != local(f) for f in CROSS_CONTEST_FIELDS))
 
 
-def simple_results_sql(dialect: str, scope_sql: str) -> str:
+def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) -> str:
     """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
     submission and not a photo reading: its values are accepted as they are, each from that
     submission), writing only the rows that are new or not derived from that submission;
-    RETURNING the units written. A stored row of a simple unit whose `newest_submission_id` is
-    its one submission is current: submissions are never changed or removed, and only this
-    statement writes a simple unit's row, so nothing else is read to confirm it.
+    RETURNING the units written (unless `returning` is False). A stored row of a simple unit
+    whose `newest_submission_id` is its one submission is current: submissions are never
+    changed or removed, and only this statement writes a simple unit's row, so nothing else is
+    read to confirm it.
 
     `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
     names = ", ".join(ALL_FIELDS)
@@ -126,7 +127,7 @@ def simple_results_sql(dialect: str, scope_sql: str) -> str:
         ON CONFLICT (tps_code, contest_id) DO UPDATE
         SET sources = excluded.sources, newest_submission_id = excluded.newest_submission_id,
             updated_at = excluded.updated_at, {updates}
-        RETURNING tps_code, contest_id
+        {"RETURNING tps_code, contest_id" if returning else ""}
     """
 
 
