@@ -12,6 +12,10 @@ change (the decoder chose, for some field, other than its most probable reading)
 that sum is capped at `FORCED_CAP`, below the service's acceptance line (0.8): a confidently
 misread box and the correctly read neighbour the decoder moved to keep the sum are
 indistinguishable from the sum's side, so the whole sum goes to a person, values as decoded.
+The one exception is a field that another sum checks independently: when a sum holding all of
+it as read (nothing moved) contains the field, a confident misreading of it would have broken
+that sum too, so the forced sum's cap does not apply to it (`_vouched`); a moved field is
+always capped.
 
 Search: depth-first branch and bound over the fields that occur in a sum (alternatives tried
 best first, the bound being the best still reachable without further penalties), with a node
@@ -45,6 +49,8 @@ class Decoded:
     checks: list[SumCheck]
     confidence: dict[str, float]  # for the fields in an applicable sum: see `_conditional`
     suspect: frozenset[str] = frozenset()  # the fields of every sum that forced a change
+    # suspect fields confirmed by another sum that holds as read: not capped (see _vouched)
+    vouched: frozenset[str] = frozenset()
 
 
 def rule_status(rule: SumRule, values: Mapping[str, Value]) -> CheckStatus:
@@ -73,11 +79,34 @@ def decode_with_sums(
     checks = [_check(rule, values, changed, rule.code in cross_page) for rule in rules]
     confidence = {n: _conditional(n, values, candidates, active, penalty) for n in order}
     suspect = frozenset(n for r in active if changed & set(r.names) for n in r.names)
-    for name in suspect:
+    vouched = _vouched(active, values, changed)
+    for name in suspect - vouched:
         confidence[name] = min(confidence[name], FORCED_CAP)
     return Decoded(
-        values=values, changed=changed, checks=checks, confidence=confidence, suspect=suspect
+        values=values,
+        changed=changed,
+        checks=checks,
+        confidence=confidence,
+        suspect=suspect,
+        vouched=vouched & suspect,
     )
+
+
+def _vouched(
+    rules: Sequence[SumRule], values: Mapping[str, Value], changed: frozenset[str]
+) -> frozenset[str]:
+    """The fields of every sum that holds with all its fields as read (none moved).
+
+    Such a sum is a second, independent check of each of its fields: a field confidently
+    misread would break it, unless another of its fields were misread by exactly the opposite
+    amount. A field of a sum that forced a change and of such a sum is therefore not one the
+    forced sum can blame (a row of the page-1 grid whose total the decoder moved, with each
+    cell's column holding as read); a field the decoder moved never is (every sum it is in has
+    a moved field)."""
+    holding = [
+        r for r in rules if not changed & set(r.names) and rule_status(r, values) == "satisfied"
+    ]
+    return frozenset(n for r in holding for n in r.names)
 
 
 def _conditional(

@@ -102,6 +102,71 @@ def test_a_sum_that_forces_a_change_sends_all_its_fields_to_review() -> None:
     assert decoded.suspect == {"x_l", "x_p", "x_j"}
 
 
+COLUMN_L = SumRule(code="TURNOUT_SUM", lhs=["a_l", "b_l"], rhs="x_l")
+COLUMN_P = SumRule(code="TURNOUT_SUM", lhs=["a_p", "b_p"], rhs="x_p")
+
+
+def test_a_field_another_sum_confirms_as_read_is_not_blamed_for_a_forced_sum() -> None:
+    # Truth 100 + 273 = 373; J's hundreds box is ambiguous (8 or 3) and the row's sum moves it
+    # to 373. L and P are each also the total of a column that holds as read: a confident
+    # misreading of either would have broken its column, so the row's cap is not theirs. J,
+    # the field the decoder moved, is still sent to a person.
+    candidates = {
+        "x_l": [(100, 0.99), (700, 0.005)],
+        "x_p": [(273, 0.99), (278, 0.005)],
+        "x_j": [(873, 0.55), (373, 0.44)],
+        "a_l": confident(60),
+        "b_l": confident(40),
+        "a_p": confident(200),
+        "b_p": confident(73),
+    }
+    decoded = decode_with_sums(candidates, [GENDER, COLUMN_L, COLUMN_P])
+    assert decoded.values["x_j"] == 373 and decoded.changed == {"x_j"}
+    assert decoded.suspect == {"x_l", "x_p", "x_j"}
+    assert decoded.vouched == {"x_l", "x_p"}
+    assert decoded.confidence["x_l"] > 0.8 and decoded.confidence["x_p"] > 0.8
+    assert decoded.confidence["x_j"] < 0.8
+
+
+def test_a_confident_misreading_is_not_vouched_for_by_the_sum_it_breaks() -> None:
+    # P's hundreds box is misread 6 with no doubt left (no 273 among its readings): the row
+    # moves J to 773 to hold, and P's column (200 + 73 = 273) breaks with 673. Nothing confirms
+    # P, J was moved: both wrong values stay below the line; only L, confirmed by its own
+    # column, is accepted.
+    candidates = {
+        "x_l": [(100, 0.99), (700, 0.005)],
+        "x_p": confident(673),
+        "x_j": [(373, 0.9), (773, 0.08)],
+        "a_l": confident(60),
+        "b_l": confident(40),
+        "a_p": confident(200),
+        "b_p": confident(73),
+    }
+    decoded = decode_with_sums(candidates, [GENDER, COLUMN_L, COLUMN_P])
+    assert (decoded.values["x_p"], decoded.values["x_j"]) == (673, 773)
+    assert decoded.vouched == {"x_l"}
+    assert decoded.confidence["x_p"] < 0.8 and decoded.confidence["x_j"] < 0.8
+    assert [c.status for c in decoded.checks] == ["satisfied", "satisfied", "violated"]
+
+
+def test_a_field_the_decoder_moved_is_never_vouched_for() -> None:
+    # P misread 673 but 273 still among its readings: P's column moves it back to 273 (all
+    # values right). P was moved, J sits only in the row the move forced: both to a person.
+    candidates = {
+        "x_l": [(100, 0.99), (700, 0.005)],
+        "x_p": [(673, 0.95), (273, 0.04)],
+        "x_j": confident(373, 0.9),
+        "a_l": confident(60),
+        "b_l": confident(40),
+        "a_p": confident(200),
+        "b_p": confident(73),
+    }
+    decoded = decode_with_sums(candidates, [GENDER, COLUMN_L, COLUMN_P])
+    assert decoded.values["x_p"] == 273 and decoded.changed == {"x_p"}
+    assert decoded.vouched == {"x_l"}
+    assert decoded.confidence["x_p"] < 0.8 and decoded.confidence["x_j"] < 0.8
+
+
 def test_a_sum_that_holds_as_read_keeps_its_confidence() -> None:
     candidates = {"x_l": confident(100), "x_p": confident(273), "x_j": confident(373)}
     decoded = decode_with_sums(candidates, [GENDER])
