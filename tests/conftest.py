@@ -158,3 +158,38 @@ def make_test_client(
 def drain(session: Session) -> Callable[[], DrainCounts]:
     """Drain the recheck queue on the test's session, as the worker would (tests/draining.py)."""
     return lambda: drain_all(session)
+
+
+# Fixtures through which a test reaches the database under test; a test whose fixtures reach none
+# of them (and whose module never asks which backend runs) gives the same answer on both, so the
+# PostgreSQL pass leaves it to the SQLite pass rather than running it twice.
+_DATABASE_FIXTURES = frozenset({"fresh_database", "database_url"})
+_BACKEND_WORDS = ("BACKEND", "REKAP_TEST_DB", "postgres")
+
+
+def _asks_for_backend(module: object, seen: dict[str, bool]) -> bool:
+    path = str(getattr(module, "__file__", "") or "")
+    if path not in seen:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        seen[path] = any(word in text for word in _BACKEND_WORDS)
+    return seen[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND != "postgres":
+        return
+    seen: dict[str, bool] = {}
+    kept: list[pytest.Item] = []
+    once: list[pytest.Item] = []
+    for item in items:
+        uses_db = _DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if uses_db or _asks_for_backend(getattr(item, "module", None), seen):
+            kept.append(item)
+        else:
+            once.append(item)
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = kept
