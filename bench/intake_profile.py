@@ -236,7 +236,7 @@ def main() -> None:
         report |= run_posts(url, codes, args.warm, args.profile)
         if not args.no_worker:
             report |= run_worker(url, args.warm + args.posts, args.drain_batch)
-        report["drain_batch"] = args.drain_batch
+            report["drain_batch"] = args.drain_batch
         report["load_before"] = [round(x, 1) for x in load_before]
         report["load_after"] = [round(x, 1) for x in os.getloadavg()]
         sample = report.pop("sample_answer")
