@@ -38,9 +38,16 @@ def defer_typer_coercion() -> None:
     at None, whose value the adapter never sees (RuntimeParam.coerce answers None first): so
     `rekap db --help` loaded pydantic for the root's unset --help and --install-completion
     (0.1-0.2 s of CPU). Each parameter now gets a stand-in that builds the real coercion on the
-    first value it must convert; typer's own None handling is unchanged."""
-    from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
-    from typer.core import _TyperParameter
+    first value it must convert; typer's own None handling is unchanged. A typer whose internals
+    moved keeps its own eager coercion (slower help, tests/test_startup.py says so), never a
+    broken `rekap`."""
+    try:
+        from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+        from typer.core import _TyperParameter
+    except ImportError:
+        return
+    if not callable(getattr(_TyperParameter, "get_runtime_param", None)):
+        return
 
     @dataclass(frozen=True)
     class Deferred(RuntimeParam):
