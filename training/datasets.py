@@ -34,6 +34,7 @@ def render_many(
     rng: np.random.Generator,
     clean_share: float,
     decorate: list[bool] | None = None,
+    guides: float = 0.0,
 ) -> Batch:
     """Render and normalize one box per label; `clean_share` of them without photo effects.
 
@@ -43,6 +44,8 @@ def render_many(
     flags = decorate if decorate is not None else [True] * len(labels)
     for i, (label, digit, deco) in enumerate(zip(labels, digits, flags, strict=True)):
         look = Look(photo=rng.random() >= clean_share)
+        if look.photo and guides > 0:
+            look = Look(photo=True, guides=guides)
         crop = render_box(int(label), digit, rng, look, decorate=deco)
         if look.photo and rng.random() < 0.1:
             out[i, 0] = normalize_box(as_bgr(crop, rng))
@@ -77,6 +80,7 @@ class Mix:
 # An epoch is a shuffled list of items (source, value), rendered in chunks by worker processes.
 MNIST_ITEM, FONT_ITEM, FORM_ITEM, X_ITEM, BLANK_ITEM = range(5)
 CHUNK = 512
+GUIDES = 0.12  # share of the training boxes printed with a dotted 7-segment guide
 _WORKER: dict[str, object] = {}
 
 
@@ -109,7 +113,9 @@ def render_chunk(job: tuple[int, npt.NDArray[np.int64]]) -> Batch:
         labels.append(label)
         digits.append(digit)
         decorate.append(source != FORM_ITEM)
-    return render_many(np.asarray(labels), digits, rng, clean_share=0.1, decorate=decorate)
+    return render_many(
+        np.asarray(labels), digits, rng, clean_share=0.1, decorate=decorate, guides=GUIDES
+    )
 
 
 def epoch_items(train: Split, mix: Mix, rng: np.random.Generator) -> tuple[list, Labels]:
@@ -165,6 +171,14 @@ def forms_eval(name: str, seed: int, per_form: int, photo: bool) -> EvalSet:
         decorate=[False] * len(labels),
     )
     return EvalSet(name, inputs, labels)
+
+
+def guides_eval(seed: int, count: int) -> EvalSet:
+    """Empty boxes printed with a dotted 7-segment guide, as photos, with a fixed seed."""
+    rng = np.random.default_rng(seed)
+    labels = np.full(count, BLANK_LABEL, dtype=np.int64)
+    inputs = render_many(labels, [None] * count, rng, clean_share=0.0, guides=1.0)
+    return EvalSet("blank with a dotted guide (photo)", inputs, labels)
 
 
 def special_eval(seed: int, count: int) -> EvalSet:

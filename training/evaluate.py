@@ -24,6 +24,7 @@ from training.datasets import (
     digits_eval,
     fonts_eval,
     forms_eval,
+    guides_eval,
     sklearn_digits,
     special_eval,
 )
@@ -53,6 +54,7 @@ def eval_sets(test: Split, pool: Pool | None = None) -> list[EvalSet]:
         (forms_eval, ("Indonesian forms 1/4/7/9 (clean)", 108, FORMS_EACH, False)),
         (forms_eval, ("Indonesian forms 1/4/7/9 (photo-augmented)", 109, FORMS_EACH, True)),
         (special_eval, (103, 500)),
+        (guides_eval, (110, 500)),
         (digits_eval, ("sklearn load_digits (clean)", sklearn, 104, False)),
         (digits_eval, ("sklearn load_digits (photo-augmented)", sklearn, 105, True)),
     ]

