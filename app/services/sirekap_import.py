@@ -25,7 +25,14 @@ from app.errors import InvalidInput
 from app.models import Discrepancy, Region, Submission, Tps
 from app.models.evidence import utcnow
 from app.services.audit import append_audit
-from app.services.bulk import JsonText, cyclic_gc_paused, in_slices, stored_keys, write_rows
+from app.services.bulk import (
+    JsonText,
+    chunks,
+    cyclic_gc_paused,
+    in_slices,
+    stored_keys,
+    write_rows,
+)
 from app.services.importers import TPS_COLUMNS, ensure_contest, tps_values, upsert_paslon
 from app.services.recheck_bulk import recheck_kecamatan_codes
 from app.services.sirekap_read import Read, read_slices, record_sources
@@ -41,6 +48,7 @@ SUBMISSION_COLUMNS = (
     "reason", "supersedes_id", "values", "confidence",
 )  # fmt: skip
 REGION_COLUMNS = ("code", "level", "name", "parent_code")
+DIGEST_ROWS = 5_000  # rows hashed per part of the audit digest
 
 
 @dataclass
@@ -135,9 +143,13 @@ def _audit_import(
     session: Session, *, path: Path, rows: list[tuple[Any, ...]], report: SirekapReport, actor: str
 ) -> None:
     """One audit record per import; its digest pins every imported row's TPS and values: the
-    SHA-256 of json.dumps([[tps, values], ...], sort_keys=True), built from each row's text."""
-    pinned = ", ".join(f'["{r[0]}", {r[8]}]' for r in rows)  # TPS codes are digits: no escapes
-    digest = hashlib.sha256(f"[{pinned}]".encode()).hexdigest()
+    SHA-256 of json.dumps([[tps, values], ...], sort_keys=True), built from each row's text and
+    hashed in parts (a national import's whole text would be 130 MB twice over)."""
+    digest = hashlib.sha256(b"[")
+    for i, part in enumerate(chunks(rows, DIGEST_ROWS)):
+        pinned = ", ".join([f'["{r[0]}", {r[8]}]' for r in part])  # TPS codes are digits
+        digest.update(((", " if i else "") + pinned).encode())
+    digest.update(b"]")
     append_audit(
         session=session,
         actor=actor,
@@ -145,7 +157,7 @@ def _audit_import(
         entity="import",
         entity_id=path.name,
         payload={"source": SOURCE, "imported": report.imported, "unchanged": report.unchanged,
-                 "rows_sha256": digest},
+                 "rows_sha256": digest.hexdigest()},
     )  # fmt: skip
 
 

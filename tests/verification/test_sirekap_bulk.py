@@ -2,6 +2,7 @@
 lowered limit on a dump of a few thousand records; the national run is bench/sirekap_import.py),
 and a bad file stops the whole import with exit status 2 naming the file and the line or field."""
 
+import hashlib
 import json
 import re
 import zipfile
@@ -20,8 +21,8 @@ from app import db as app_db
 from app.cli import app as rekap
 from app.domain.fields import ALL_FIELDS
 from app.errors import ExitCode, InvalidInput
-from app.models import Contest, Region, Submission, Tps
-from app.services import bulk, sirekap_read
+from app.models import AuditRecord, Contest, Region, Submission, Tps
+from app.services import bulk, sirekap_import, sirekap_read
 from app.services.importers import TPS_COLUMNS, tps_values
 from app.services.sirekap_import import (
     REGION_COLUMNS,
@@ -32,6 +33,7 @@ from app.services.sirekap_import import (
     import_sirekap,
     store_records,
 )
+from tests.chaining import chain_now
 
 RECORDS = 1_200
 LIMIT = 300  # parameters per statement in this test (PostgreSQL's own limit is 65,535)
@@ -87,6 +89,7 @@ def test_a_dump_wider_than_the_parameter_limit_imports_in_slices(
 ) -> None:
     monkeypatch.setattr(bulk, "SLICE_PARAMETERS", LIMIT)
     monkeypatch.setattr(bulk, "IN_SLICE", LIMIT - 20)  # room for the other conditions
+    monkeypatch.setattr(sirekap_import, "DIGEST_ROWS", 7)  # the audit digest hashed in parts
     codes = _codes(RECORDS)
     dump = _dump(tmp_path / "d.zip", {f"{c}.json": _record(i) for i, c in enumerate(codes)})
     report = import_sirekap(session=session, path=dump)
@@ -104,6 +107,13 @@ def test_a_dump_wider_than_the_parameter_limit_imports_in_slices(
     sub = session.exec(select(Submission).where(Submission.tps_code == codes[7])).one()
     assert sub.values == {**_record(7)["administrasi"], "suara_paslon_1": 47,
                           "suara_paslon_2": 77, "suara_paslon_3": 10}  # fmt: skip
+    pinned = [[c, {**_record(i)["administrasi"], "suara_paslon_1": 40 + i % 50,
+                   "suara_paslon_2": 70 + i % 30, "suara_paslon_3": 10 + i % 7}]
+              for i, c in enumerate(codes)]  # fmt: skip
+    chain_now(session)  # the audit entry waits in the outbox until chained
+    audit = session.exec(select(AuditRecord).where(AuditRecord.action == "submission.import")).one()
+    expected = hashlib.sha256(json.dumps(pinned, sort_keys=True).encode()).hexdigest()
+    assert audit.payload["rows_sha256"] == expected
     again = import_sirekap(session=session, path=dump)
     assert (again.imported, again.unchanged) == (0, RECORDS)
 
