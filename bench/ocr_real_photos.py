@@ -40,7 +40,7 @@ def stages(data: bytes) -> dict[str, float]:
     page, tag = found.page, found.tag
     out["markers + frames fit"], reg = cpu(lambda: register_page(decoded.gray, page, tag))
     out["rectify"], rect = cpu(lambda: rectify_page(decoded.gray, reg, page))
-    out["cells"], crops = cpu(lambda: crop_boxes(rect, page))
+    out["cells"], crops = cpu(lambda: crop_boxes(rect, page, reg.frames))
     model = _default_model()
     out["digits"], _ = cpu(lambda: model.classify([c.image for c in crops]))
     columns = [(col, crops[3 * k + j].offset) for k, f in enumerate(page.fields)
