@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlmodel import Session, col
 
 from app.domain.evaluation import DHasilData
@@ -344,6 +344,40 @@ def test_verify_units_credits_resolution_to_the_units_newest_submission(session:
     session.refresh(row)
     assert (row.status, row.resolved_by_submission_id) == ("resolved", fix.id)
     assert stats.tps_units == 1 and stats.forms_flagged == 1
+
+
+def test_a_stored_row_is_current_only_when_it_names_its_one_submission(session: Session) -> None:
+    """The warm recheck's watermark: a single-submission unit's row that names its submission is
+    not written again; one that does not (a row from before the column) is derived again, and a
+    correction makes the unit the Python rules', whose row then names the newest submission."""
+    seed_world(session)
+    first = Submission(
+        tps_code=TPS_A1, contest_id=GUB, kecamatan_code=KEC, source="ppk", submitted_by="t",
+        values=dict(GUB_FORM),
+    )  # fmt: skip
+    session.add(first)
+    session.flush()
+    assert recheck_all(session=session).results_written >= 1
+    results = TpsResult.__table__
+    key = (results.c.tps_code == TPS_A1) & (results.c.contest_id == GUB)
+    stored = session.execute(select(results).where(key)).one()
+    assert stored.newest_submission_id == first.id
+    assert stored.suara_sah == GUB_FORM["suara_sah"]
+    assert recheck_all(session=session).results_written == 0
+    session.execute(update(results).where(key).values(newest_submission_id=None, suara_sah=1))
+    assert recheck_all(session=session).results_written == 1
+    stored = session.execute(select(results).where(key)).one()
+    assert (stored.newest_submission_id, stored.suara_sah) == (first.id, GUB_FORM["suara_sah"])
+    second = Submission(
+        tps_code=TPS_A1, contest_id=GUB, kecamatan_code=KEC, source="plenary", submitted_by="t",
+        values={"suara_paslon_1": GUB_FORM["suara_paslon_1"] + 1}, supersedes_id=first.id,
+        reason="koreksi",
+    )  # fmt: skip
+    session.add(second)
+    session.flush()
+    recheck_all(session=session)
+    stored = session.execute(select(results).where(key)).one()
+    assert stored.newest_submission_id == second.id
 
 
 # --- photo findings: history and resolution ---------------------------------------------------
