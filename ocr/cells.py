@@ -287,6 +287,25 @@ def _frame_edges(page: FrameInk, box: Box, offset: tuple[int, int]) -> tuple[flo
     return faintest, page.shared(x0, y0, x1, y1)
 
 
+GUIDE_INK = 0.12  # share of the paper level: fainter ink is a printed guide's, not a pen's
+GUIDE_EXTENT = 0.3  # share of the crop's height: a pen stroke is longer than a guide's dot
+
+
+def guides_only(image: Gray) -> bool:
+    """True when the crop's ink is no more than a printed guide pattern: KPU's dotted 7-segment
+    guides are faint, separate dots, while a written digit is a stroke across much of the box.
+    Measured on the real photos and the synthetic benchmark (docs/benchmarks.md): no connected
+    piece of ink at GUIDE_INK of the paper level longer than 0.3 of the crop on a guide-only
+    box as taken, 0.56 and more on every written digit under every degradation."""
+    if image.size == 0:
+        return False
+    paper = max(float(np.percentile(image, 90)), 1.0)
+    mask = (ink_image(image) > GUIDE_INK * paper).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    longest = max((max(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, count)), default=0)
+    return bool(longest < GUIDE_EXTENT * image.shape[0])
+
+
 def _median(values: npt.NDArray[np.generic]) -> float:
     """np.median of a 1-D array, without its overhead (this runs a few hundred times a page)."""
     n = len(values)

@@ -19,10 +19,11 @@ from typing import Protocol
 import numpy as np
 
 from ocr.bubbles import read_column
-from ocr.cells import EDGE_MIN, BoxCrop, crop_boxes
+from ocr.cells import EDGE_MIN, BoxCrop, crop_boxes, guides_only
 from ocr.decode import ImageInput, decode_image
 from ocr.errors import OcrError, WrongPage
 from ocr.fuse import (
+    BUBBLE_NONE,
     DISAGREE_CAP,
     X_CLASS,
     Probs,
@@ -162,6 +163,8 @@ def _field_evidence(
     alts = alternatives(fused)
     masses, _ = value_masses(fused)
     agree = bubbles_agree(boxes, columns) if columns else None
+    if agree is False and _guides_agree(boxes, columns, [crops[i] for i in rows]):
+        agree = True
     frame = min(crops[i].frame_score for i in rows)
     limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit)
     return FieldReading(
@@ -178,6 +181,19 @@ def _field_evidence(
         limited_by=limited_by,
         masses=masses,
     )
+
+
+def _guides_agree(boxes: Probs, columns: list[Probs], crops: list[BoxCrop]) -> bool:
+    """Boxes and bubbles agree after all when every box that disagrees holds only the form's
+    printed guide dots (`cells.guides_only`) read as a digit, under a column with no bubble
+    blackened: the bubbles' 'empty' is then the better evidence (KPU's blank form reads "474"
+    from its dotted 7-segment guides)."""
+    for box, column, crop in zip(boxes, columns, crops, strict=True):
+        if bubbles_agree(box[None, :], [column]):
+            continue
+        if int(np.argmax(column)) != BUBBLE_NONE or not guides_only(crop.image):
+            return False
+    return True
 
 
 def _confidence(p: float, agree: bool | None, limit: float) -> float:

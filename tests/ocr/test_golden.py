@@ -143,3 +143,19 @@ def test_real_page_2_survives_rescaling_recompression_and_rotation(
     data = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
     reading = read_page(data)
     assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
+
+
+def test_the_printed_guide_dots_do_not_outvote_empty_bubbles(page2: PageReading) -> None:
+    # KPU's blank page 2: the digit model reads the dotted 7-segment guides of empty boxes as
+    # digits ("0_4", "978") while no bubble is blackened. Where the boxes hold only the guide
+    # dots, the bubbles' "empty" stands: not filled, at or above the line. A written digit is
+    # a stroke, never taken for guides (every box of the real page 2).
+    from ocr.cells import crop_boxes, guides_only
+
+    reading = read_page((REAL / "contoh-form-c1-hal2.jpeg").read_bytes())
+    unfilled = [f for f in reading.fields.values() if f.value is None and f.confidence >= 0.8]
+    assert len(unfilled) >= 2 and all(f.bubbles == "---" for f in unfilled)
+    assert any(ch.isdigit() for f in unfilled for ch in f.digits)  # the guides read as digits
+    assert page2.rectified is not None
+    crops = crop_boxes(page2.rectified, load_form("ppwp-plano-2024").page_template(2))
+    assert not any(guides_only(c.image) for c in crops)
