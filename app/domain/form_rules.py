@@ -86,30 +86,31 @@ class Check:
     unless: Callable[[Values], bool] | None = None
 
 
-def breaks(check: Check, values: Values) -> bool:
-    """Whether `evaluate` reports a finding, without wording it (HUNDREDS_SLIP asks this of
-    hundreds of candidate values per broken form). Every Check's `run` returns a finding whenever
-    its relation fails (tests/domain/test_form_rules.py checks it for every rule)."""
-    known: dict[str, int] = {}
-    for name in check.inputs:
-        value = values.get(name)
-        if value is None:
-            return False
-        known[name] = value
-    if check.relation.holds(known):
-        return False
-    return check.unless is None or not check.unless(values)
-
-
-def evaluate(check: Check, values: Values) -> Finding | None:
-    """The finding of one check, or None when it holds or is not applicable (an input missing)."""
+def _known_inputs(check: Check, values: Values) -> dict[str, int] | None:
+    """The check's inputs as read, or None when one is missing (the check does not apply)."""
     known: dict[str, int] = {}
     for name in check.inputs:
         value = values.get(name)
         if value is None:
             return None
         known[name] = value
-    if check.relation.holds(known):
+    return known
+
+
+def breaks(check: Check, values: Values) -> bool:
+    """Whether `evaluate` reports a finding, without wording it (HUNDREDS_SLIP asks this of
+    hundreds of candidate values per broken form). Every Check's `run` returns a finding whenever
+    its relation fails (tests/domain/test_form_rules.py checks it for every rule)."""
+    known = _known_inputs(check, values)
+    if known is None or check.relation.holds(known):
+        return False
+    return check.unless is None or not check.unless(values)
+
+
+def evaluate(check: Check, values: Values) -> Finding | None:
+    """The finding of one check, or None when it holds or is not applicable (an input missing)."""
+    known = _known_inputs(check, values)
+    if known is None or check.relation.holds(known):
         return None
     if check.unless is not None and check.unless(values):
         return None
