@@ -66,3 +66,22 @@ def test_a_value_given_is_still_checked_by_typer() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "--timeout" in done.stderr and "number" in done.stderr
+
+
+def test_a_typer_whose_internals_moved_keeps_its_own_coercion() -> None:
+    # The deferral depends on typer 0.29's private RuntimeParam; another shape leaves typer alone.
+    code = (
+        "import dataclasses, typer._coercion as c, typer.core as core\n"
+        "@dataclasses.dataclass(frozen=True)\n"
+        "class Moved:\n"
+        "    annotation: object\n"
+        "c.RuntimeParam = Moved\n"
+        "before = core._TyperParameter.get_runtime_param\n"
+        "from app.cli.lazy import defer_typer_coercion\n"
+        "defer_typer_coercion()\n"
+        "assert core._TyperParameter.get_runtime_param is before\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr

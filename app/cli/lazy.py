@@ -46,7 +46,8 @@ def defer_typer_coercion() -> None:
         from typer.core import _TyperParameter
     except ImportError:
         return
-    if not callable(getattr(_TyperParameter, "get_runtime_param", None)):
+    eager = getattr(_TyperParameter, "get_runtime_param", None)
+    if not callable(eager) or _field_names(RuntimeParam) != ("parameter_info", "annotation"):
         return
 
     @dataclass(frozen=True)
@@ -60,8 +61,17 @@ def defer_typer_coercion() -> None:
 
     def runtime_param(self: _TyperParameter) -> RuntimeParam:
         if self._runtime_param is None:
-            d = self.type_descriptor
-            self._runtime_param = Deferred(d.parameter_info, d.annotation, d)
+            try:
+                d = self.type_descriptor
+                self._runtime_param = Deferred(d.parameter_info, d.annotation, d)
+            except (AttributeError, TypeError):  # internals moved: typer's own, eager way
+                return eager(self)  # type: ignore[no-any-return]
         return self._runtime_param
 
     _TyperParameter.get_runtime_param = runtime_param  # type: ignore[method-assign]
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
