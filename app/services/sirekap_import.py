@@ -49,6 +49,7 @@ SUBMISSION_COLUMNS = (
 )  # fmt: skip
 REGION_COLUMNS = ("code", "level", "name", "parent_code")
 DIGEST_ROWS = 5_000  # rows hashed per part of the audit digest
+PASLON_NUMBERS = {sid: n for sid, (n, _) in PPWP_PASLON.items()}  # Sirekap's paslon id → nomor urut
 
 
 @dataclass
@@ -71,15 +72,14 @@ def ensure_ppwp(session: Session) -> dict[str, int]:
     contest, _ = ensure_contest(session=session, code="ppwp", region_code="0")
     candidates = {sid: {"nomor_urut": n, "nama": nama} for sid, (n, nama) in PPWP_PASLON.items()}
     upsert_paslon(session=session, contest=contest, candidates=candidates)
-    return {sid: n for sid, (n, _) in PPWP_PASLON.items()}
+    return dict(PASLON_NUMBERS)
 
 
 def _parse(path: Path, report: SirekapReport, progress: Progress | None) -> dict[str, Read]:
     """Every record under path read and checked (nothing is written before this returns): the
     digitised ones by TPS code."""
-    paslon = {sid: n for sid, (n, _) in PPWP_PASLON.items()}
     sources, prefix = record_sources(path)
-    slices = read_slices(path, sources, prefix, paslon)
+    slices = read_slices(path, sources, prefix, dict(PASLON_NUMBERS))
     try:
         return _collect(slices, [prefix + s[0] for s in sources], report, progress)
     finally:
@@ -93,13 +93,13 @@ def _collect(
     seen: dict[str, int] = {}  # TPS code → its record's position in names
     for read, error in slices:
         for item in read:
-            code = item[0]
+            code = item.code
             if code in seen:
                 twice = f"{names[report.files]}: TPS {code} already read from {names[seen[code]]}"
                 raise InvalidInput(twice, fields={"file": "duplicate TPS"})
             seen[code] = report.files
             report.files += 1
-            if item[1] is None:
+            if item.values is None:
                 report.not_digitised += 1
             else:
                 records[code] = item
@@ -134,8 +134,8 @@ def _latest_texts(session: Session, codes: set[str]) -> dict[str, str]:
 
 
 def _submission(read: Read, actor: str, now: datetime) -> tuple[Any, ...]:
-    code, text, at, _ = read
-    return (code, PPWP_CONTEST, code[:6], SOURCE, actor, at or now, None, None, JsonText(text),
+    code, at = read.code, read.stamped_at or now
+    return (code, PPWP_CONTEST, code[:6], SOURCE, actor, at, None, None, JsonText(read.values),
             None)  # fmt: skip
 
 
@@ -195,7 +195,8 @@ def _store(
     new_tps = [c for c in codes if c not in stored_tps]
     latest = _latest_texts(session, set(codes))
     now = utcnow()
-    rows = [_submission(records[c], actor, now) for c in codes if latest.get(c) != records[c][1]]
+    changed = [records[c] for c in codes if latest.get(c) != records[c].values]
+    rows = [_submission(read, actor, now) for read in changed]
     report.unchanged = len(codes) - len(rows)
     report.imported = len(rows)
     total = len(regions) + len(new_tps) + len(rows)
@@ -207,7 +208,7 @@ def _store(
 
     report.regions_created = write_rows(session, REGIONS, REGION_COLUMNS, regions, progress=step)
     done += report.regions_created
-    tps = (tps_values(c, dpt=records[c][3]) for c in new_tps)
+    tps = (tps_values(c, dpt=records[c].dpt) for c in new_tps)
     report.tps_created = write_rows(session, TPS, TPS_COLUMNS, tps, progress=step)
     done += report.tps_created
     write_rows(session, SUBMISSIONS, SUBMISSION_COLUMNS, rows, progress=step)

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.domain.sirekap import BadValue, SirekapRecord, parse_tps_record, tps_code_from_name
 from app.errors import InvalidInput
@@ -200,10 +200,16 @@ def read_record(where: str, raw: bytes, paslon: dict[str, int]) -> tuple[str, Si
         raise InvalidInput(f"{where}: {exc}", fields={exc.key: "not a count"}) from exc
 
 
-# What a reading process sends back per record, small to pickle: the TPS code, the values as
-# JSON text with sorted keys (None: not digitised yet; the text is what COPY writes and what the
-# import's audit digest pins), Sirekap's time stamp and the DPT (the TPS's pemilih_dpt_j).
-Read = tuple[str, str | None, datetime | None, int | None]
+class Read(NamedTuple):
+    """What a reading process sends back per record (a plain tuple to pickle)."""
+
+    code: str  # the TPS
+    values: str | None  # JSON text, sorted keys (None: not digitised yet): what COPY writes and
+    # what the import's audit digest pins
+    stamped_at: datetime | None  # Sirekap's time stamp
+    dpt: int | None  # the TPS's pemilih_dpt_j
+
+
 PARALLEL_FROM = 20_000  # records: below this, one process reads them all
 CHUNK = 5_000
 
@@ -218,9 +224,9 @@ def _slice_reader(path: str, stamp: tuple[int, int]) -> Callable[[Source], bytes
 def compact(code: str, record: SirekapRecord | None) -> Read:
     """The Read of one checked record."""
     if record is None or not record.values:
-        return code, None, None, None
+        return Read(code, None, None, None)
     values = record.values
-    return code, values_text(values), record.stamped_at, values.get("pemilih_dpt_j")
+    return Read(code, values_text(values), record.stamped_at, values.get("pemilih_dpt_j"))
 
 
 def values_text(values: dict[str, int]) -> str:
