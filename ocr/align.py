@@ -139,8 +139,7 @@ def found_boxes(
 ) -> tuple[Points, Points, list[int]]:
     """Box centres where the rectified photo shows them, where the template has them, and the
     index of each box's field: only boxes whose four frame lines are found."""
-    ink = rectified if isinstance(rectified, FrameInk) else page_ink(rectified, page)
-    seen, want, owner = _measure(ink, page, search)
+    seen, want, owner = _measure(rectified, page, search)
     bias = _bias(page)
     index = {(f, k): i for i, (f, k) in enumerate(_box_keys(page))}
     if len(seen):
