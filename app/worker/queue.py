@@ -25,5 +25,26 @@ def build_huey(queue_url: str, *, immediate: bool = False) -> Huey:
         return RedisHuey(QUEUE_NAME, url=queue_url, immediate=immediate, results=False)
     if queue_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey(QUEUE_NAME, dsn=dsn, immediate=immediate, results=False)
+        huey = PostgresHuey(
+            QUEUE_NAME, dsn=dsn, immediate=immediate, results=False, create_tables=False
+        )
+        if not immediate:
+            _create_tables(dsn, huey.storage.ddl)
+        return huey
     raise ValueError(f"REKAP_QUEUE_URL must be sqlite:///, redis:// or postgresql://: {queue_url}")
+
+
+SCHEMA_LOCK = 6_060_611  # advisory lock class: huey's tables created by one process at a time
+
+
+def _create_tables(dsn: str, ddl: list[str]) -> None:
+    """huey's own `create table if not exists` statements, under a transaction advisory lock:
+    PostgreSQL's IF NOT EXISTS is not safe against a concurrent creator (the loser fails with a
+    unique violation on pg_type), so workers and API processes starting together on a new queue
+    database made one of them die at start."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        for statement in ddl:
+            conn.execute(statement)

@@ -1,5 +1,7 @@
 """The queue is chosen by one URL; `rekap ocr reread` queues a job per photo not yet read."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from sqlmodel import Session, select
 from app.models import OcrJob, Photo
 from app.services.ocr_jobs import photos_to_reread, queue_reread
 from app.worker.queue import build_huey
+from tests.conftest import BACKEND, FreshDatabase
 from tests.photos.conftest import TPS_A, PhotoEnv, make_jpeg
 
 
@@ -48,3 +51,23 @@ def test_a_failing_enqueue_never_fails_the_upload(monkeypatch: pytest.MonkeyPatc
     stub.read_photo_task = broken  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "app.worker.tasks", stub)
     enqueue_job(41)  # logs, does not raise
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="the PostgreSQL queue: PostgreSQL only")
+def test_processes_starting_together_on_a_new_postgres_queue_all_start(
+    fresh_database: FreshDatabase,
+) -> None:
+    # PostgreSQL's CREATE TABLE IF NOT EXISTS fails for the loser of two concurrent creators
+    # (a unique violation on pg_type): a worker started beside the API on a new queue died.
+    code = (
+        "import sys; from app.worker.queue import build_huey\n"
+        "build_huey(sys.argv[1]).enqueue  # its tables exist once built\n"
+    )
+    for _ in range(3):
+        url = fresh_database.create().replace("postgresql+psycopg://", "postgresql://", 1)
+        starts = [
+            subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]
+        failed = [err for p in starts if (err := p.communicate(timeout=60)[1]) and p.returncode]
+        assert failed == []
