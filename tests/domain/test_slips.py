@@ -1,10 +1,14 @@
 """HUNDREDS_SLIP: the one misread box that explains a broken sum, and when there is none."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.domain.rules import check_form
-from app.domain.slips import one_box_candidates, stray_hundreds_candidates
+from app.domain.form_rules import breaks
+from app.domain.rules import check_form, form_checks
+from app.domain.slips import _explanations, one_box_candidates, stray_hundreds_candidates
 from tests.domain.forms import PILKADA3, form
+from tests.domain.strategies import consistent_forms
 
 
 def slips(values: dict[str, int]) -> list[tuple[str | None, int | None, int | None]]:
@@ -106,3 +110,57 @@ def test_stray_hundreds_candidates() -> None:
     assert 58 in stray_hundreds_candidates(948)
     assert 48 not in stray_hundreds_candidates(948)  # already tier 1
     assert stray_hundreds_candidates(48) == set()
+
+
+def _every_candidate(values: dict[str, int], ctx: object) -> list[tuple[str, int]]:
+    """The search as first written: every candidate of every field of each broken sum tried
+    against every check reading the field (the reference the filtered search must equal)."""
+    checks = [c for c in form_checks(ctx) if c.rule != "DIGIT_RANGE"]  # type: ignore[arg-type]
+    out = []
+    for target in (c for c in checks if c.summable and breaks(c, values)):
+        for tier in (1, 2):
+            found = []
+            for name in target.inputs:
+                pool = (one_box_candidates if tier == 1 else stray_hundreds_candidates)(
+                    values[name]
+                )
+                involved = [(c, breaks(c, values)) for c in checks if name in c.inputs]
+                for candidate in sorted(pool):
+                    fixed = {**values, name: candidate}
+                    if all(
+                        not breaks(c, fixed) or (not c.summable and before)
+                        for c, before in involved
+                    ):
+                        found.append((name, candidate))
+            if found:
+                out += found
+                break
+    return out
+
+
+@settings(deadline=None, max_examples=300)
+@given(consistent_forms, st.data())
+def test_the_search_tries_only_the_solving_candidate_and_finds_the_same(
+    case: tuple[dict[str, int], object], data: st.DataObject
+) -> None:
+    """One to three numbers changed anyhow (hundreds slips, strays, any value): the search
+    that tries only each field's value solving the broken sum finds exactly the explanations
+    the search over every candidate finds, hence the same HUNDREDS_SLIP findings."""
+    values, ctx = case
+    names = sorted(values)
+    for _ in range(data.draw(st.integers(1, 3))):
+        name = data.draw(st.sampled_from(names))
+        true = values[name]
+        values = {
+            **values,
+            name: data.draw(
+                st.sampled_from(sorted(one_box_candidates(true) | {true}))
+                | st.sampled_from(sorted(stray_hundreds_candidates(true) | {true}))
+                | st.integers(0, 999)
+            ),
+        }
+    checks = [c for c in form_checks(ctx) if c.rule != "DIGIT_RANGE"]  # type: ignore[arg-type]
+    fast = []
+    for target in (c for c in checks if c.summable and breaks(c, values)):
+        fast += _explanations(target, values, checks, 1) or _explanations(target, values, checks, 2)
+    assert sorted(fast) == sorted(_every_candidate(values, ctx))
