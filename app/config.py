@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     rate_limit_signin: str = "10/minute"
     signin_failure_delay: float = Field(default=0.5, ge=0, le=10)
     max_request_bytes: int = 1024 * 1024
+    # POST /tps/{tps}/results answered by its short path (app/api/lean_intake.py); false sends
+    # every post through the FastAPI route (same answers, more CPU).
+    lean_intake: bool = True
     # Seconds a SQLite writer waits for the write lock before the request gets 503 (README
     # "Access and audit"): shorter than a phone's own timeout, so it sees 503 + Retry-After.
     sqlite_busy_timeout: float = Field(default=10.0, gt=0, le=300)

@@ -9,6 +9,7 @@ from app import __version__
 from app.api.bodylimit import BodyLimitMiddleware
 from app.api.deps import guard_api
 from app.api.headers import NoSniffMiddleware
+from app.api.lean_intake import LeanIntakeMiddleware
 from app.api.params import reject_hostile_params
 from app.api.routes import API_PREFIX, api_routers, root_routers
 from app.config import Settings, get_settings
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
     app.state.cookie_secure = settings.cookie_secure  # read by app/web/security.py
+    # Innermost: result posts take their short path (app/api/lean_intake.py) past the body limit.
+    app.add_middleware(LeanIntakeMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_bytes,
