@@ -91,14 +91,15 @@ def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) 
     `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
     names = ", ".join(ALL_FIELDS)
     keys = "tps_code, contest_id, desa_code, kecamatan_code, kabupaten_code, provinsi_code"
-    pairs = ", ".join(f"'{n}', CASE WHEN f.{n} IS NOT NULL THEN f.id END" for n in ALL_FIELDS)
     if dialect == "postgresql":
         values = ", ".join(f"v.{n}" for n in ALL_FIELDS)
-        lateral = ', LATERAL json_populate_record(NULL::tps_result, s."values") v'
-        sources = f"json_strip_nulls(json_build_object({pairs}))"
+        record = ", ".join(f"{n} integer" for n in ALL_FIELDS)
+        lateral = f', LATERAL json_to_record(s."values") AS v({record})'
+        sources = _pg_sources()
     else:
         values = ", ".join(f"json_extract(s.\"values\", '$.{n}') AS {n}" for n in ALL_FIELDS)
         lateral = ""
+        pairs = ", ".join(f"'{n}', CASE WHEN f.{n} IS NOT NULL THEN f.id END" for n in ALL_FIELDS)
         sources = f"json_patch('{{}}', json_object({pairs}))"  # a null member is left out
     updates = ", ".join(f"{n} = excluded.{n}" for n in ALL_FIELDS)
     return f"""
@@ -129,6 +130,17 @@ def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) 
             updated_at = excluded.updated_at, {updates}
         {"RETURNING tps_code, contest_id" if returning else ""}
     """
+
+
+def _pg_sources() -> str:
+    """The `sources` object of a simple unit (each present field -> the submission id) written
+    as text: concat_ws leaves a missing field out. json_build_object with json_strip_nulls (which
+    parses the built object again) cost about three times as much CPU, 14 of 47 s at a cold
+    national recheck."""
+    members = ", ".join(
+        f"CASE WHEN f.{n} IS NOT NULL THEN '\"{n}\": ' || f.id::text END" for n in ALL_FIELDS
+    )
+    return f"('{{' || concat_ws(', ', {members}) || '}}')::json"
 
 
 COMPLEX_UNITS_SQL = """

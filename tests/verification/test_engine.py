@@ -380,6 +380,28 @@ def test_a_stored_row_is_current_only_when_it_names_its_one_submission(session: 
     assert stored.newest_submission_id == second.id
 
 
+def test_a_simple_units_row_names_its_submission_for_each_field_it_has(session: Session) -> None:
+    """The database writes a single-submission unit's row: every value as submitted, and
+    `sources` naming the submission for exactly the fields the form has (none for a field it
+    left out, none for a field it gave as null)."""
+    seed_world(session)
+    values = {k: v for k, v in GUB_FORM.items() if k != "suara_tidak_sah"}
+    sub = Submission(
+        tps_code=TPS_A1, contest_id=GUB, kecamatan_code=KEC, source="ppk", submitted_by="t",
+        values={**values, "surat_rusak": None},
+    )  # fmt: skip
+    session.add(sub)
+    session.flush()
+    recheck_all(session=session)
+    results = TpsResult.__table__
+    key = (results.c.tps_code == TPS_A1) & (results.c.contest_id == GUB)
+    stored = session.execute(select(results).where(key)).one()
+    present = {k for k, v in values.items() if k != "surat_rusak"}
+    assert {str(k): int(v) for k, v in stored.sources.items()} == dict.fromkeys(present, sub.id)
+    assert {k: getattr(stored, k) for k in present} == {k: values[k] for k in present}
+    assert (stored.suara_tidak_sah, stored.surat_rusak) == (None, None)
+
+
 # --- photo findings: history and resolution ---------------------------------------------------
 
 
