@@ -14,6 +14,7 @@ rolls back and its lease expires, then another drainer takes the rows.
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -21,14 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Executable, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Executable, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session
 
 from app.models import RecheckQueue
 from app.models.evidence import utcnow
-from app.services import recheck
+from app.services import recheck, verification
 from app.services.locking import lock_for_write
 
 TPS_UNIT: Final = "tps"
@@ -57,6 +58,23 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class DrainTimings:
+    """Where one pass's wall time went, in seconds: the lease transaction (look, lease, commit),
+    the kecamatan locks, the engine, the delete/release and the commit of the findings; the CPU
+    the drainer's own thread used in all of it (the rest of the wall time it waited: for the
+    database, for a core, for the GIL); and how long the oldest row of the batch had waited when
+    it was leased."""
+
+    lease: float
+    lock: float
+    verify: float
+    finish: float
+    commit: float
+    cpu: float
+    oldest_wait: float
+
+
+@dataclass(frozen=True)
 class DrainCounts:
     """What one drain pass did: rows leased, units verified by kind, rows finished (deleted) and
     rows released because they were written again while being verified."""
@@ -66,6 +84,7 @@ class DrainCounts:
     kecamatan: int = 0
     done: int = 0
     released: int = 0
+    timings: DrainTimings | None = None
 
 
 _ENQUEUE: dict[str, Executable] = {}
@@ -117,6 +136,13 @@ def lease_batch(
     session: Session, *, drainer: str, limit: int, lease_seconds: float, now: datetime
 ) -> list[Unit]:
     """Lease up to `limit` available rows to `drainer` (in the caller's transaction)."""
+    return [unit for unit, _ in _lease(session, drainer, limit, lease_seconds, now)]
+
+
+def _lease(
+    session: Session, drainer: str, limit: int, lease_seconds: float, now: datetime
+) -> list[tuple[Unit, datetime]]:
+    """The leased units with when each was queued, oldest row first."""
     lock_for_write(session)
     pick = (
         select(QUEUE.c.id)
@@ -131,11 +157,11 @@ def lease_batch(
         .values(leased_by=drainer, lease_until=now + timedelta(seconds=lease_seconds))
         .returning(
             QUEUE.c.id, QUEUE.c.unit_kind, QUEUE.c.unit_code, QUEUE.c.contest_id,
-            QUEUE.c.generation,
+            QUEUE.c.generation, QUEUE.c.enqueued_at,
         )
     )  # fmt: skip
     rows = session.execute(stmt).all()
-    return sorted((Unit(*row) for row in rows), key=lambda u: u.id)
+    return sorted(((Unit(*row[:5]), row[5]) for row in rows), key=lambda pair: pair[0].id)
 
 
 def _finish(session: Session, units: Sequence[Unit], drainer: str) -> tuple[int, int]:
@@ -158,14 +184,35 @@ def _in_lock_order(units: Sequence[Unit]) -> list[Unit]:
     return sorted(units, key=lambda u: (u.kecamatan_code, u.kind != TPS_UNIT, u.code, u.contest_id))
 
 
+# Every kecamatan lock of a batch in one statement, taken in code order: the ordered subquery is
+# scanned in order and each row's lock is taken before the next row is read.
+_LOCK_ALL = text(
+    "SELECT count(pg_advisory_xact_lock(:class, k)) "
+    "FROM (SELECT k FROM unnest(CAST(:codes AS integer[])) AS k ORDER BY k) AS ordered"
+)
+
+
+def _lock_kecamatans(session: Session, units: Sequence[Unit]) -> None:
+    """Take the recheck lock of every kecamatan the units lie in, in lock order (see
+    _in_lock_order), before the engine reads any of them: one round trip on PostgreSQL (a
+    6-digit code's numeric order is its text order); nothing on SQLite, whose writers are
+    serial already."""
+    codes = dict.fromkeys(u.kecamatan_code for u in _in_lock_order(units))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    numeric = [int(c) for c in codes if c.isdigit() and len(c) == KECAMATAN_LENGTH]
+    others = [c for c in codes if not (c.isdigit() and len(c) == KECAMATAN_LENGTH)]
+    if numeric:
+        session.execute(_LOCK_ALL, {"class": verification.RECHECK_LOCK, "codes": numeric})
+    for code in others:  # not a kecamatan code of the region tables: as lock_kecamatan does
+        recheck.lock_kecamatan(session, code)
+
+
 def _verify_units(
     session: Session, tps_units: Sequence[Unit], kecamatan_units: Sequence[Unit]
 ) -> None:
     """Re-evaluate the findings of the given units (the one call site of the verification
-    engine for queued work). Units arrive in lock order (see _in_lock_order)."""
-    ordered = _in_lock_order([*tps_units, *kecamatan_units])
-    for kecamatan_code in dict.fromkeys(u.kecamatan_code for u in ordered):
-        recheck.lock_kecamatan(session, kecamatan_code)
+    engine for queued work); their kecamatan locks are held (_lock_kecamatans)."""
     recheck.verify_units(
         session,
         {(u.code, u.contest_id) for u in tps_units},
@@ -185,26 +232,43 @@ def drain_rechecks(
     `session_factory()` gives a session whose context commits at its end (app.db.session_scope).
     """
     drainer = drainer or drainer_name()
+    started, cpu = time.perf_counter(), time.thread_time()
     with session_factory() as session:
         if not has_work(session):
             return DrainCounts()
-        units = lease_batch(
-            session, drainer=drainer, limit=limit, lease_seconds=lease_seconds, now=utcnow()
-        )
-    if not units:
+        now = utcnow()
+        leased = _lease(session, drainer, limit, lease_seconds, now)
+    if not leased:
         return DrainCounts()
+    units = [unit for unit, _ in leased]
+    oldest_wait = max((now - verification.aware(at)).total_seconds() for _, at in leased)
     tps_units = [u for u in units if u.kind == TPS_UNIT]
     kecamatan_units = [u for u in units if u.kind == KECAMATAN_UNIT]
+    marks = [time.perf_counter()]
     with session_factory() as session:
         lock_for_write(session)
+        _lock_kecamatans(session, units)
+        marks.append(time.perf_counter())
         _verify_units(session, tps_units, kecamatan_units)
+        marks.append(time.perf_counter())
         done, released = _finish(session, units, drainer)
+        marks.append(time.perf_counter())
+    marks.append(time.perf_counter())
     return DrainCounts(
         leased=len(units),
         tps=len(tps_units),
         kecamatan=len(kecamatan_units),
         done=done,
         released=released,
+        timings=DrainTimings(
+            lease=marks[0] - started,
+            lock=marks[1] - marks[0],
+            verify=marks[2] - marks[1],
+            finish=marks[3] - marks[2],
+            commit=marks[4] - marks[3],
+            cpu=time.thread_time() - cpu,
+            oldest_wait=oldest_wait,
+        ),
     )
 
 

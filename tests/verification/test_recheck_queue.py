@@ -1,6 +1,7 @@
 """The recheck queue: many posts to one unit are one pass, a unit written again while being
 verified is verified again, a killed drainer's lease expires and another drainer finishes its
-units, and two concurrent drainers on PostgreSQL take every unit exactly once."""
+units, two concurrent drainers on PostgreSQL take every unit exactly once, a batch holds the lock
+of every kecamatan it rechecks, and a backlog grows the drainer's batch."""
 
 import threading
 from collections.abc import Sequence
@@ -8,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from app.db import build_engine, session_scope
@@ -25,6 +26,8 @@ from app.services.recheck_queue import (
     lease_batch,
     queued_count,
 )
+from app.services.verification import RECHECK_LOCK
+from app.worker.recheck import BACKLOG_GROWTH, next_batch
 from tests.conftest import BACKEND, FreshDatabase
 from tests.draining import shared_session_factory
 from tests.factories import add_tps
@@ -150,3 +153,43 @@ def test_two_concurrent_drainers_take_every_unit_once(fresh_database: FreshDatab
     engine.dispose()
     assert sorted(seen) == sorted(codes)  # every unit verified, none twice
     assert sum(passes) == len(codes)
+
+
+def test_a_pass_reports_where_its_time_went(post: Any, session: Session, drain: Any) -> None:
+    assert drain().timings is None  # nothing queued: nothing timed
+    post(TPS_A1, BROKEN)
+    counts = drain_rechecks(shared_session_factory(session), 10)
+    assert counts.leased == 1
+    assert counts.timings is not None
+    phases = counts.timings
+    assert min(phases.lease, phases.lock, phases.verify, phases.finish, phases.commit) >= 0
+    assert phases.oldest_wait >= 0 and phases.cpu >= 0
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="kecamatan locks are PostgreSQL advisory locks")
+def test_a_batch_holds_the_lock_of_every_kecamatan_it_rechecks(session: Session) -> None:
+    units = [
+        Unit(1, TPS_UNIT, "1671021001001", GUB, 1),
+        Unit(2, TPS_UNIT, TPS_A1, GUB, 1),
+        Unit(3, "kecamatan", "167103", GUB, 1),
+        Unit(4, TPS_UNIT, TPS_A2, GUB, 1),
+    ]
+    recheck_queue._lock_kecamatans(session, units)
+    held = session.execute(
+        text(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
+            "AND pid = pg_backend_pid() AND granted"
+        ),
+        {"c": RECHECK_LOCK},
+    ).scalars()
+    assert sorted(held) == [167101, 167102, 167103]
+    session.rollback()
+
+
+def test_a_backlog_grows_the_batch_and_a_short_pass_brings_it_back() -> None:
+    assert next_batch(200, 200, 200) == 400  # full: more waits
+    assert next_batch(200, 400, 400) == 800
+    assert next_batch(200, 800, 800) == 200 * BACKLOG_GROWTH
+    assert next_batch(200, 800, 800) == next_batch(200, 200 * BACKLOG_GROWTH, 10**6)
+    assert next_batch(200, 800, 799) == 200  # the backlog is gone
+    assert next_batch(200, 200, 0) == 200
