@@ -4,8 +4,16 @@ CPU per post (app, PostgreSQL, worker) from /proc, SQL statements per post, the 
 post's findings are stored (probes), and pgbench's rate for the same minimal durable post in the
 same run (scripts/ensure-system-deps.sh bench installs wrk and pgbench).
 
+The probes post every --probe-every seconds (0.1) to TPS wrk never touches, overlapping, and
+time each from its send: the answer, the lease of its queue row, the row gone (findings stored);
+probes in flight when the load stops are waited for, not dropped. Beside them: the queue's
+length each second, the drainer's batches (sizes, seconds per phase, its thread's CPU, from its
+DEBUG log), and the worker's threads' seconds on a CPU and waiting for one (schedstat).
+--rate paces wrk (posts/s at most) to measure visibility at a load the machine can carry.
+
     .venv/bin/python -m bench.verification_posts --backend postgres   (one command: all figures)
     .venv/bin/python -m bench.verification_posts --backend sqlite
+    .venv/bin/python -m bench.verification_posts --backend postgres --rate 60
     .venv/bin/python -m bench.verification_posts --plain --backend postgres --connections 16
     .venv/bin/python -m bench.verification_posts --backend sqlite
     .venv/bin/python -m bench.verification_posts --pgbench
@@ -25,7 +33,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, select
 
 from app.db import build_engine
@@ -57,6 +65,7 @@ FORM = {
     "suara_tidak_sah": 8,
     "suara_total": 310,
 }
+PROBE_TPS = 400  # TPS wrk never posts to: the probes' own
 LUA_GET = """
 codes = {%s}
 request = function()
@@ -71,6 +80,11 @@ request = function()
   counter = counter + 1
   local tps = codes[(counter * 7919 + math.random(1, #codes)) %% #codes + 1]
   return wrk.format("POST", "/api/v1/tps/" .. tps .. "/results", wrk.headers, '%s')
+end
+"""
+PACE = """
+delay = function()
+  return %d
 end
 """
 
@@ -117,10 +131,18 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
 
 
 def run_wrk(
-    port: int, bearer: str, codes: list[str], seconds: int, connections: int, get: bool = False
+    port: int,
+    bearer: str,
+    codes: list[str],
+    seconds: int,
+    connections: int,
+    get: bool = False,
+    rate: float | None = None,
 ) -> str:
     """wrk output for POSTs of a consistent gubernur form to random demo TPS (or GETs of
-    /discrepancies filtered by a random kecamatan or kabupaten)."""
+    /discrepancies filtered by a random kecamatan or kabupaten). With `rate`, each connection
+    waits connections/rate seconds before its next request, so the offered rate is at most
+    `rate` (less by the answers' own time)."""
     body = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
     script = Path("/tmp/rekap_bench_posts.lua")
     if get:
@@ -128,6 +150,9 @@ def run_wrk(
         script.write_text(LUA_GET % ",".join(f'"{r}"' for r in regions))
     else:
         script.write_text(LUA % (",".join(f'"{c}"' for c in codes), body))
+    if rate:
+        with script.open("a") as lua:
+            lua.write(PACE % round(1000 * connections / rate))
     cmd = [
         "wrk",
         "-t2",
@@ -267,6 +292,34 @@ def tree(pid: int) -> list[int]:
     return found
 
 
+def schedstat(pids: list[int]) -> dict[int, tuple[float, float]]:
+    """Per thread of the processes: seconds on a CPU and seconds runnable but waiting for one
+    (/proc/<pid>/task/<tid>/schedstat)."""
+    found = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                run, wait, _ = (int(x) for x in (task / "schedstat").read_text().split())
+            except (OSError, ValueError):
+                continue
+            found[int(task.name)] = (run / 1e9, wait / 1e9)
+    return found
+
+
+def worker_sched(sched: dict[int, tuple[float, float]]) -> dict[str, float]:
+    """The busiest worker thread (the drainer under load) and the whole worker: seconds on a CPU
+    and seconds waiting for one in the window."""
+    if not sched:
+        return {}
+    run, wait = max(sched.values())
+    return {
+        "worker_busiest_thread_run_s": round(run, 2),
+        "worker_busiest_thread_runqueue_s": round(wait, 2),
+        "worker_run_s": round(sum(r for r, _ in sched.values()), 2),
+        "worker_runqueue_s": round(sum(w for _, w in sched.values()), 2),
+    }
+
+
 def postgres_pids() -> list[int]:
     """Every process of the local PostgreSQL server (all databases: the machine is shared)."""
     pids = []
@@ -316,49 +369,184 @@ def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
     return count[0] / posts
 
 
-def start_worker(url: str) -> subprocess.Popen[bytes]:
-    """`rekap worker -w 1`: the recheck drainer and the audit chainer (photo reading idle)."""
+DRAIN_LOG = re.compile(r"recheck batch (.*)")
+
+
+def start_worker(url: str, drain_log: Path) -> subprocess.Popen[bytes]:
+    """`rekap worker -w 1`: the recheck drainer and the audit chainer (photo reading idle); the
+    drainer's per-batch timings (app/worker/recheck.py, DEBUG) go to `drain_log`."""
     env = os.environ | {
         "REKAP_DATABASE_URL": url,
         "REKAP_QUEUE_URL": f"sqlite:////tmp/rekap_bench_queue_{os.getpid()}.db",
         "REKAP_OCR_ENGINE": "fake",
         "REKAP_LOG_LEVEL": "WARNING",
     }
-    code = "import sys; from app.cli import main; sys.argv = ['rekap', 'worker', '-w', '1']; main()"
+    code = (
+        "import logging, sys; from app.cli import main; "
+        "log = logging.getLogger('app.worker.recheck'); log.setLevel(logging.DEBUG); "
+        f"h = logging.FileHandler({str(drain_log)!r}); "
+        "h.setFormatter(logging.Formatter('%(created).3f %(message)s')); "
+        "log.addHandler(h); log.propagate = False; "
+        "sys.argv = ['rekap', 'worker', '-w', '1']; main()"
+    )
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
 
 
-def probe_visibility(
-    url: str, port: int, bearer: str, codes: list[str], stop: threading.Event, out: list[float]
-) -> None:
-    """Every 0.25 s post a form to a TPS wrk does not touch and time until its recheck queue row
-    is gone (its findings stored and committed)."""
-    engine = build_engine(url)
-    body = json.dumps({"contest_id": "pkwkp-16", "values": FORM}).encode()
-    i = 0
-    while not stop.is_set():
-        code = codes[i % len(codes)]
-        i += 1
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/tps/{code}/results", data=body, method="POST",
-            headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
-        )  # fmt: skip
-        started = time.perf_counter()
-        try:
-            urllib.request.urlopen(req, timeout=30).read()
-        except OSError:
-            continue
-        while not stop.is_set():
-            with engine.connect() as conn:
-                row = conn.execute(
-                    text("SELECT 1 FROM recheck_queue WHERE unit_code = :c"), {"c": code}
-                ).first()
-            if row is None:
-                out.append(time.perf_counter() - started)
+def drain_summary(drain_log: Path, start: float, end: float) -> dict[str, object]:
+    """The drainer's batches between start and end (epoch seconds): how many, their sizes, the
+    seconds spent in each phase (app/services/recheck_queue.DrainTimings) and the oldest row's
+    wait at its lease (p50, max)."""
+    batches: list[dict[str, float]] = []
+    for line in drain_log.read_text().splitlines() if drain_log.exists() else []:
+        at, _, rest = line.partition(" ")
+        if (m := DRAIN_LOG.match(rest)) and start <= float(at) <= end:
+            batches.append({k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())})
+    if not batches:
+        return {"batches": 0}
+
+    def total(key: str) -> float:
+        return round(sum(b[key] for b in batches), 2)
+
+    sizes = [b["leased"] for b in batches]
+    waits = [b["oldest_wait"] for b in batches]
+    return {
+        "batches": len(batches),
+        "units": int(sum(sizes)),
+        "batch_mean": round(sum(sizes) / len(sizes), 1),
+        "batch_max": int(max(sizes)),
+        "seconds": {k: total(k) for k in ("lease", "lock", "verify", "finish", "commit", "cpu")},
+        "oldest_wait_p50_s": round(percentile(waits, 50), 3),
+        "oldest_wait_max_s": round(max(waits), 3),
+    }
+
+
+class Probes:
+    """Posts to TPS wrk does not touch, every `every` seconds, each timed from the moment it is
+    sent: the answer (committed), the lease of its queue row, the row gone (findings stored).
+    A watcher reads the queue every 20 ms for every probe in flight, so probes overlap; probes
+    still in flight when the load stops are waited for (up to 60 s), never dropped."""
+
+    def __init__(self, url: str, port: int, bearer: str, codes: list[str], every: float) -> None:
+        self.url, self.port, self.bearer, self.codes, self.every = url, port, bearer, codes, every
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.sent: dict[str, float] = {}  # code -> sent at (in flight)
+        self.answered: dict[str, float] = {}
+        self.leased: dict[str, float] = {}
+        self.finished: list[tuple[float, float, float]] = []  # (answered, leased, visible)
+        self.lost = 0
+        self.threads = [
+            threading.Thread(target=self._post, name="probe-post"),
+            threading.Thread(target=self._watch, name="probe-watch"),
+        ]
+        self.backlog: list[int] = []
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+    def _post(self) -> None:
+        body = json.dumps({"contest_id": "pkwkp-16", "values": FORM}).encode()
+        headers = {"Authorization": f"Bearer {self.bearer}", "Content-Type": "application/json"}
+        for i in range(10**9):
+            if self.stop.is_set():
+                return
+            code = self.codes[i % len(self.codes)]
+            with self.lock:
+                if code in self.sent:  # still in flight from the last round: skip it
+                    continue
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{self.port}/api/v1/tps/{code}/results", data=body,
+                method="POST", headers=headers,
+            )  # fmt: skip
+            started = time.perf_counter()
+            with self.lock:
+                self.sent[code] = started
+            try:
+                urllib.request.urlopen(req, timeout=30).read()
+            except OSError:
+                with self.lock:
+                    del self.sent[code]
+                    self.lost += 1
+                continue
+            with self.lock:
+                self.answered[code] = time.perf_counter() - started
+            self.stop.wait(max(0.0, self.every - (time.perf_counter() - started)))
+
+    def _watch(self) -> None:
+        engine = build_engine(self.url)
+        stopped_at: float | None = None
+        last_count = 0.0
+        while True:
+            now = time.perf_counter()
+            if self.stop.is_set() and stopped_at is None:
+                stopped_at = now
+            with self.lock:
+                pending = [c for c in self.sent if c in self.answered]
+            if stopped_at is not None and (not pending or now - stopped_at > 60):
                 break
+            with engine.connect() as conn:
+                if stopped_at is None and now - last_count >= 1.0:
+                    last_count = now
+                    n = conn.execute(text("SELECT count(*) FROM recheck_queue")).scalar_one()
+                    self.backlog.append(int(n))
+                rows: dict[str, bool] = (
+                    dict(
+                        conn.execute(
+                            text(
+                                "SELECT unit_code, leased_by IS NOT NULL FROM recheck_queue "
+                                "WHERE unit_kind = 'tps' AND unit_code IN :codes"
+                            ).bindparams(bindparam("codes", expanding=True)),
+                            {"codes": pending},
+                        ).all()
+                    )
+                    if pending
+                    else {}
+                )
+            seen = time.perf_counter()
+            with self.lock:
+                for code in pending:
+                    at = seen - self.sent[code]
+                    if code not in rows:
+                        self.finished.append(
+                            (self.answered.pop(code), self.leased.pop(code, at), at)
+                        )
+                        del self.sent[code]
+                    elif rows[code] and code not in self.leased:
+                        self.leased[code] = at
             time.sleep(0.02)
-        stop.wait(0.25)
-    engine.dispose()
+        engine.dispose()
+
+    def summary(self) -> dict[str, object]:
+        answered = [a for a, _, _ in self.finished]
+        waited = [max(0.0, leased - a) for a, leased, _ in self.finished]
+        worked = [visible - leased for _, leased, visible in self.finished]
+        visible = [v for _, _, v in self.finished]
+
+        def p(xs: list[float], q: float) -> float:
+            return round(percentile(xs, q), 3)
+
+        return {
+            "visible_probes": len(visible),
+            "visible_unfinished": len(self.sent),
+            "visible_lost_posts": self.lost,
+            "visible_p50_s": p(visible, 50),
+            "visible_p99_s": p(visible, 99),
+            "visible_max_s": round(max(visible), 3) if visible else float("nan"),
+            "probe_answer_p50_s": p(answered, 50),
+            "probe_answer_p99_s": p(answered, 99),
+            "probe_queued_p50_s": p(waited, 50),
+            "probe_queued_p99_s": p(waited, 99),
+            "probe_leased_to_done_p50_s": p(worked, 50),
+            "probe_leased_to_done_p99_s": p(worked, 99),
+            "backlog_max": max(self.backlog, default=0),
+            "backlog_last": self.backlog[-1] if self.backlog else 0,
+        }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -378,9 +566,15 @@ def bench_intake(args: argparse.Namespace) -> None:
     try:
         with Session(build_engine(url)) as session:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
-        probes, codes = codes[:200], codes[200:]
+        probes, codes = codes[:PROBE_TPS], codes[PROBE_TPS:]
         report["statements_per_post"] = round(statements_per_post(url, codes[-200:]), 1)
-        worker = start_worker(url)
+        drain_log = Path(f"/tmp/rekap_bench_drain_{os.getpid()}.log")
+        drain_log.unlink(missing_ok=True)
+        worker = start_worker(url, drain_log)
+        if args.worker_nice is not None:
+            # the worker's scheduling group (its own session): the weight it gets against the
+            # API's and PostgreSQL's groups on a saturated machine; below 0 needs root
+            Path(f"/proc/{worker.pid}/autogroup").write_text(str(args.worker_nice))
         proc = start_server(url, args.port, args.workers)
         try:
             bearer = token(args.port)
@@ -389,17 +583,20 @@ def bench_intake(args: argparse.Namespace) -> None:
             load_before = os.getloadavg()[0]
             cpu_app, cpu_pg = cpu_seconds(app_pids), cpu_seconds(pg_pids)
             cpu_worker = cpu_seconds(tree(worker.pid))
-            stop, seen = threading.Event(), []  # type: ignore[var-annotated]
-            prober = threading.Thread(
-                target=probe_visibility, args=(url, args.port, bearer, probes, stop, seen)
-            )
+            prober = Probes(url, args.port, bearer, probes, args.probe_every)
+            window = time.time()
             prober.start()
-            out = run_wrk(args.port, bearer, codes, args.seconds, args.connections)
-            stop.set()
-            prober.join()
+            sched = schedstat(tree(worker.pid))
+            out = run_wrk(args.port, bearer, codes, args.seconds, args.connections, rate=args.rate)
+            window_end = time.time()
+            sched = {
+                tid: (run - sched.get(tid, (0, 0))[0], wait - sched.get(tid, (0, 0))[1])
+                for tid, (run, wait) in schedstat(tree(worker.pid)).items()
+            }
             cpu_app = cpu_seconds(app_pids) - cpu_app
             cpu_pg = cpu_seconds(pg_pids) - cpu_pg
             cpu_worker = cpu_seconds(tree(worker.pid)) - cpu_worker
+            prober.finish()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -421,9 +618,12 @@ def bench_intake(args: argparse.Namespace) -> None:
             cpu_ms_app_per_post=round(1000 * cpu_app / max(posts, 1), 2),
             cpu_ms_postgres_per_post=round(1000 * cpu_pg / max(posts, 1), 2),
             cpu_ms_worker_per_post=round(1000 * cpu_worker / max(posts, 1), 2),
-            visible_probes=len(seen),
-            visible_p50_s=round(percentile(seen, 50), 3),
-            visible_p99_s=round(percentile(seen, 99), 3),
+            rate_asked=args.rate,
+            worker_nice=args.worker_nice,
+            **worker_sched(sched),
+            probe_every_s=args.probe_every,
+            **prober.summary(),
+            drainer=drain_summary(drain_log, window, window_end),
         )
         print(out)
         if args.backend == "postgres":
@@ -469,6 +669,13 @@ def main() -> None:
     parser.add_argument("--pgbench", action="store_true", help="run pgbench instead")
     parser.add_argument("--get", action="store_true", help="GET /discrepancies?region= instead")
     parser.add_argument("--plain", action="store_true", help="wrk alone (no worker, no probes)")
+    parser.add_argument(
+        "--rate", type=float, help="pace wrk to at most this many posts/s (default: flat out)"
+    )
+    parser.add_argument(
+        "--worker-nice", type=int, help="nice of the worker's scheduling group (autogroup)"
+    )
+    parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
     if args.pgbench:
