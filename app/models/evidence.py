@@ -77,8 +77,11 @@ def _tps_result_namespace() -> dict[str, Any]:
             "newest_submission_id": int | None,
             "updated_at": datetime,
         },
-        "tps_code": Field(primary_key=True, foreign_key="tps.code", max_length=13),
-        "contest_id": Field(primary_key=True, foreign_key="contest.id", max_length=20),
+        # no foreign keys: every row is derived from a submission (whose own keys name the same
+        # TPS and contest) and its TPS row, and checking them again per row written was most of
+        # a cold recheck's insert (migration 0013)
+        "tps_code": Field(primary_key=True, max_length=13),
+        "contest_id": Field(primary_key=True, max_length=20),
         "desa_code": Field(index=True, max_length=10),
         "kecamatan_code": Field(index=True, max_length=6),
         "kabupaten_code": Field(index=True, max_length=4),
