@@ -79,7 +79,9 @@ def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
     return or_(*(gubernur(f) != local(f) for f in CROSS_CONTEST_FIELDS))
 
 
-def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) -> str:
+def simple_results_sql(
+    dialect: str, scope_sql: str, *, returning: bool = True, place_sql: str | None = None
+) -> str:
     """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
     submission and not a photo reading: its values are accepted as they are, each from that
     submission), writing only the rows that are new or not derived from that submission;
@@ -88,7 +90,13 @@ def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) 
     changed or removed, and only this statement writes a simple unit's row, so nothing else is
     read to confirm it.
 
-    `scope_sql` is a condition on the submission alias `s` (bound parameters allowed)."""
+    `scope_sql` is a condition on the submission alias `s` (bound parameters allowed). An area's
+    `place_sql`, the same area on the TPS alias `t`, puts both on the joins too, so that a batch
+    of kecamatan reads only its own submissions and TPS (by index) when the joins are hash
+    joins."""
+    joins = f"AND {scope_sql} JOIN tps t ON t.code = s.tps_code AND {place_sql}"
+    if place_sql is None:
+        joins = "JOIN tps t ON t.code = s.tps_code"
     names = ", ".join(ALL_FIELDS)
     keys = "tps_code, contest_id, desa_code, kecamatan_code, kabupaten_code, provinsi_code"
     if dialect == "postgresql":
@@ -117,7 +125,7 @@ def simple_results_sql(dialect: str, scope_sql: str, *, returning: bool = True) 
         ), fresh AS (
             SELECT s.id, s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code,
                    t.kabupaten_code, t.provinsi_code, {values}
-            FROM stale JOIN submission s ON s.id = stale.id JOIN tps t ON t.code = s.tps_code
+            FROM stale JOIN submission s ON s.id = stale.id {joins}
                  {lateral}
         )
         INSERT INTO tps_result ({keys}, sources, newest_submission_id, updated_at, {names})
