@@ -13,11 +13,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def recheck(
         region: str = typer.Option(None, help="only this region (code prefix); default: all"),
+        jobs: int = typer.Option(
+            2, min=1, max=16, help="batches at once on PostgreSQL, each on its own connection"
+        ),
     ) -> None:
         """Re-derive every accepted value and discrepancy (under a region), with a progress bar.
 
         Each batch of kecamatan is its own transaction, holding those kecamatan's locks, so the
-        API keeps serving writes elsewhere while a national recheck runs."""
+        API keeps serving writes elsewhere while a national recheck runs; on PostgreSQL `jobs`
+        batches run at once (SQLite writes one at a time)."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -26,19 +30,24 @@ def register(app: typer.Typer) -> None:
             TimeElapsedColumn,
         )
 
-        from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch
+        from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch, run_batches
 
         started = time.perf_counter()
         with session_scope() as session:
             batches = plan_batches(session=session, region=region)
+            if session.get_bind().dialect.name != "postgresql":
+                jobs = 1
+
+        def one(codes: list[str]) -> RecheckStats:
+            with session_scope() as session:
+                return recheck_batch(session=session, codes=codes, lock=True)
+
         columns = (TextColumn("kecamatan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        stats = RecheckStats()
         with Progress(*columns) as bar:
             task = bar.add_task("recheck", total=sum(len(b) for b in batches))
-            for codes in batches:
-                with session_scope() as session:
-                    stats.add(recheck_batch(session=session, codes=codes, lock=True))
-                bar.update(task, completed=stats.kecamatan)
+            stats = run_batches(
+                batches, one, jobs=jobs, progress=lambda done, _: bar.update(task, completed=done)
+            )
         elapsed = time.perf_counter() - started
         typer.echo(
             f"rechecked {stats.tps} TPS in {stats.kecamatan} kecamatan in {elapsed:.1f} s: "

@@ -2,6 +2,7 @@
 verification engine (app/services/verification.py) over the whole area at once."""
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -14,6 +15,7 @@ from app.services.recheck import contest_contexts, lock_kecamatan
 from app.services.verification import Contexts, VerifyStats, verify_area
 
 Progress = Callable[[int, int], None]
+BatchRun = Callable[[list[str]], "RecheckStats"]  # one batch in a transaction of its own
 BATCH_TPS = 20_000  # TPS per batch of `rekap recheck` (one transaction, its kecamatan locked)
 
 
@@ -127,4 +129,31 @@ def recheck_sizes(
         stats.add(recheck_batch(session=session, codes=codes, contexts=contexts))
         if progress is not None:
             progress(stats.kecamatan, len(sizes))
+    return stats
+
+
+def run_batches(
+    batches: Sequence[list[str]], run: BatchRun, *, jobs: int = 1, progress: Progress | None = None
+) -> RecheckStats:
+    """Run every batch of kecamatan through `run` (each its own transaction on its own
+    connection, holding its kecamatan's locks: recheck_batch with lock=True), `jobs` at a time.
+    Batches hold disjoint kecamatan and take their locks in code order, as every other locker
+    does, so two at once never wait on each other. The first failure stops the batches not yet
+    started and is raised; those committed stay (each is a whole recheck of its kecamatan), and
+    running the recheck again finishes the rest."""
+    stats = RecheckStats()
+    total = sum(len(b) for b in batches)
+    waiting = [list(b) for b in reversed(batches)]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        running: set[Future[RecheckStats]] = set()
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):  # a new batch only as one ends
+                running.add(pool.submit(run, waiting.pop()))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            if any(f.exception() is not None for f in done):
+                waiting.clear()
+            for future in done:
+                stats.add(future.result())  # raises the batch's error (the others run out)
+            if progress is not None:
+                progress(stats.kecamatan, total)
     return stats
