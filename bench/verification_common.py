@@ -29,6 +29,19 @@ def new_database(backend: str, tag: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
+def copy_database(url: str, tag: str) -> str:
+    """A copy of a PostgreSQL database made by new_database (its other sessions are ended)."""
+    source = url.rsplit("/", 1)[1]
+    name = f"{source}_{tag}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (source,),
+        )
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 def drop_database(url: str) -> None:
     """Remove a database made by new_database."""
     if url.startswith("sqlite"):

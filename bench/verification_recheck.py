@@ -26,7 +26,13 @@ from app.services.demo import load_demo
 from app.services.discrepancy_query import DiscrepancyFilter, list_discrepancies
 from app.services.migrations import upgrade_database
 from app.services.recheck import recheck_submission
-from app.services.recheck_bulk import recheck_all
+from app.services.recheck_bulk import (
+    RecheckStats,
+    plan_batches,
+    recheck_all,
+    recheck_batch,
+    run_batches,
+)
 from app.services.verification import (
     ENGINE_SETTINGS,
     Scope,
@@ -34,7 +40,13 @@ from app.services.verification import (
     pg_settings,
     verify_units,
 )
-from bench.verification_common import drop_database, machine, new_database, timed
+from bench.verification_common import (
+    copy_database,
+    drop_database,
+    machine,
+    new_database,
+    timed,
+)
 from bench.verification_synth import load_postgres, load_sqlite
 
 
@@ -79,6 +91,39 @@ def full_recheck(url: str, label: str) -> dict[str, Any]:
         "cpu_ms_per_form": round(1000 * (cpu + db_cpu) / max(forms, 1), 4),
         "results_written": stats.results_written,
         "findings": stats.findings,
+    }
+
+
+def batched_recheck(url: str, jobs: int) -> dict[str, Any]:
+    """`rekap recheck`'s way: batches of kecamatan, each its own transaction holding its
+    kecamatan's locks, `jobs` at once on their own connections; wall seconds, CPU of this
+    process (every thread) and of the backends (summed over the batches)."""
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        batches = plan_batches(session=session)
+    db_cpu: list[float] = []
+
+    def one(codes: list[str]) -> RecheckStats:
+        with session_scope(engine) as session:
+            before = backend_cpu(session)
+            stats = recheck_batch(session=session, codes=codes, lock=True)
+            db_cpu.append(backend_cpu(session) - before)
+        return stats
+
+    cpu = time.process_time()
+    seconds, stats = timed(f"full recheck by batches, {jobs} at once", run_batches, batches, one,
+                           jobs=jobs)  # fmt: skip
+    cpu = time.process_time() - cpu
+    engine.dispose()
+    return {
+        "jobs": jobs,
+        "batches": len(batches),
+        "wall_s": round(float(seconds), 1),
+        "app_cpu_s": round(cpu, 1),
+        "db_cpu_s": round(sum(db_cpu), 1),
+        "results_written": stats.results_written,
+        "findings": stats.findings,
+        "load_avg_1m": round(os.getloadavg()[0], 1),
     }
 
 
@@ -208,12 +253,32 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-warm", action="store_true", help="skip the second full recheck")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="*",
+        default=[2],
+        help="PostgreSQL: also a cold `rekap recheck` by batches, this many at once (each value "
+        "on its own copy of the loaded database; none to skip)",
+    )
+    parser.add_argument("--only-cold", action="store_true", help="stop after the cold rechecks")
     args = parser.parse_args()
     url = new_database(args.backend, args.dataset)
     try:
         upgrade_database(url=url)
         load_s, _ = timed("load", load, args, url)
+        by_batches = []
+        for jobs in args.jobs if args.backend == "postgres" else []:
+            copy = copy_database(url, f"jobs{jobs}")
+            try:
+                by_batches.append(batched_recheck(copy, jobs))
+            finally:
+                drop_database(copy)
         cold = full_recheck(url, "full recheck (cold: nothing stored)")
+        if args.only_cold:
+            print(json.dumps({"load_avg_1m": round(os.getloadavg()[0], 1), "recheck_cold": cold,
+                              "recheck_cold_by_batches": by_batches}))  # fmt: skip
+            return
         warm = full_recheck(url, "full recheck (warm)") if not args.no_warm else {}
         summary = {
             "dataset": args.dataset,
@@ -222,6 +287,7 @@ def main() -> None:
             "load_avg_1m": round(os.getloadavg()[0], 1),
             "load_s": round(load_s, 1),
             "recheck_cold": cold,
+            "recheck_cold_by_batches": by_batches,
             "recheck_warm": warm,
             "ceiling": ceiling(url),
             "incremental": incremental(url, args.incremental),
