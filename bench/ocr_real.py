@@ -13,6 +13,12 @@ value is the expected one at or above the acceptance line, *wrong at/above the l
 value (or "not filled" where a number is written, or a number where nothing is) claims that
 confidence (a silent error), and *review* when its confidence is below the line. Prints a
 markdown table for docs/benchmarks.md.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/ocr_real.py --blur 2,2.5,3,3.5,4,4.5,5 [-v]
+
+reads the three photos under Gaussian blurs of those σ only (px at a 2000 px long side, as
+"blur σ 2" and "blur σ 4" above), with the blur the page tag measures (template px) and whether
+the reader deconvolved the photo (`ocr.blur`), one row per σ.
 """
 
 import argparse
@@ -27,6 +33,7 @@ import numpy.typing as npt
 from ocr.decode import decode_image
 from ocr.identify import identify_page
 from ocr.pipeline import _default_model, read_page
+from ocr.reading import PageReading
 from ocr.rectify import register_page
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "ocr" / "fixtures" / "real"
@@ -202,7 +209,11 @@ class Tally:
 
 def score(data: bytes, expected: dict[str, int | None], line: float, tally: Tally) -> str:
     """Read one photo, add its fields to `tally`; returns a one-line summary."""
-    reading = read_page(data, model=_default_model())
+    return _tally(read_page(data, model=_default_model()), expected, line, tally)
+
+
+def _tally(reading: PageReading, expected: dict[str, int | None], line: float, tally: Tally) -> str:
+    """Add one reading's fields to `tally`; returns a one-line summary."""
     tally.statuses.append(reading.status)
     wrong = []
     for name, want in expected.items():
@@ -243,13 +254,45 @@ def _load(path: Path) -> Image:
     return np.asarray(img, np.uint8)
 
 
+def blur_sweep(sigmas: list[float], line: float, verbose: bool) -> None:
+    """The three photos under each Gaussian blur: one table row per σ."""
+    photos = [(name, _load(REAL / name), want) for name, want in PHOTOS]
+    print(f"acceptance line {line}\n")
+    print("| blur σ (px at 2000) | fields | right | wrong at/above the line | review "
+          "| page statuses | tag blur (template px), deblurred |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    total = Tally()
+    for sigma in sigmas:
+        tally, measured = Tally(), []
+        for name, img, want in photos:
+            reading = read_page(encode("blur", _blur(sigma)(img)), model=_default_model())
+            line_text = _tally(reading, want, line, tally)
+            blur = reading.registration.get("blur_px")
+            deblurred = "yes" if reading.registration.get("deblurred") else "no"
+            measured.append("-" if blur is None else f"{blur} {deblurred}")
+            if verbose:
+                print(f"<!-- σ {sigma} {name}: {line_text} -->")
+        fields = tally.right + tally.wrong_sure + tally.review
+        print(f"| {sigma:g} | {fields} | {tally.right} | {tally.wrong_sure} | {tally.review} "
+              f"| {', '.join(tally.statuses)} | {', '.join(measured)} |")  # fmt: skip
+        total.right += tally.right
+        total.wrong_sure += tally.wrong_sure
+        total.review += tally.review
+    fields = total.right + total.wrong_sure + total.review
+    print(f"| **all** | {fields} | {total.right} | {total.wrong_sure} | {total.review} | | |")
+
+
 def main() -> None:
     """Every photo under every degradation; the per-degradation table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--line", type=float, default=0.8, help="the acceptance line")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--blur", help="only a sweep of Gaussian blurs, e.g. 2,3,4 (px)")
     args = parser.parse_args()
     cv2.setNumThreads(1)
+    if args.blur:
+        blur_sweep([float(x) for x in args.blur.split(",")], args.line, args.verbose)
+        return
     photos = [(name, _load(REAL / name), want) for name, want in PHOTOS]
     for _, img, _ in photos:
         MARKERS[id(img)] = _marker_spots(img)

@@ -3,7 +3,9 @@
 The tag is searched on a copy of about 1000 px with a dictionary restricted to the tag ids of
 the known templates (an AprilTag 36h10 search over all 2320 ids costs up to 0.5 s on a photo with
 a keyboard in it; over a few dozen ids it costs 10-30 ms). Its corners are refined on the working
-image. The tag then says roughly where each corner marker is (`find_markers_with_tag`).
+image. The tag then says roughly where each corner marker is (`find_markers_with_tag`). When
+no tag is found, a second search runs on an unsharp-masked copy, reading each cell from its
+centre only: a photo blurred by σ 4 px (2000 px long side) keeps its tag this way.
 
 Without a tag (torn, covered or blurred), `find_markers_global` looks for the four step-shaped
 markers anywhere (and `ocr.outline` for the page outline): both assume the photo is upright
@@ -34,6 +36,13 @@ BLOB_SIDE = 24.0  # px: markers larger than this are searched on a reduced copy
 MARKER_CHOICES = 3  # blobs kept per marker
 MARKER_FIT_RMS = 8.0  # template px: a wrong blob cannot fit the tag and the other markers
 MIN_MARKERS_TO_FIT = 2  # one far point always fits a homography of 4 close tag corners
+# The second tag search, when the first finds none (a blurred photo: at σ 4 px of the 2000 px
+# page the tag's 36 cells run together): an unsharp-masked detection image, and each cell's bit
+# read from its central 40% only. The bits must still decode to a known id within the
+# dictionary's usual error correction.
+BLUR_SHARPEN = 2.0  # px of the detection image
+BLUR_AMOUNT = 3.0
+BLUR_CELL_MARGIN = 0.3  # of a cell, ignored on each side (the default is 0.13)
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,23 @@ def detect_tags(gray: Gray, tag_ids: tuple[int, ...]) -> list[TagHit]:
     params.minMarkerPerimeterRate = 0.03
     detector = cv2.aruco.ArucoDetector(_dictionary(tag_ids), params)
     corners, ids, _ = detector.detectMarkers(small)
-    if ids is None:
+    if ids is None or len(ids) == 0:  # blurred? sharpen and read each cell's centre only
+        params.perspectiveRemoveIgnoredMarginPerCell = BLUR_CELL_MARGIN
+        detector = cv2.aruco.ArucoDetector(_dictionary(tag_ids), params)
+        corners, ids, _ = detector.detectMarkers(_unsharp(np.asarray(small, np.uint8)))
+    if ids is None or len(ids) == 0:
         return []
     hits = []
     for quad, index in zip(corners, np.asarray(ids).ravel(), strict=True):
         pts = (np.asarray(quad, dtype=np.float32).reshape(4, 2) + 0.5) / factor - 0.5
         hits.append(TagHit(id=tag_ids[int(index)], corners=_refine_corners(gray, pts)))
     return hits
+
+
+def _unsharp(small: Gray) -> Gray:
+    """An unsharp-masked copy (σ BLUR_SHARPEN px, amount BLUR_AMOUNT) of the detection image."""
+    soft = cv2.GaussianBlur(small, (0, 0), BLUR_SHARPEN)
+    return np.asarray(cv2.addWeighted(small, 1 + BLUR_AMOUNT, soft, -BLUR_AMOUNT, 0), np.uint8)
 
 
 def _refine_corners(gray: Gray, pts: Points) -> Points:

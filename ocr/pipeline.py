@@ -18,11 +18,13 @@ from typing import Protocol
 
 import numpy as np
 
+from ocr.blur import EMPTY_MAX, Restored, restore
 from ocr.bubbles import read_column
 from ocr.cells import EDGE_MIN, BoxCrop, crop_boxes, guides_only
 from ocr.decode import ImageInput, decode_image
 from ocr.errors import OcrError, WrongPage
 from ocr.fuse import (
+    BLANK_CLASS,
     BUBBLE_NONE,
     DISAGREE_CAP,
     X_CLASS,
@@ -49,6 +51,7 @@ PLACED_MIN = 0.8  # share of fields placed below which the registration is not t
 POOR_FIT_PX = 5.0  # template px RMS (72 dpi: ~1.8 mm) above which the fit is poor
 REGISTRATION_CAP = 0.7  # below the acceptance line and above the caps that say more
 UNFRAMED_CAP = 0.5  # a box whose own frame lines are not where its crop is
+BLURRED_EMPTY_CAP = 0.7  # an empty box on a photo blurred beyond blur.EMPTY_MAX
 Limit = tuple[float, tuple[str, ...]]
 IMPLIED_MIN = 1e-9  # a sum-implied value with less probability than this is not a candidate
 
@@ -86,10 +89,12 @@ def read_page(
         decoded = decode_image(image)
         found = identify_page(decoded.gray, form=form, page=page, forms=forms)
         form_t, page_t, tag = found.form, found.page, found.tag
-        registration = found.registration or register_page(decoded.gray, page_t, tag)
+        restored = restore(decoded.gray, tag, page_t)  # a heavy blur undone (measured on the tag)
+        gray = restored.gray
+        registration = found.registration or register_page(gray, page_t, tag)
         if not registration.refined:  # tag-less: the page was chosen on its unrefined seed
-            registration = register_page(decoded.gray, page_t, None)
-        rectified = rectify_page(decoded.gray, registration, page_t)
+            registration = register_page(gray, page_t, None)
+        rectified = rectify_page(gray, registration, page_t)
     except WrongPage as exc:
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
@@ -97,12 +102,15 @@ def read_page(
     crops = crop_boxes(rectified, page_t, registration.frames)
     probs = (model or _default_model()).classify([c.image for c in crops])
     fit = registration_limit(registration)
-    evidence = {f.name: _field_evidence(rectified, f, crops, probs, fit) for f in page_t.fields}
+    evidence = {
+        f.name: _field_evidence(rectified, f, crops, probs, fit, restored.sigma_template)
+        for f in page_t.fields
+    }
     reading = PageReading(
         status="read",
         form=form_t.form,
         page=page_t.page,
-        registration=_registration_info(registration, found),
+        registration=_registration_info(registration, found, restored),
         rectified=rectified,
         fields=evidence,
     )
@@ -126,9 +134,17 @@ def _share(placed: float) -> str:
     return "0%" if placed != placed else f"{round(100 * placed)}%"
 
 
-def _field_limit(boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit) -> Limit:
-    """The field's cap: the registration's, frames not found, an empty box without its frame."""
+def _field_limit(
+    boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit, blur: float = float("nan")
+) -> Limit:
+    """The field's cap: the registration's, frames not found, an empty box without its frame,
+    an empty box on a photo blurred beyond `blur.EMPTY_MAX` (template px)."""
     caps = [fit] if fit[1] else []
+    if blur > EMPTY_MAX and any(int(np.argmax(b)) == BLANK_CLASS for b in boxes):
+        # A pen stroke blurred this much can fade into the paper: "empty" may be a lost digit
+        # (a blurred copy of the real page 2, σ 4.7 template px, read its written 32 as not
+        # filled at 0.88 from the blurred crops).
+        caps.append((BLURRED_EMPTY_CAP, (f"empty box on a photo blurred by {blur:.1f} px",)))
     if frame < FRAME_MIN:
         caps.append((NO_FRAME_CAP, ("frames not found",)))
     unframed = [c.edges < EDGE_MIN for c in crops]
@@ -148,8 +164,10 @@ def _field_evidence(
     crops: list[BoxCrop],
     probs: np.ndarray,
     fit: Limit = (1.0, ()),
+    blur: float = float("nan"),
 ) -> FieldReading:
-    """A field's fused box probabilities and bubble reading, before the sums."""
+    """A field's fused box probabilities and bubble reading, before the sums. `blur` is the
+    photo's blur in template px (NaN: not measured)."""
     rows = [i for i, c in enumerate(crops) if c.field == field.name]
     boxes: Probs = np.asarray(probs[rows], dtype=np.float64)
     columns: list[Probs] = []
@@ -166,7 +184,7 @@ def _field_evidence(
     if agree is False and _guides_agree(boxes, columns, [crops[i] for i in rows]):
         agree = True
     frame = min(crops[i].frame_score for i in rows)
-    limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit)
+    limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit, blur)
     return FieldReading(
         name=field.name,
         value=alts[0][0] if alts else None,
@@ -203,8 +221,11 @@ def _confidence(p: float, agree: bool | None, limit: float) -> float:
     return min(p, DISAGREE_CAP) if agree is False else p
 
 
-def _registration_info(registration: Registration, found: Identified) -> dict[str, object]:
+def _registration_info(
+    registration: Registration, found: Identified, restored: Restored
+) -> dict[str, object]:
     """How the page was identified and registered, for the reading's JSON."""
+    blur = restored.sigma_template
     return {
         "identified_by": found.identified_by,
         "page_text": found.page_text,
@@ -215,6 +236,8 @@ def _registration_info(registration: Registration, found: Identified) -> dict[st
         "fields_placed": None
         if registration.placed != registration.placed
         else round(registration.placed, 3),
+        "blur_px": None if blur != blur else round(blur, 1),
+        "deblurred": restored.deblurred,
     }
 
 
