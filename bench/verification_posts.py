@@ -488,7 +488,8 @@ class Probes:
                 stopped_at = now
             with self.lock:
                 pending = [c for c in self.sent if c in self.answered]
-            if stopped_at is not None and (not pending or now - stopped_at > 60):
+                idle = not self.sent and not self.threads[0].is_alive()  # no post in flight
+            if stopped_at is not None and (idle or now - stopped_at > 60):
                 break
             with engine.connect() as conn:
                 if stopped_at is None and now - last_count >= 1.0:
