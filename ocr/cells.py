@@ -289,21 +289,78 @@ def _frame_edges(page: FrameInk, box: Box, offset: tuple[int, int]) -> tuple[flo
 
 GUIDE_INK = 0.12  # share of the paper level: fainter ink is a printed guide's, not a pen's
 GUIDE_EXTENT = 0.3  # share of the crop's height: a pen stroke is longer than a guide's dot
+GUIDE_EDGE = 2  # px along the crop's edge left out: the blurred inner edge of the printed frame
+# KPU's dotted guide in the PPWP plano's digit boxes, as shares of the crop (the box's interior):
+# three dotted columns over the height and three dotted rows between the outer columns. Measured
+# on KPU's sample page 2 (the mean ink of its 9 boxes, rectified), like the boxes themselves.
+GUIDE_COLUMNS = (0.25, 0.49, 0.73)
+GUIDE_ROWS = (0.12, 0.52, 0.93)
+GUIDE_SPAN = (0.08, 0.96)  # the columns' top and bottom
+GUIDE_SHIFT = 2  # px each way the guide may sit from its place (registration, printing)
+GUIDE_MATCH = 0.35  # correlation with the guide's drawing above which the ink is the guide
 
 
 def guides_only(image: Gray) -> bool:
-    """True when the crop's ink is no more than a printed guide pattern: KPU's dotted 7-segment
-    guides are faint, separate dots, while a written digit is a stroke across much of the box.
-    Measured on the real photos and the synthetic benchmark (docs/benchmarks.md): no connected
-    piece of ink at GUIDE_INK of the paper level longer than 0.3 of the crop on a guide-only
-    box as taken, 0.56 and more on every written digit under every degradation."""
+    """True when the crop's ink is the printed guide pattern and nothing else: KPU's dotted
+    7-segment guides are faint dots on fixed lines, a written digit is a stroke across much of
+    the box. Both must hold: no connected piece of ink at GUIDE_INK of the paper level longer
+    than GUIDE_EXTENT of the crop (the crop's edge band, where the frame's blurred inner edge
+    lies, left out), and the ink correlates with the guide's drawing (`guide_match`) at
+    GUIDE_MATCH or more: an empty box without guides, or a faint blurred digit, is not taken for
+    guides. Measured on the real photos and the synthetic benchmark (docs/benchmarks.md,
+    `bench/ocr_guides.py`)."""
     if image.size == 0:
         return False
+    ink = _relative_ink(image)
+    return guide_stroke(ink) < GUIDE_EXTENT and guide_match(ink) >= GUIDE_MATCH
+
+
+def _relative_ink(image: Gray) -> Ink:
+    """The crop's ink (`ink_image`) as a share of its paper level."""
     paper = max(float(np.percentile(image, 90)), 1.0)
-    mask = (ink_image(image) > GUIDE_INK * paper).astype(np.uint8)
+    return np.asarray(ink_image(image) / paper, np.float32)
+
+
+def guide_stroke(ink: Ink) -> float:
+    """The longest connected piece of ink above GUIDE_INK, as a share of the crop's height,
+    the crop's edge band (GUIDE_EDGE) left out."""
+    mask = (ink > GUIDE_INK).astype(np.uint8)
+    e = GUIDE_EDGE
+    mask[:e], mask[-e:], mask[:, :e], mask[:, -e:] = 0, 0, 0, 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     longest = max((max(int(stats[i, 2]), int(stats[i, 3])) for i in range(1, count)), default=0)
-    return bool(longest < GUIDE_EXTENT * image.shape[0])
+    return float(longest / ink.shape[0])
+
+
+def guide_match(ink: Ink) -> float:
+    """The best normalized correlation (within GUIDE_SHIFT px) of the crop's ink, its edge band
+    left out, with a drawing of the guide's dotted lines (about 0.6-0.8 on KPU's blank boxes,
+    0.4 at most on a written digit, about 0 on an empty box without guides)."""
+    h, w = ink.shape
+    e, s = GUIDE_EDGE, GUIDE_SHIFT
+    if h <= 2 * (e + s) + 4 or w <= 2 * (e + s) + 4:
+        return 0.0
+    drawing = _guide_drawing(h, w)[e + s : h - e - s, e + s : w - e - s]
+    inside = np.ascontiguousarray(ink[e : h - e, e : w - e])
+    scores = cv2.matchTemplate(inside, drawing, cv2.TM_CCOEFF_NORMED)
+    return float(scores.max())
+
+
+@lru_cache(maxsize=16)
+def _guide_drawing(h: int, w: int) -> Ink:
+    """The guide's lines (GUIDE_COLUMNS, GUIDE_ROWS) on an h x w crop, softened by 1 px."""
+    canvas = np.zeros((h, w), np.float32)
+    top, bottom = int(GUIDE_SPAN[0] * h), int(GUIDE_SPAN[1] * h)
+    left, right = int(GUIDE_COLUMNS[0] * w), int(GUIDE_COLUMNS[-1] * w)
+    for share in GUIDE_COLUMNS:
+        x = int(round(share * w))
+        cv2.line(canvas, (x, top), (x, bottom), 1.0, 1)
+    for share in GUIDE_ROWS:
+        y = int(round(share * h))
+        cv2.line(canvas, (left, y), (right, y), 1.0, 1)
+    drawing = np.asarray(cv2.GaussianBlur(canvas, (0, 0), 1.0), np.float32)
+    drawing.setflags(write=False)
+    return drawing
 
 
 def _median(values: npt.NDArray[np.generic]) -> float:
