@@ -564,12 +564,12 @@ def bench_intake(args: argparse.Namespace) -> None:
     PostgreSQL pgbench's rate for the same minimal durable post in the same run."""
     url = demo_database(args.backend, "intake")
     report: dict[str, object] = {"backend": args.backend, "machine": machine()}
+    drain_log = Path(f"/tmp/rekap_bench_drain_{os.getpid()}.log")
     try:
         with Session(build_engine(url)) as session:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
         probes, codes = codes[:PROBE_TPS], codes[PROBE_TPS:]
         report["statements_per_post"] = round(statements_per_post(url, codes[-200:]), 1)
-        drain_log = Path(f"/tmp/rekap_bench_drain_{os.getpid()}.log")
         drain_log.unlink(missing_ok=True)
         worker = start_worker(url, drain_log)
         if args.worker_nice is not None:
@@ -632,6 +632,7 @@ def bench_intake(args: argparse.Namespace) -> None:
         print(json.dumps(report))
     finally:
         drop_database(url)
+        drain_log.unlink(missing_ok=True)
 
 
 def pgbench_post(url: str, tps: str, args: argparse.Namespace) -> dict[str, str]:
