@@ -28,6 +28,7 @@ from app.services.migrations import upgrade_database
 from app.services.recheck import recheck_submission
 from app.services.recheck_bulk import (
     RecheckStats,
+    analyze_results,
     plan_batches,
     recheck_all,
     recheck_batch,
@@ -110,9 +111,13 @@ def batched_recheck(url: str, jobs: int) -> dict[str, Any]:
             db_cpu.append(backend_cpu(session) - before)
         return stats
 
+    def analyze() -> None:
+        with session_scope(engine) as session:
+            analyze_results(session)
+
     cpu = time.process_time()
     seconds, stats = timed(f"full recheck by batches, {jobs} at once", run_batches, batches, one,
-                           jobs=jobs)  # fmt: skip
+                           jobs=jobs, between=analyze)  # fmt: skip
     cpu = time.process_time() - cpu
     engine.dispose()
     return {

@@ -30,7 +30,13 @@ def register(app: typer.Typer) -> None:
             TimeElapsedColumn,
         )
 
-        from app.services.recheck_bulk import RecheckStats, plan_batches, recheck_batch, run_batches
+        from app.services.recheck_bulk import (
+            RecheckStats,
+            analyze_results,
+            plan_batches,
+            recheck_batch,
+            run_batches,
+        )
 
         started = time.perf_counter()
         with session_scope() as session:
@@ -42,11 +48,19 @@ def register(app: typer.Typer) -> None:
             with session_scope() as session:
                 return recheck_batch(session=session, codes=codes, lock=True)
 
+        def analyze() -> None:
+            with session_scope() as session:
+                analyze_results(session)
+
         columns = (TextColumn("kecamatan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns) as bar:
             task = bar.add_task("recheck", total=sum(len(b) for b in batches))
             stats = run_batches(
-                batches, one, jobs=jobs, progress=lambda done, _: bar.update(task, completed=done)
+                batches,
+                one,
+                jobs=jobs,
+                progress=lambda done, _: bar.update(task, completed=done),
+                between=analyze,
             )
         elapsed = time.perf_counter() - started
         typer.echo(

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from app.domain.regions import TPS_COLUMN_BY_LEVEL, level_of
@@ -132,18 +132,34 @@ def recheck_sizes(
     return stats
 
 
+def analyze_results(session: Session) -> None:
+    """Refresh PostgreSQL's statistics of tps_result (nothing on SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE tps_result"))
+
+
 def run_batches(
-    batches: Sequence[list[str]], run: BatchRun, *, jobs: int = 1, progress: Progress | None = None
+    batches: Sequence[list[str]],
+    run: BatchRun,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    between: Callable[[], None] | None = None,
 ) -> RecheckStats:
     """Run every batch of kecamatan through `run` (each its own transaction on its own
     connection, holding its kecamatan's locks: recheck_batch with lock=True), `jobs` at a time.
     Batches hold disjoint kecamatan and take their locks in code order, as every other locker
     does, so two at once never wait on each other. The first failure stops the batches not yet
     started and is raised; those committed stay (each is a whole recheck of its kecamatan), and
-    running the recheck again finishes the rest."""
+    running the recheck again finishes the rest.
+
+    `between` runs, outside every batch's transaction, after the 1st, 2nd, 4th, 8th ... batch
+    has ended: callers analyse tps_result there, since a first recheck fills it batch by batch
+    and with the statistics of an empty table each batch's statements scanned all of it."""
     stats = RecheckStats()
     total = sum(len(b) for b in batches)
     waiting = [list(b) for b in reversed(batches)]
+    ended = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         running: set[Future[RecheckStats]] = set()
         while waiting or running:
@@ -154,6 +170,9 @@ def run_batches(
                 waiting.clear()
             for future in done:
                 stats.add(future.result())  # raises the batch's error (the others run out)
+                ended += 1
+                if between is not None and ended & (ended - 1) == 0:
+                    between()
             if progress is not None:
                 progress(stats.kecamatan, total)
     return stats

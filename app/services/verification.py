@@ -367,16 +367,16 @@ def _tps_pass(
         if not units:
             return set()
         where, params = _units_sql(units, "s.tps_code", "s.contest_id")
-        tps_area = None
+        area = None
     else:
         where, params = scope.area_sql("s.kecamatan_code")
-        tps_area, _ = scope.area_sql("t.kecamatan_code")  # the same bound parameters
+        area, _ = scope.area_sql("{a}.kecamatan_code")  # the same bound parameters
     changed: set[Unit] = set()
     now = bindparam("now", utcnow(), type_=RESULTS.c.updated_at.type)
     # The units written come back for explicit units; an area pass on PostgreSQL only counts
     # them (870,592 rows sent back for nothing at a cold start; SQLite's driver counts none).
     returning = scope.explicit or dialect != "postgresql"
-    sql = simple_results_sql(dialect, where, returning=returning, place_sql=tps_area)
+    sql = simple_results_sql(dialect, where, returning=returning, area_sql=area)
     statement = text(sql).bindparams(now)
     if dialect == "postgresql" and not scope.explicit:
         # Over a whole area, hash joins: a nested loop probing tps_result while the same

@@ -80,7 +80,7 @@ def cross_breach(gubernur: Columns, local: Columns) -> ColumnElement[bool]:
 
 
 def simple_results_sql(
-    dialect: str, scope_sql: str, *, returning: bool = True, place_sql: str | None = None
+    dialect: str, scope_sql: str, *, returning: bool = True, area_sql: str | None = None
 ) -> str:
     """INSERT ... SELECT of the accepted values of every simple unit in scope (exactly one
     submission and not a photo reading: its values are accepted as they are, each from that
@@ -91,12 +91,13 @@ def simple_results_sql(
     read to confirm it.
 
     `scope_sql` is a condition on the submission alias `s` (bound parameters allowed). An area's
-    `place_sql`, the same area on the TPS alias `t`, puts both on the joins too, so that a batch
-    of kecamatan reads only its own submissions and TPS (by index) when the joins are hash
-    joins."""
-    joins = f"AND {scope_sql} JOIN tps t ON t.code = s.tps_code AND {place_sql}"
-    if place_sql is None:
-        joins = "JOIN tps t ON t.code = s.tps_code"
+    `area_sql`, the same area on a kecamatan code column `{a}.kecamatan_code`, puts it on the
+    joins too (the TPS `t`, the stored rows `r`), so that a batch of kecamatan reads only its
+    own submissions, TPS and rows (by index) when the joins are hash joins."""
+    joins, stored = "JOIN tps t ON t.code = s.tps_code", ""
+    if area_sql is not None:
+        joins = f"AND {scope_sql} JOIN tps t ON t.code = s.tps_code AND {area_sql.format(a='t')}"
+        stored = f"AND {area_sql.format(a='r')}"
     names = ", ".join(ALL_FIELDS)
     keys = "tps_code, contest_id, desa_code, kecamatan_code, kabupaten_code, provinsi_code"
     if dialect == "postgresql":
@@ -120,7 +121,7 @@ def simple_results_sql(
             WHERE NOT EXISTS (
                 SELECT 1 FROM tps_result r
                 WHERE r.tps_code = single.tps_code AND r.contest_id = single.contest_id
-                  AND r.newest_submission_id = single.id
+                  AND r.newest_submission_id = single.id {stored}
             )
         ), fresh AS (
             SELECT s.id, s.tps_code, s.contest_id, t.desa_code, t.kecamatan_code,

@@ -39,6 +39,18 @@ def test_every_batch_runs_and_progress_reaches_the_total() -> None:
     assert seen[-1] == (6, 6) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+def test_between_runs_after_the_first_second_fourth_batch() -> None:
+    ended: list[int] = []
+    counts: list[int] = []
+
+    def run(codes: list[str]) -> RecheckStats:
+        ended.append(1)
+        return _counted(codes)
+
+    run_batches([[c] for c in "abcdefghi"], run, jobs=1, between=lambda: counts.append(len(ended)))
+    assert counts == [1, 2, 4, 8]
+
+
 def test_jobs_batches_run_at_once() -> None:
     both = threading.Barrier(2, timeout=30)  # broken unless two batches wait at the same time
 
