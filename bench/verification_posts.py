@@ -571,11 +571,12 @@ def bench_intake(args: argparse.Namespace) -> None:
         probes, codes = codes[:PROBE_TPS], codes[PROBE_TPS:]
         report["statements_per_post"] = round(statements_per_post(url, codes[-200:]), 1)
         drain_log.unlink(missing_ok=True)
-        worker = start_worker(url, drain_log)
+        workers = [start_worker(url, drain_log) for _ in range(args.worker_processes)]
         if args.worker_nice is not None:
-            # the worker's scheduling group (its own session): the weight it gets against the
+            # each worker's scheduling group (its own session): the weight it gets against the
             # API's and PostgreSQL's groups on a saturated machine; below 0 needs root
-            Path(f"/proc/{worker.pid}/autogroup").write_text(str(args.worker_nice))
+            for worker in workers:
+                Path(f"/proc/{worker.pid}/autogroup").write_text(str(args.worker_nice))
         proc = start_server(url, args.port, args.workers)
         try:
             bearer = token(args.port)
@@ -583,30 +584,33 @@ def bench_intake(args: argparse.Namespace) -> None:
             pg_pids = postgres_pids() if args.backend == "postgres" else []
             load_before = os.getloadavg()[0]
             cpu_app, cpu_pg = cpu_seconds(app_pids), cpu_seconds(pg_pids)
-            cpu_worker = cpu_seconds(tree(worker.pid))
+            worker_pids = [pid for worker in workers for pid in tree(worker.pid)]
+            cpu_worker = cpu_seconds(worker_pids)
             prober = Probes(url, args.port, bearer, probes, args.probe_every)
             window = time.time()
             prober.start()
-            sched = schedstat(tree(worker.pid))
+            sched = schedstat(worker_pids)
             out = run_wrk(args.port, bearer, codes, args.seconds, args.connections, rate=args.rate)
             window_end = time.time()
             sched = {
                 tid: (run - sched.get(tid, (0, 0))[0], wait - sched.get(tid, (0, 0))[1])
-                for tid, (run, wait) in schedstat(tree(worker.pid)).items()
+                for tid, (run, wait) in schedstat(worker_pids).items()
             }
             cpu_app = cpu_seconds(app_pids) - cpu_app
             cpu_pg = cpu_seconds(pg_pids) - cpu_pg
-            cpu_worker = cpu_seconds(tree(worker.pid)) - cpu_worker
+            cpu_worker = cpu_seconds(worker_pids) - cpu_worker
             prober.finish()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-            worker.terminate()  # a batch in hand may take a while on a loaded machine
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, 9)
-                worker.wait()
+            for worker in workers:
+                worker.terminate()  # a batch in hand may take a while on a loaded machine
+            for worker in workers:
+                try:
+                    worker.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, 9)
+                    worker.wait()
         summary = summarize(out)
         posts = int(summary["requests"]) if summary["requests"] != "?" else 0
         report.update(
@@ -620,6 +624,7 @@ def bench_intake(args: argparse.Namespace) -> None:
             cpu_ms_postgres_per_post=round(1000 * cpu_pg / max(posts, 1), 2),
             cpu_ms_worker_per_post=round(1000 * cpu_worker / max(posts, 1), 2),
             rate_asked=args.rate,
+            worker_processes=args.worker_processes,
             worker_nice=args.worker_nice,
             **worker_sched(sched),
             probe_every_s=args.probe_every,
@@ -673,6 +678,9 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="wrk alone (no worker, no probes)")
     parser.add_argument(
         "--rate", type=float, help="pace wrk to at most this many posts/s (default: flat out)"
+    )
+    parser.add_argument(
+        "--worker-processes", type=int, default=1, help="`rekap worker`s (a drainer each)"
     )
     parser.add_argument(
         "--worker-nice", type=int, help="nice of the worker's scheduling group (autogroup)"
