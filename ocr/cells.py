@@ -334,7 +334,7 @@ def guide_stroke(ink: Ink) -> float:
 
 def guide_match(ink: Ink) -> float:
     """The best normalized correlation (within GUIDE_SHIFT px) of the crop's ink, its edge band
-    left out, with a drawing of the guide's dotted lines (about 0.6-0.8 on KPU's blank boxes,
+    left out, with a drawing of the guide's dotted lines (up to about 0.8 on KPU's blank boxes,
     0.4 at most on a written digit, about 0 on an empty box without guides)."""
     h, w = ink.shape
     e, s = GUIDE_EDGE, GUIDE_SHIFT
