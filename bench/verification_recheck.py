@@ -262,7 +262,7 @@ def main() -> None:
         "--jobs",
         type=int,
         nargs="*",
-        default=[2],
+        default=[1, 2],
         help="PostgreSQL: also a cold `rekap recheck` by batches, this many at once (each value "
         "on its own copy of the loaded database; none to skip)",
     )
