@@ -14,15 +14,14 @@ def register(app: typer.Typer) -> None:
     def recheck(
         region: str = typer.Option(None, help="only this region (code prefix); default: all"),
         jobs: int = typer.Option(
-            1, min=1, max=16, help="batches at once on PostgreSQL, each on its own connection"
+            2, min=1, max=16, help="batches at once on PostgreSQL, each on its own connection"
         ),
     ) -> None:
         """Re-derive every accepted value and discrepancy (under a region), with a progress bar.
 
         Each batch of kecamatan is its own transaction, holding those kecamatan's locks, so the
         API keeps serving writes elsewhere while a national recheck runs; on PostgreSQL `jobs`
-        batches run at once (SQLite writes one at a time). Two at once pay only when the
-        database has cores of its own: on one 2-core machine they were no faster."""
+        batches run at once (SQLite writes one at a time)."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
