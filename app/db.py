@@ -101,6 +101,12 @@ def _mark_reading(conn: Any) -> None:
     conn.info[_WRITING] = False
 
 
+def mark_writing(conn: Any) -> None:
+    """Note that the connection's transaction wrote (what _note_writes does for a statement run
+    through SQLAlchemy; app/db_driver.py runs some on the DBAPI cursor itself)."""
+    conn.info[_WRITING] = True
+
+
 def _note_writes(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
     # A write that succeeded holds the write lock until the transaction ends.
     if statement.lstrip()[:6].upper() in _WRITE_VERBS:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
+from app import db_driver
 from app.db import build_engine, session_scope
 from app.models import Tps
 from bench.verification_common import BENCH_PASSWORD, demo_database, drop_database, machine
@@ -36,14 +37,27 @@ from bench.verification_posts import FORM, cpu_seconds
 
 
 class Counter:
-    """SQL statements executed by any engine of this process while counting."""
+    """SQL statements executed by any engine of this process while counting, those run on the
+    DBAPI cursor by app/db_driver.py included."""
 
     def __init__(self) -> None:
         self.n = 0
         event.listen(Engine, "before_cursor_execute", self._hit)
+        self._direct = db_driver._run
+
+        def counted(*args: Any) -> Any:
+            self.n += 1
+            return self._direct(*args)
+
+        db_driver._run = counted
 
     def _hit(self, *_: Any) -> None:
         self.n += 1
+
+    def stop(self) -> None:
+        """Stop counting."""
+        event.remove(Engine, "before_cursor_execute", self._hit)
+        db_driver._run = self._direct
 
 
 def backend_pids(url: str) -> list[int]:
@@ -156,7 +170,7 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     cpu_db = cpu_seconds(pids) - cpu_db
     bad = [a for a in answers if a[0] != 201]
     assert not bad, bad[:1]
-    event.remove(Engine, "before_cursor_execute", counter._hit)
+    counter.stop()
     n = len(answers)
     if profiler and profile:
         profiler.dump_stats(profile)
@@ -197,7 +211,7 @@ def run_worker(url: str, posts: int, batch: int | None = None) -> dict[str, Any]
         else:
             Chainer(engine, batch=settings.audit_chain_batch).drain(timeout=10)
         cpu, cpu_db = time.process_time() - cpu, cpu_seconds(pids) - cpu_db
-        event.remove(Engine, "before_cursor_execute", counter._hit)
+        counter.stop()
         out[f"{what}_cpu_ms_per_post"] = round(1000 * cpu / posts, 3)
         out[f"{what}_cpu_ms_postgres_per_post"] = round(1000 * cpu_db / posts, 3)
         out[f"{what}_statements_per_post"] = round(counter.n / posts, 2)

@@ -15,6 +15,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.db_driver import Direct
 from app.domain.access import device_scope_problem, scope_problem
 from app.domain.onboarding import USERNAME as _USERNAME
 from app.errors import Conflict, DeviceKeyNotFound, InvalidCredentials, InvalidInput, UserNotFound
@@ -65,12 +66,17 @@ class LiveKey:
 # running it), columns only, no ORM objects.
 _USERS = User.__table__  # type: ignore[attr-defined]
 _KEYS = DeviceKey.__table__  # type: ignore[attr-defined]
-_READ_CALLER = core_select(
-    _USERS.c.username, _USERS.c.role, _USERS.c.scopes, _USERS.c.disabled
-).where(_USERS.c.username == bindparam("username"))
-_READ_KEY = core_select(
-    _KEYS.c.key_id, _KEYS.c.secret_hash, _KEYS.c.region_code, _KEYS.c.label, _KEYS.c.revoked_at
-).where(_KEYS.c.key_id == bindparam("key_id"))
+# Every API request reads its caller: run on the DBAPI cursor (app/db_driver.py).
+_READ_CALLER = Direct(
+    core_select(_USERS.c.username, _USERS.c.role, _USERS.c.scopes, _USERS.c.disabled).where(
+        _USERS.c.username == bindparam("username")
+    )
+)
+_READ_KEY = Direct(
+    core_select(
+        _KEYS.c.key_id, _KEYS.c.secret_hash, _KEYS.c.region_code, _KEYS.c.label, _KEYS.c.revoked_at
+    ).where(_KEYS.c.key_id == bindparam("key_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,7 @@ def user_from_token(*, session: Session, token: str, settings: Settings) -> Sign
         )
     except jwt.PyJWTError as exc:
         raise InvalidCredentials(f"invalid or expired token: {exc}") from exc
-    user = session.execute(_READ_CALLER, {"username": str(claims["sub"])}).first()
+    user = _READ_CALLER.first(session, {"username": str(claims["sub"])})
     if user is None or user.disabled:
         raise InvalidCredentials("the token's user does not exist or is disabled")
     return SignedInUser(user.username, user.role, tuple(user.scopes))
@@ -274,7 +280,7 @@ def revoke_device_key(
 def device_key_from_secret(*, session: Session, secret: str) -> LiveKey:
     """The live key a presented secret belongs to; InvalidCredentials otherwise."""
     key_id = secret.split(".", 1)[0]
-    key = session.execute(_READ_KEY, {"key_id": key_id[:20]}).first()
+    key = _READ_KEY.first(session, {"key_id": key_id[:20]})
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(secret)):
         raise InvalidCredentials("unknown API key")
     if key.revoked_at is not None:

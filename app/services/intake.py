@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from app.db import acceptance_line
+from app.db_driver import Direct
 from app.domain.accepted import SubmissionValues
 from app.domain.evaluation import Located, evaluate_tallies, evaluate_tps
 from app.domain.fields import fields_for_contest
@@ -73,8 +74,9 @@ def _stored(row: Any) -> _Stored:
     return _Stored(as_values(row), Author(row.id, row.source, row.submitted_by))
 
 
-# The hot path's statements, built once (building one costs more CPU than running it).
-_READ_SUBMISSIONS = (
+# The hot path's statements, built once (building one costs more CPU than running it) and run on
+# the DBAPI cursor (app/db_driver.py).
+_READ_SUBMISSIONS = Direct(
     select(*_SUBMISSION_COLUMNS)
     .where(
         SUBMISSIONS.c.tps_code == bindparam("tps"),
@@ -82,9 +84,11 @@ _READ_SUBMISSIONS = (
     )
     .order_by(SUBMISSIONS.c.id)
 )
-_INSERT_SUBMISSION = insert(SUBMISSIONS).returning(SUBMISSIONS.c.id)
-_READ_TPS = select(TPS_TABLE.c.code, TPS_TABLE.c.kecamatan_code).where(
-    TPS_TABLE.c.code == bindparam("code")
+_INSERT_SUBMISSION = Direct(insert(SUBMISSIONS).returning(SUBMISSIONS.c.id))
+_READ_TPS = Direct(
+    select(TPS_TABLE.c.code, TPS_TABLE.c.kecamatan_code).where(
+        TPS_TABLE.c.code == bindparam("code")
+    )
 )
 
 
@@ -95,7 +99,7 @@ _READ_STORED_FINDINGS = select(
 
 def _submissions(session: Session, tps_code: str, contest_id: str) -> list[_Stored]:
     """Every submission of the TPS and contest, oldest first (one indexed read)."""
-    rows = session.execute(_READ_SUBMISSIONS, {"tps": tps_code, "contest": contest_id})
+    rows = _READ_SUBMISSIONS.rows(session, {"tps": tps_code, "contest": contest_id})
     return [_stored(row) for row in rows]
 
 
@@ -222,7 +226,7 @@ def _store_result(
         "values": values,
         "confidence": None,
     }
-    sub_id = int(session.execute(_INSERT_SUBMISSION, row).scalar_one())
+    sub_id = int(_INSERT_SUBMISSION.scalar(session, row))
     append_audit(
         session=session,
         actor=actor,
@@ -252,7 +256,7 @@ def _store_result(
 
 
 def _tps(session: Session, tps_code: str) -> Any:
-    tps = session.execute(_READ_TPS, {"code": tps_code}).first()
+    tps = _READ_TPS.first(session, {"code": tps_code})
     if tps is None:
         raise TpsNotFound(f"No TPS has code {tps_code}")
     return tps
