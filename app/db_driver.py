@@ -32,6 +32,7 @@ class _Plan:
 
     sql: str
     names: tuple[str, ...]
+    fixed: tuple[Any, ...]
     positional: bool
     binds: tuple[Processor, ...]
     columns: tuple[str, ...]
@@ -63,8 +64,8 @@ class Direct:
         conn = session.connection()
         plan, row_type = self._plan(conn.dialect, tuple(params))
         values = [
-            params[name] if proc is None else proc(params[name])
-            for name, proc in zip(plan.names, plan.binds, strict=True)
+            _value(params, name, given) if proc is None else proc(_value(params, name, given))
+            for name, given, proc in zip(plan.names, plan.fixed, plan.binds, strict=True)
         ]
         args: Sequence[Any] | dict[str, Any] = (
             values if plan.positional else dict(zip(plan.names, values, strict=True))
@@ -106,22 +107,41 @@ def _compile(
     positional = bool(compiled.positional)
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
     names = tuple(compiled.positiontup or ()) if positional else tuple(by_name)
-    assert all(by_name[n].key == n for n in names), "parameters are passed by their keys"
+    # A parameter is passed by its key; a value written into the statement itself (values(x=1),
+    # column + 1) is bound from the statement unless the caller passes it.
+    assert all(by_name[n].key == n or by_name[n].value is not None for n in names)
+    fixed = tuple(_REQUIRED if by_name[n].required else by_name[n].effective_value for n in names)
     binds = tuple(by_name[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
-    selected = list(getattr(statement, "exported_columns", ()))  # a SELECT's or RETURNING's
+    dml = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
+    # A SELECT's columns; a write's RETURNING, the implicit one (the primary key) included
+    selected = (
+        list(compiled.effective_returning or ())
+        if dml
+        else list(getattr(statement, "exported_columns", ()))
+    )
     columns = tuple(str(c.key) for c in selected)
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
     row_type = type("Row", (Row,), {"_keys": {k: i for i, k in enumerate(columns)}})
     plan = _Plan(
         sql=compiled.string,
         names=names,
+        fixed=fixed,
         positional=positional,
         binds=binds,
         columns=columns,
         results=results,
-        writes=bool(compiled.isinsert or compiled.isupdate or compiled.isdelete),
+        writes=dml,
     )
     return plan, row_type
+
+
+_REQUIRED = object()
+
+
+def _value(params: Mapping[str, Any], name: str, given: Any) -> Any:
+    if given is _REQUIRED or name in params:
+        return params[name]
+    return given
 
 
 def _run(conn: Connection, sql: str, args: Sequence[Any] | dict[str, Any]) -> list[Any]:

@@ -70,3 +70,20 @@ def test_a_driver_error_is_sqlalchemys_and_the_transaction_is_the_sessions(
     assert count == 0
     with pytest.raises(exc.NoResultFound):
         Direct(READ).scalar(session, {"tps": "0"})
+
+
+def test_values_written_into_the_statement_are_bound_from_it(seeded: Session) -> None:
+    """The recheck queue's upsert: `generation=1` and `generation + 1` are the statement's own."""
+    from app.services.recheck_queue import QUEUE, TPS_UNIT, enqueue
+
+    session = seeded
+    for _ in range(3):
+        enqueue(session, TPS_UNIT, TPS, "pkwkp-16")
+    enqueue(session, TPS_UNIT, "other", "pkwkp-16")
+    rows = session.execute(
+        select(QUEUE.c.unit_code, QUEUE.c.generation).order_by(QUEUE.c.unit_code)
+    ).all()
+    assert [tuple(r) for r in rows] == [(TPS, 3), ("other", 1)]
+    assert has_written(session)
+    with pytest.raises(KeyError):  # a parameter the statement needs is never guessed
+        Direct(READ).rows(session, {})

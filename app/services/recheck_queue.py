@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Executable, bindparam, func, or_, select, text, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session
 
+from app.db_driver import Direct
 from app.models import RecheckQueue
 from app.models.evidence import utcnow
 from app.services import recheck, verification
@@ -87,12 +88,13 @@ class DrainCounts:
     timings: DrainTimings | None = None
 
 
-_ENQUEUE: dict[str, Executable] = {}
+_ENQUEUE: dict[str, Direct] = {}
 
 
-def enqueue_statement(dialect: str) -> Executable:
+def enqueue_statement(dialect: str) -> Direct:
     """INSERT the unit, or move the generation of its queued row (one statement, no read);
-    parameters kind, code, contest, at. Built once per dialect."""
+    parameters kind, code, contest, at. Built once per dialect, run on the direct path (it is
+    one of the result post's statements)."""
     if dialect not in _ENQUEUE:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(QUEUE).values(
@@ -102,9 +104,11 @@ def enqueue_statement(dialect: str) -> Executable:
             generation=1,
             enqueued_at=bindparam("at"),
         )
-        _ENQUEUE[dialect] = stmt.on_conflict_do_update(
-            index_elements=[QUEUE.c.unit_kind, QUEUE.c.unit_code, QUEUE.c.contest_id],
-            set_={"generation": QUEUE.c.generation + 1},
+        _ENQUEUE[dialect] = Direct(
+            stmt.on_conflict_do_update(
+                index_elements=[QUEUE.c.unit_kind, QUEUE.c.unit_code, QUEUE.c.contest_id],
+                set_={"generation": QUEUE.c.generation + 1},
+            )
         )
     return _ENQUEUE[dialect]
 
@@ -114,7 +118,7 @@ def enqueue(session: Session, kind: str, code: str, contest_id: str) -> None:
     if kind not in (TPS_UNIT, KECAMATAN_UNIT):
         raise ValueError(f"unknown recheck unit kind {kind!r}")
     params = {"kind": kind, "code": code, "contest": contest_id, "at": utcnow()}
-    session.execute(enqueue_statement(session.get_bind().dialect.name), params)
+    enqueue_statement(session.get_bind().dialect.name).rows(session, params)
 
 
 def drainer_name() -> str:
