@@ -84,6 +84,7 @@ def recheck_all(
     prefix = region[:6] if region and region != "0" else None
     verified = verify_area(session, prefix=prefix)
     session.flush()
+    analyze_tables(session, *RECHECKED_TABLES)
     if progress is not None:
         progress(len(sizes), len(sizes))
     return _stats(sizes, verified)
@@ -93,7 +94,10 @@ def recheck_kecamatan_codes(*, session: Session, codes: Sequence[str]) -> Rechec
     """Full recheck of the given kecamatan (after a bulk import touched them)."""
     wanted = set(codes)
     sizes = [(k, n) for k, n in kecamatan_sizes(session, None) if k in wanted]
-    return recheck_sizes(session=session, sizes=sizes)
+    stats = recheck_sizes(session=session, sizes=sizes)
+    session.flush()
+    analyze_tables(session, *RECHECKED_TABLES)
+    return stats
 
 
 def plan_batches(*, session: Session, region: str | None = None) -> list[list[str]]:
@@ -134,8 +138,20 @@ def recheck_sizes(
 
 def analyze_results(session: Session) -> None:
     """Refresh PostgreSQL's statistics of tps_result (nothing on SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE tps_result"))
+    analyze_tables(session, "tps_result")
+
+
+# What a full recheck reads and writes. After a bulk load and its recheck the planner must know
+# their sizes: with no statistics (autovacuum off, or not yet round) it plans the recheck queue's
+# small batches for a table of unknown size (a merge join over all of tps_result for 32 TPS).
+RECHECKED_TABLES = ("tps", "submission", "tps_result", "discrepancy")
+
+
+def analyze_tables(session: Session, *tables: str) -> None:
+    """PostgreSQL's ANALYZE of these tables, in the caller's transaction (its own new rows
+    counted); nothing on SQLite."""
+    if tables and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE " + ", ".join(tables)))
 
 
 def run_batches(
