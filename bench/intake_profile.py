@@ -24,40 +24,20 @@ import time
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
-from app import db_driver
 from app.db import build_engine, session_scope
 from app.models import Tps
-from bench.verification_common import BENCH_PASSWORD, demo_database, drop_database, machine
+from bench.verification_common import (
+    BENCH_PASSWORD,
+    StatementCounter,
+    demo_database,
+    drop_database,
+    machine,
+)
 from bench.verification_posts import FORM, cpu_seconds
-
-
-class Counter:
-    """SQL statements executed by any engine of this process while counting, those run on the
-    DBAPI cursor by app/db_driver.py included."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        event.listen(Engine, "before_cursor_execute", self._hit)
-        self._direct = db_driver._run
-
-        def counted(*args: Any) -> Any:
-            self.n += 1
-            return self._direct(*args)
-
-        db_driver._run = counted
-
-    def _hit(self, *_: Any) -> None:
-        self.n += 1
-
-    def stop(self) -> None:
-        """Stop counting."""
-        event.remove(Engine, "before_cursor_execute", self._hit)
-        db_driver._run = self._direct
 
 
 def backend_pids(url: str) -> list[int]:
@@ -156,7 +136,7 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     bearer = asyncio.run(sign_in(app))
     answers = asyncio.run(post_all(app, bearer, codes[:warm]))  # warm: caches, pool, imports
     assert all(s == 201 for s, _ in answers), answers[:1]
-    counter = Counter()
+    counter = StatementCounter()
     pids = backend_pids(url)
     cpu_db, cpu, wall = cpu_seconds(pids), time.process_time(), time.perf_counter()
     profiler = cProfile.Profile(time.thread_time) if profile else None
@@ -200,7 +180,7 @@ def run_worker(url: str, posts: int, batch: int | None = None) -> dict[str, Any]
     with session_scope(engine) as session:  # open the pool's connection before measuring
         session.execute(select(1))
     for what in ("drainer", "chainer"):
-        counter = Counter()
+        counter = StatementCounter()
         pids = backend_pids(url)
         cpu_db, cpu = cpu_seconds(pids), time.process_time()
         if what == "drainer":

@@ -5,9 +5,13 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from app import db_driver
 from app.db import build_engine, session_scope
 from app.services.auth import create_user
 from app.services.demo import load_demo
@@ -87,3 +91,27 @@ def machine() -> str:
     """A one-line description of this machine."""
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return f"{cpu} cores, {os.uname().sysname} {os.uname().release}"
+
+
+class StatementCounter:
+    """SQL statements executed by any engine of this process while counting, those run on the
+    DBAPI cursor by app/db_driver.py included."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        event.listen(Engine, "before_cursor_execute", self._hit)
+        self._direct = db_driver._run
+
+        def counted(*args: Any) -> Any:
+            self.n += 1
+            return self._direct(*args)
+
+        db_driver._run = counted
+
+    def _hit(self, *_: Any) -> None:
+        self.n += 1
+
+    def stop(self) -> None:
+        """Stop counting."""
+        event.remove(Engine, "before_cursor_execute", self._hit)
+        db_driver._run = self._direct

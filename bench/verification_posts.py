@@ -42,6 +42,7 @@ from bench.verification_common import (
     BENCH_PASSWORD,
     PG_ADMIN,
     ROOT,
+    StatementCounter,
     demo_database,
     drop_database,
     machine,
@@ -338,8 +339,6 @@ def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
     os.environ["REKAP_RATE_LIMIT_WRITE"] = "100000000/minute"
     os.environ["REKAP_RUN_EMBEDDED_WORKER"] = "false"
     from fastapi.testclient import TestClient
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
     from app.config import get_settings
     from app.db import get_engine
@@ -347,26 +346,21 @@ def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
 
     get_settings.cache_clear()
     get_engine.cache_clear()
-    count = [0]
-
-    def counter(*_: object) -> None:
-        count[0] += 1
-
     with TestClient(create_app()) as client:
         data = {"username": "bench", "password": BENCH_PASSWORD}
         bearer = client.post("/api/v1/auth/token", data=data).json()["access_token"]
         headers = {"Authorization": f"Bearer {bearer}"}
         body = {"contest_id": "pkwkp-16", "values": FORM}
         client.post(f"/api/v1/tps/{codes[0]}/results", json=body, headers=headers)  # warm
-        event.listen(Engine, "before_cursor_execute", counter)
+        counter = StatementCounter()
         try:
             for code in codes[1 : posts + 1]:
                 resp = client.post(f"/api/v1/tps/{code}/results", json=body, headers=headers)
                 assert resp.status_code == 201, resp.text
         finally:
-            event.remove(Engine, "before_cursor_execute", counter)
+            counter.stop()
     get_engine().dispose()
-    return count[0] / posts
+    return counter.n / posts
 
 
 DRAIN_LOG = re.compile(r"recheck batch (.*)")
