@@ -26,19 +26,19 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import deps
 from app.api.deps import get_principal, get_rate_limiter, guard_api, resolve_principal
 from app.api.params import reject_hostile_params
+from app.api.routes.results import result_answer
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.domain.inputs import text_problem
 from app.errors import Unauthorized
 from app.schemas.results import ResultCreate
 from app.services.access import authorize_tps_write
-from app.services.intake import submit_result
 
 RESULTS_PATH: Final = re.compile(r"^/api/v1/tps/([^/]+)/results$")
 IDEMPOTENCY_MAX: Final = 200  # the route's Header(max_length=200)
@@ -144,16 +144,7 @@ def _answer(
             limit=settings.rate_limit_write, key=principal.actor, what="writes"
         )
         authorize_tps_write(principal, tps)  # _tps_writer
-        status, answer = submit_result(
-            session=session,
-            tps_code=tps,
-            body=body,
-            actor=principal.actor,
-            writer_role=principal.role,
-            idempotency_key=key,
-            remote=principal.remote,
-        )
-        response = JSONResponse(answer.model_dump(mode="json"), status_code=status)
+        response = result_answer(session, tps, body, principal, key)
     return response
 
 

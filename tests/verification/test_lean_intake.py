@@ -28,13 +28,13 @@ STORED = ("submission", "audit_outbox", "recheck_queue", "idempotency_record")
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The TPS codes the short path stored a result for, in order."""
     seen: list[str] = []
-    real = lean.submit_result
+    real = lean.result_answer
 
-    def spy(**kwargs: Any) -> Any:
-        seen.append(kwargs["tps_code"])
-        return real(**kwargs)
+    def spy(session: Any, tps: str, *args: Any) -> Any:
+        seen.append(tps)
+        return real(session, tps, *args)
 
-    monkeypatch.setattr(lean, "submit_result", spy)
+    monkeypatch.setattr(lean, "result_answer", spy)
     return seen
 
 

@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from app.api.deps import KecamatanWriterDep, RegionReaderDep, SessionDep, TpsReaderDep, TpsWriterDep
 from app.schemas.results import DHasilPut, DHasilSaved, ResultCreate, ResultCreated, Tally, TpsView
+from app.services.access import Principal
 from app.services.intake import put_dhasil, submit_result
 from app.services.tally import region_tally, tps_view
 
@@ -23,13 +25,21 @@ def post_result(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
     """Store a C.Hasil submission (201); a replayed Idempotency-Key gets the first answer (200)."""
+    return result_answer(session, tps, body, principal, idempotency_key)
+
+
+def result_answer(
+    session: Session, tps: str, body: ResultCreate, principal: Principal, key: str | None
+) -> JSONResponse:
+    """The stored post's answer, for this route and for the short path in front of the router
+    (app/api/lean_intake.py): the same call, the same JSON."""
     status, answer = submit_result(
         session=session,
         tps_code=tps,
         body=body,
         actor=principal.actor,
         writer_role=principal.role,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
         remote=principal.remote,
     )
     return JSONResponse(answer.model_dump(mode="json"), status_code=status)
