@@ -144,8 +144,8 @@ def _left_off(img: Image) -> Image:
 
 
 def _cover(corners: tuple[str, ...], colour: tuple[int, int, int]) -> Callable[[Image], Image]:
-    """A thumb (skin colour, soft edge) over the page's corner markers named, located by the
-    reading of the photo as taken (`MARKERS`)."""
+    """A thumb (skin colour, soft edge) over the page's corner markers named, located on the
+    photo as taken (`MARKERS`)."""
 
     def apply(img: Image) -> Image:
         out = img.astype(np.float32)
@@ -233,11 +233,13 @@ def _tally(reading: PageReading, expected: dict[str, int | None], line: float, t
 
 def _marker_spots(img: Image) -> dict[str, tuple[float, float]]:
     """The photo's corner markers (photo px): the template's marker centres through the
-    registration of the photo as taken."""
+    homography of the markers and tag found on the photo as taken (the evidence alone: a refit
+    to the printed frames follows the fields, and a page that is not flat can leave its corners
+    hundreds of px off it; the real page 2's top-left marker was put 370 px off)."""
     reading = read_page(encode("as taken", img), model=_default_model())
     decoded = decode_image(encode("as taken", img))
     found = identify_page(decoded.gray, form=reading.form, page=reading.page)
-    registration = register_page(decoded.gray, found.page, found.tag)
+    registration = register_page(decoded.gray, found.page, found.tag, refine=False)
     to_photo = np.linalg.inv(registration.image_to_template)
     scale = max(img.shape[:2]) / max(decoded.gray.shape)
     spots = {}
