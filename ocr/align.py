@@ -38,6 +38,7 @@ from ocr.cells import (
     FIELD_SEARCH,
     PAPER_REACH,
     FrameInk,
+    field_offset,
     fields_area,
     frame_edges,
     frames_offset,
@@ -59,6 +60,12 @@ CLOSE_PX = 8.0  # template px: a seed placing every box this close is kept as it
 # warp and a search of every frame)
 STILL_PX = 2.0
 MIN_BOXES = 6  # box points needed before the frames may change the homography
+# ... while some field is out of reach: one field's three, with the seed's own points beside
+# them (from the tag alone or wrong far markers, often only the field nearest the tag is in
+# reach at first; the refit is judged by the frames it then finds). Once every field is in
+# reach, refits from so few boxes go on trading the sheet's bends for a turn of the rows: the
+# real page 2 at ~40° read 1 of its 3 fields that way, all 3 with MIN_BOXES from then on.
+FEW_BOXES = 3
 # template px around the boxes where frames are searched (the widest search and a box's lines)
 REACH = ROUGH_SEARCH + BOX_SEARCH + 2 * FRAME + EDGE_REACH + 2
 
@@ -159,7 +166,7 @@ def _measure(
         rectified = page_ink(rectified, page)
     seen, want, owner = [], [], []
     for k, field in enumerate(page.fields):
-        coarse, score = frames_offset(rectified, field.boxes, search=search)
+        coarse, score = field_offset(rectified, field.boxes, search=search)
         if score < CLEAR_FRAME:
             continue
         for j, box in enumerate(field.boxes):
@@ -199,7 +206,10 @@ def refine(
     current = seeded
     for _ in range(ROUNDS):
         seen, want, _ = found
-        if len(seen) < MIN_BOXES:
+        # With every field in reach a refit from a few boxes only trades a bent sheet's offsets
+        # for a turn of the rows: it needs MIN_BOXES (see FEW_BOXES).
+        needed = FEW_BOXES if _quality(found, page)[0] < 1.0 else MIN_BOXES
+        if len(seen) < needed:
             break
         photo = _project(np.asarray(np.linalg.inv(matrix), np.float64), seen)
         src = np.vstack([anchors[0].reshape(-1, 2), photo])
@@ -208,7 +218,7 @@ def refine(
         if h is None or mask is None:
             break
         inliers = np.asarray(mask, bool).ravel()[len(anchors[0].reshape(-1, 2)) :]
-        if int(inliers.sum()) < MIN_BOXES:
+        if int(inliers.sum()) < needed:
             break
         new = np.asarray(h, np.float64) / h[2, 2]
         moved = np.linalg.norm(_project(new, photo) - _project(matrix, photo), axis=1)

@@ -3,7 +3,8 @@
 The homography puts a box within a few template px of its place (20 or more on a page that does
 not lie flat). Each box is then moved by the offset that puts the most ink on the outline of its
 printed frame (the field's three frames together, then each alone), and the interior is cropped
-with a small inset so the frame does not reach the digit model. Each crop also says how clearly
+with a small inset so the frame does not reach the digit model; a field whose boxes so placed
+are not on a straight row is placed again as a row (`_place_row`). Each crop also says how clearly
 its own four frame lines are where the crop puts them (`frame_edges`): a box read as empty is
 only believable when its frame is there, not when the crop landed on bare paper.
 """
@@ -93,7 +94,7 @@ class FrameInk:
             self.area = (max(0, x0), max(0, y0), min(width, x1), min(height, y1))
         self._ink: Ink | None = None
         self._scores: dict[tuple[tuple[int, ...], tuple[int, int]], _Scores] = {}
-        self._offsets: dict[tuple[tuple[int, ...], tuple[int, int], int], Found] = {}
+        self._offsets: dict[tuple[tuple[int, ...], tuple[int, int], int, bool], Found] = {}
         self._edges: dict[tuple[int, tuple[int, int]], float] = {}
 
     def shared(self, x0: int, y0: int, x1: int, y1: int) -> bool:
@@ -170,22 +171,60 @@ def frames_offset(
     boxes: list[Box],
     start: tuple[int, int] = (0, 0),
     search: int = SEARCH,
+    *,
+    near: bool = False,
 ) -> Found:
     """The (dx, dy) near `start` that puts the most ink on the printed frames of `boxes`, and
     how clearly a frame is there: the outline's mean ink over the search region's mean ink
-    (about 1 where no frame is printed, 4 and more on a sharp photo of the real form)."""
+    (about 1 where no frame is printed, 4 and more on a sharp photo of the real form). `near`:
+    the best match pulled towards `start` (PRIOR_SIGMA), as for faded frames."""
     page = gray if isinstance(gray, FrameInk) else FrameInk(gray)
-    key = (tuple(id(b) for b in boxes), start, search)
+    key = (tuple(id(b) for b in boxes), start, search, near)
     hit = page._offsets.get(key)
     if hit is None:
-        hit, shared = _frames_offset(page, boxes, start, search)
+        hit, shared = _frames_offset(page, boxes, start, search, near)
         if shared:
             page._offsets[key] = hit
     return hit
 
 
+def field_offset(
+    gray: FrameInk, boxes: list[Box], start: tuple[int, int] = (0, 0), search: int = SEARCH
+) -> Found:
+    """A field's frames (`frames_offset`): of the best match, the match nearest `start` (pulled
+    towards it, PRIOR_SIGMA) and the best match moved a box pitch either way along the row
+    (searched ±BOX_SEARCH there), the one showing the four frame lines (`frame_edges`) of the
+    most boxes; the best match on a tie. A row of frames matches itself a box off with 2 of 3
+    boxes framed: KPU's page 2 turned 8° had a seed 45 and 80 px off its lower fields, which
+    the ±26 px search found 21 and 14 px off the other way. A heavy X or a deblurred photo's
+    ringing can lift a match half a box off: a blurred copy of the real page 2 put its "X32"
+    crops 14 px left, two boxes framed of three (three at the registration's own place)."""
+    best = frames_offset(gray, boxes, start, search)
+    if _framed(gray, boxes, best[0]) == len(boxes):
+        return best  # nothing can frame more (the usual case: no other search)
+    tries = [best, frames_offset(gray, boxes, start, search, near=True)]
+    if len(boxes) > 1:
+        pitch = (
+            (boxes[-1].x - boxes[0].x) / (len(boxes) - 1),
+            (boxes[-1].y - boxes[0].y) / (len(boxes) - 1),
+        )
+        for sign in (1, -1):
+            moved = (
+                best[0][0] + int(round(sign * pitch[0])),
+                best[0][1] + int(round(sign * pitch[1])),
+            )
+            tries.append(frames_offset(gray, boxes, moved, BOX_SEARCH))
+    framed = [_framed(gray, boxes, offset) for offset, _ in tries]
+    return tries[int(np.argmax(framed))]
+
+
+def _framed(gray: FrameInk, boxes: list[Box], offset: tuple[int, int]) -> int:
+    """How many of `boxes` show their four frame lines at `offset`."""
+    return sum(frame_edges(gray, box, offset) >= EDGE_MIN for box in boxes)
+
+
 def _frames_offset(
-    page: FrameInk, boxes: list[Box], start: tuple[int, int], search: int
+    page: FrameInk, boxes: list[Box], start: tuple[int, int], search: int, near: bool = False
 ) -> tuple[Found, bool]:
     """frames_offset, and whether it was measured inside the page's shared area."""
     left = min(b.x for b in boxes) - FRAME
@@ -221,7 +260,7 @@ def _frames_offset(
     _, peak, _, best = cv2.minMaxLoc(scores)
     mean = float(region.mean()) + 1.0
     score = (peak / total) / mean
-    if score < CLEAR_FRAME:
+    if near or score < CLEAR_FRAME:
         # Faded frames (a blurred photo): the handwriting can outweigh them, so stay near the
         # registration, which is usually right to a few px, unless a frame clearly says not.
         _, _, _, best = cv2.minMaxLoc(scores * _prior(search))
@@ -389,7 +428,7 @@ def crop_boxes(
     ink = measured.for_image(rectified, area) if measured is not None else None
     ink = ink or FrameInk(rectified, area)
     for field in page.fields:
-        coarse, score = frames_offset(ink, field.boxes, search=FIELD_SEARCH)
+        coarse, score = field_offset(ink, field.boxes, search=FIELD_SEARCH)
         boxes = field.boxes
         placed = [_place_box(ink, box, [coarse], BOX_SEARCH) for box in boxes]
         # A page that is not flat can bend one box of a field 10 px off the field's offset:
@@ -400,6 +439,8 @@ def crop_boxes(
         found = [offset for offset, _ in placed]
         pairs = zip(boxes, placed, strict=True)
         placed = [_place_box(ink, b, found, BOX_SEARCH, p) for b, p in pairs]
+        if _bend([offset for offset, _ in placed]) > ROW_BEND:
+            placed = _place_row(ink, boxes, coarse, placed)
         for index, box in enumerate(field.boxes):
             (dx, dy), edges = placed[index]
             x = int(round(box.x)) + dx + INSET
@@ -412,6 +453,72 @@ def crop_boxes(
 
 
 Placed = tuple[tuple[int, int], float]  # a box's offset and its frame-line ink there
+ROW_BEND = 3.0  # px across the row (every field is a row of boxes across the page): see _bend
+ROW_SLANT = 12  # px per box: the steepest row looked for (a sheet bent or turned ~10°)
+
+
+def _bend(offsets: list[tuple[int, int]]) -> float:
+    """How far (px, across the row) the boxes' offsets are from a straight row: a printed row
+    of frames stays straight and evenly spaced on a bent sheet, to a few px."""
+    n = len(offsets)
+    if n < 3:
+        return 0.0
+    ys = [float(dy) for _, dy in offsets]
+    mid, mean = (n - 1) / 2, sum(ys) / n
+    slope = sum((k - mid) * (y - mean) for k, y in enumerate(ys)) / sum(
+        (k - mid) ** 2 for k in range(n)
+    )
+    return max(abs(y - mean - slope * (k - mid)) for k, y in enumerate(ys))
+
+
+def _place_row(
+    gray: FrameInk, boxes: list[Box], coarse: tuple[int, int], placed: list[Placed]
+) -> list[Placed]:
+    """The boxes placed together on a straight row (each at the coarse offset + its index from
+    the middle x a slant across the row, ±BOX_RESCUE and ±ROW_SLANT px) where their frame lines
+    are darkest in sum with every box framed. A box the row puts on another frame than the one
+    it found alone (`_same_frame`) takes the row's, refined by 2 px; the others stay.
+
+    A box alone can take a false frame: on a tilted copy of the real page 2 (read "X35"), a
+    section rule above a box and the base stroke of a written "2" made four lines 12 px above
+    it while its own frame lay on the row. A box printed off the row on a bent sheet has no
+    frame where the row puts it (or the same frame), and stays."""
+    dx, dy = coarse
+    mid = (len(boxes) - 1) / 2
+    best: tuple[tuple[float, int, int], list[int]] | None = None
+    for slant in range(-ROW_SLANT, ROW_SLANT + 1):
+        for shift in range(-BOX_RESCUE, BOX_RESCUE + 1):
+            rows = [dy + shift + int(round((k - mid) * slant)) for k in range(len(boxes))]
+            inks = [frame_edges(gray, b, (dx, y)) for b, y in zip(boxes, rows, strict=True)]
+            if min(inks) < EDGE_MIN:
+                continue
+            key = (sum(inks), -abs(slant), -abs(shift))
+            if best is None or key > best[0]:
+                best = key, rows
+    if best is None:
+        return placed
+    out: list[Placed] = []
+    for box, row, kept in zip(boxes, best[1], placed, strict=True):
+        if _same_frame(gray, box, kept[0], (dx, row)):
+            out.append(kept)
+            continue
+        moved, _ = frames_offset(gray, [box], (dx, row), search=2)
+        out.append((moved, frame_edges(gray, box, moved)))
+    return out
+
+
+def _same_frame(gray: FrameInk, box: Box, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """True when offsets `a` and `b` put the box on the same printed frame: its frame lines stay
+    found all the way between them, at no less than half the fainter end's ink (a frame's lines
+    are found over EDGE_REACH px either way of it; two frames apart, the ink drops between)."""
+    steps = max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+    ends = min(frame_edges(gray, box, a), frame_edges(gray, box, b))
+    for i in range(1, steps):
+        t = i / steps
+        at = (int(round(a[0] + t * (b[0] - a[0]))), int(round(a[1] + t * (b[1] - a[1]))))
+        if frame_edges(gray, box, at) < max(EDGE_MIN, ends / 2):
+            return False
+    return True
 
 
 def _place_box(

@@ -81,6 +81,24 @@ def test_with_few_markers_and_no_outline_the_frames_make_the_homography(
         assert np.hypot(*(back - centre)) < 4.0
 
 
+@pytest.mark.parametrize(
+    ("hidden", "tilt", "rotate"),
+    [(HIDDEN[1], 0.3, 0.0), (HIDDEN[1], 0.4, 15.0), (("bottom_left", "bottom_right"), 0.4, 0.0)],
+)
+def test_a_strong_tilt_is_registered_by_the_frames_field_by_field(
+    hidden: tuple[str, ...], tilt: float, rotate: float
+) -> None:
+    # The top edge 30-40% narrower: from the tag (and the top markers) the far fields are out
+    # of any frame search. The top field's 3 boxes found near the tag refit the homography,
+    # which brings the next field within reach, and so on (the markers left may be wrong: the
+    # tag and the top markers cannot check a far marker).
+    photo, truth = photograph(draw_page(PAGE2, hide_markers=hidden), rotate=rotate, tilt=tilt,
+                              table=255)  # fmt: skip
+    registration = register_page(photo, PAGE2, detect_tags(photo, (102,))[0])
+    assert registration.method.endswith("+frames") and registration.placed == 1.0
+    assert registration_error(registration.image_to_template, truth, BOX_CENTRES) < 4.5
+
+
 def test_a_tag_whose_page_shows_no_frames_is_not_registered() -> None:
     # Only the tag and a blank sheet: nothing places the far boxes, so no homography is guessed.
     blank = np.full((int(PAGE2.height), int(PAGE2.width)), 255, np.uint8)

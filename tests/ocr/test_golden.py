@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -159,3 +159,68 @@ def test_the_printed_guide_dots_do_not_outvote_empty_bubbles(page2: PageReading)
     assert page2.rectified is not None
     crops = crop_boxes(page2.rectified, load_form("ppwp-plano-2024").page_template(2))
     assert not any(guides_only(c.image) for c in crops)
+
+
+def _strong_tilt(photo: np.ndarray) -> np.ndarray:
+    """The camera leaning back about 40°: the top edge 45% narrower and 15% lower."""
+    h, w = photo.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0.225 * w, 0.15 * h], [0.775 * w, 0.15 * h], [w, h], [0, h]])
+    turn = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(photo, turn, (w, h), borderValue=(40, 40, 40))
+
+
+def _bottom_markers_covered(photo: np.ndarray) -> np.ndarray:
+    """Both bottom corner markers under a thumb (skin colour), found where the markers and
+    the tag of the photo as taken put them."""
+    from ocr.decode import decode_image
+    from ocr.identify import identify_page
+    from ocr.rectify import register_page
+
+    encoded = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    gray = decode_image(encoded).gray
+    found = identify_page(gray, form=None, page=None)
+    to_photo = np.linalg.inv(
+        register_page(gray, found.page, found.tag, refine=False).image_to_template
+    )
+    scale = max(photo.shape[:2]) / max(gray.shape)
+    covered = photo.copy()
+    radius = int(0.045 * max(photo.shape[:2]))
+    for marker in found.page.markers:
+        if marker.name.startswith("bottom"):
+            x, y = cv2.perspectiveTransform(np.float64([[marker.center]]), to_photo)[0, 0] * scale
+            cv2.ellipse(covered, (int(x), int(y)), (radius, int(radius * 1.4)), 30, 0, 360,
+                        (120, 150, 205), -1)  # fmt: skip
+    return covered
+
+
+@pytest.mark.parametrize("degrade", [_strong_tilt, _bottom_markers_covered])
+def test_real_page_2_at_a_strong_tilt_or_with_its_bottom_markers_covered_reads_123_274_32(
+    degrade: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    # The markers found are wrong or missing (the thumb, or the tilt's far corners): the tag's
+    # corners and the frames of the top field start the fit, field by field (3 box points are
+    # enough to refit), and a slanted row's boxes are placed together, not each on a false
+    # frame (a section rule above and a written "2"'s base stroke).
+    photo = degrade(cv2.imread(str(HAL2)))
+    data = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    reading = read_page(data)
+    assert reading.registration["fields_placed"] == 1.0
+    assert reading.status == "read"
+    assert reading.values() == {"suara_paslon_1": 123, "suara_paslon_2": 274, "suara_paslon_3": 32}
+
+
+@pytest.mark.parametrize("degrade", ["rotated 8°", "strong tilt"])
+def test_kpus_blank_page_2_turned_or_tilted_is_placed_on_its_frames(degrade: str) -> None:
+    photo = cv2.imread(str(REAL / "contoh-form-c1-hal2.jpeg"))
+    if degrade == "strong tilt":
+        photo = _strong_tilt(photo)
+    else:
+        h, w = photo.shape[:2]
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), 8, 1.0)
+        photo = cv2.warpAffine(photo, turn, (w, h), borderValue=(40, 40, 40))
+    reading = read_page(cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes())
+    assert reading.registration["fields_placed"] == 1.0
+    for field in reading.fields.values():
+        assert "box without its frame lines" not in field.limited_by
+        assert field.value is None and field.confidence >= 0.8  # blank: not filled
