@@ -206,6 +206,21 @@ class Tally:
     review: int = 0
     statuses: list[str] = field(default_factory=list)
 
+    @property
+    def fields(self) -> int:
+        """Fields scored."""
+        return self.right + self.wrong_sure + self.review
+
+    def cells(self) -> str:
+        """The table's fields | right | wrong | review cells."""
+        return f"{self.fields} | {self.right} | {self.wrong_sure} | {self.review}"
+
+    def add(self, other: "Tally") -> None:
+        """Count another tally's fields in this one."""
+        self.right += other.right
+        self.wrong_sure += other.wrong_sure
+        self.review += other.review
+
 
 def score(data: bytes, expected: dict[str, int | None], line: float, tally: Tally) -> str:
     """Read one photo, add its fields to `tally`; returns a one-line summary."""
@@ -274,14 +289,10 @@ def blur_sweep(sigmas: list[float], line: float, verbose: bool) -> None:
             measured.append("-" if blur is None else f"{blur} {deblurred}")
             if verbose:
                 print(f"<!-- σ {sigma} {name}: {line_text} -->")
-        fields = tally.right + tally.wrong_sure + tally.review
-        print(f"| {sigma:g} | {fields} | {tally.right} | {tally.wrong_sure} | {tally.review} "
-              f"| {', '.join(tally.statuses)} | {', '.join(measured)} |")  # fmt: skip
-        total.right += tally.right
-        total.wrong_sure += tally.wrong_sure
-        total.review += tally.review
-    fields = total.right + total.wrong_sure + total.review
-    print(f"| **all** | {fields} | {total.right} | {total.wrong_sure} | {total.review} | | |")
+        statuses, blurs = ", ".join(tally.statuses), ", ".join(measured)
+        print(f"| {sigma:g} | {tally.cells()} | {statuses} | {blurs} |")
+        total.add(tally)
+    print(f"| **all** | {total.cells()} | | |")
 
 
 def main() -> None:
@@ -308,15 +319,9 @@ def main() -> None:
             line = score(encode(label, degrade(img)), want, args.line, tally)
             if args.verbose:
                 print(f"<!-- {label} {name}: {line} -->")
-        fields = tally.right + tally.wrong_sure + tally.review
-        statuses = ", ".join(tally.statuses)
-        print(f"| {label} | {fields} | {tally.right} | {tally.wrong_sure} | {tally.review} "
-              f"| {statuses} |")  # fmt: skip
-        total.right += tally.right
-        total.wrong_sure += tally.wrong_sure
-        total.review += tally.review
-    fields = total.right + total.wrong_sure + total.review
-    print(f"| **all** | {fields} | {total.right} | {total.wrong_sure} | {total.review} | |")
+        print(f"| {label} | {tally.cells()} | {', '.join(tally.statuses)} |")
+        total.add(tally)
+    print(f"| **all** | {total.cells()} | |")
 
 
 if __name__ == "__main__":
