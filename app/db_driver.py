@@ -35,7 +35,6 @@ class _Plan:
     fixed: tuple[Any, ...]
     positional: bool
     binds: tuple[Processor, ...]
-    columns: tuple[str, ...]
     results: tuple[Processor, ...]
     writes: bool
 
@@ -119,16 +118,14 @@ def _compile(
         if dml
         else list(getattr(statement, "exported_columns", ()))
     )
-    columns = tuple(str(c.key) for c in selected)
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
-    row_type = type("Row", (Row,), {"_keys": {k: i for i, k in enumerate(columns)}})
+    row_type = type("Row", (Row,), {"_keys": {str(c.key): i for i, c in enumerate(selected)}})
     plan = _Plan(
         sql=compiled.string,
         names=names,
         fixed=fixed,
         positional=positional,
         binds=binds,
-        columns=columns,
         results=results,
         writes=dml,
     )

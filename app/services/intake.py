@@ -92,21 +92,9 @@ _READ_TPS = Direct(
 )
 
 
-_STORED_FINDINGS: dict[int, Direct] = {}
-
-
-def _read_stored_findings(count: int) -> Direct:
-    """The stored discrepancies of `count` identities (parameters i0 … i{count-1}), one
-    statement a count, built once (a post has a handful of findings)."""
-    if count not in _STORED_FINDINGS:
-        columns = "identity id status version first_seen last_seen".split()
-        wanted = [bindparam(f"i{k}", type_=DISCREPANCIES.c.identity.type) for k in range(count)]
-        _STORED_FINDINGS[count] = Direct(
-            select(*(DISCREPANCIES.c[c] for c in columns)).where(
-                DISCREPANCIES.c.identity.in_(wanted)
-            )
-        )
-    return _STORED_FINDINGS[count]
+_READ_STORED_FINDINGS = select(
+    *(DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split())
+).where(DISCREPANCIES.c.identity.in_(bindparam("identities", expanding=True)))
 
 
 def _submissions(session: Session, tps_code: str, contest_id: str) -> list[_Stored]:
@@ -200,10 +188,10 @@ def posted_findings(session: Session, found: Iterable[Located]) -> list[PostedFi
     by_identity = {loc.identity: loc for loc in found}
     if not by_identity:
         return []
-    identities = list(by_identity)
-    read = _read_stored_findings(len(identities))
-    params = {f"i{k}": identity for k, identity in enumerate(identities)}
-    stored = {row.identity: row for row in read.rows(session, params)}
+    stored = {
+        row.identity: row
+        for row in session.execute(_READ_STORED_FINDINGS, {"identities": list(by_identity)})
+    }
     out = []
     for identity, loc in by_identity.items():
         item = _finding(loc)

@@ -149,7 +149,8 @@ RECHECKED_TABLES = ("tps", "submission", "tps_result", "discrepancy")
 
 def analyze_tables(session: Session, *tables: str) -> None:
     """PostgreSQL's ANALYZE of these tables, in the caller's transaction (its own new rows
-    counted); nothing on SQLite."""
+    counted); nothing on SQLite. Its lock, held to the commit, stops only another ANALYZE or
+    VACUUM of them (autovacuum gives way), never a read or a write."""
     if tables and session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE " + ", ".join(tables)))
 
