@@ -6,6 +6,8 @@ writes a cProfile of the posts in CPU time (and prints the top functions).
 
     .venv/bin/python -m bench.intake_profile --backend postgres --posts 400
     .venv/bin/python -m bench.intake_profile --backend postgres --posts 400 --profile /tmp/p.prof
+    .venv/bin/python -m bench.intake_profile --backend postgres --posts 1200 --drain-batch 32 \
+        --profile-drain /tmp/d.prof      (the same for the recheck drainer's batches)
     .venv/bin/python -m bench.intake_profile --keep            (print the database URL, keep it)
     .venv/bin/python -m bench.intake_profile --url postgresql://...   (reuse a kept database)
 
@@ -167,9 +169,12 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     }
 
 
-def run_worker(url: str, posts: int, batch: int | None = None) -> dict[str, Any]:
+def run_worker(
+    url: str, posts: int, batch: int | None = None, profile: str | None = None
+) -> dict[str, Any]:
     """Drain the recheck queue and chain the outbox as `rekap worker` does (its batch sizes);
-    CPU per post of each, this process and the database backends."""
+    CPU per post of each, this process and the database backends. `profile`: a cProfile of the
+    drain (CPU time) written there, its top functions printed."""
     from app.config import get_settings
     from app.services.audit_chainer import Chainer
     from app.services.recheck_queue import drain_rechecks, drainer_name
@@ -186,8 +191,16 @@ def run_worker(url: str, posts: int, batch: int | None = None) -> dict[str, Any]
         if what == "drainer":
             name = drainer_name()
             size = batch or settings.recheck_batch
+            profiler = cProfile.Profile(time.process_time) if profile else None
+            if profiler:
+                profiler.enable()
             while drain_rechecks(lambda: session_scope(engine), size, drainer=name).leased:
                 pass
+            if profiler and profile:
+                profiler.disable()
+                profiler.dump_stats(profile)
+                pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         else:
             Chainer(engine, batch=settings.audit_chain_batch).drain(timeout=10)
         cpu, cpu_db = time.process_time() - cpu, cpu_seconds(pids) - cpu_db
@@ -209,6 +222,7 @@ def main() -> None:
     parser.add_argument("--url", help="a demo database kept by --keep")
     parser.add_argument("--keep", action="store_true", help="keep the database, print its URL")
     parser.add_argument("--profile", help="write a cProfile of the posts to this file")
+    parser.add_argument("--profile-drain", help="write a cProfile of the drain to this file")
     parser.add_argument("--no-worker", action="store_true", help="skip the drain and the chain")
     parser.add_argument("--drain-batch", type=int, help="units a drain batch (REKAP_RECHECK_BATCH)")
     args = parser.parse_args()
@@ -229,7 +243,7 @@ def main() -> None:
         report: dict[str, Any] = {"backend": args.backend, "machine": machine()}
         report |= run_posts(url, codes, args.warm, args.profile)
         if not args.no_worker:
-            report |= run_worker(url, args.warm + args.posts, args.drain_batch)
+            report |= run_worker(url, args.warm + args.posts, args.drain_batch, args.profile_drain)
             report["drain_batch"] = args.drain_batch
         report["load_before"] = [round(x, 1) for x in load_before]
         report["load_after"] = [round(x, 1) for x in os.getloadavg()]

@@ -7,9 +7,14 @@ Many writes to one unit before a drain are one row and one pass (the row's `gene
 `drain_rechecks` runs in two transactions: the first leases a batch (FOR UPDATE SKIP LOCKED on
 PostgreSQL, so concurrent drainers take disjoint batches; SQLite's write lock serialises them),
 the second verifies the batch's units through `_verify_units` and deletes the rows it finished,
-in the same commit as the findings. A row written again meanwhile (newer generation) is released
-for the next pass, not deleted. A drainer killed mid-batch loses nothing: its verify transaction
-rolls back and its lease expires, then another drainer takes the rows.
+in the same commit as the findings. A lease skips the kecamatan another drainer holds a lease
+in: the verify transaction takes the lock of every kecamatan of its batch, so two batches
+sharing one would run one after the other (the second drainer waiting out the first's whole
+pass). Leases themselves take turns (a transaction-level advisory lock on PostgreSQL, held for
+the lease's one statement), so each sees the leases committed before it. A row written again
+meanwhile (newer generation) is released for the next pass, not deleted. A drainer killed
+mid-batch loses nothing: its verify transaction rolls back and its lease expires, then another
+drainer takes the rows.
 """
 
 import os
@@ -38,6 +43,9 @@ KECAMATAN_UNIT: Final = "kecamatan"
 QUEUE = RecheckQueue.__table__  # type: ignore[attr-defined]
 DEFAULT_LEASE_SECONDS: Final = 60
 KECAMATAN_LENGTH: Final = 6  # a TPS code begins with its kecamatan's code
+# Advisory lock (class, key) that leases take in turn on PostgreSQL: another class than the
+# kecamatan locks' (verification.RECHECK_LOCK), whose keys are the kecamatan codes.
+LEASE_LOCK: Final = (6_060_607, 0)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -143,14 +151,22 @@ def lease_batch(
     return [unit for unit, _ in _lease(session, drainer, limit, lease_seconds, now)]
 
 
+_LEASE_TURN = text("SELECT pg_advisory_xact_lock(:class, :key)")
+
+
 def _lease(
     session: Session, drainer: str, limit: int, lease_seconds: float, now: datetime
 ) -> list[tuple[Unit, datetime]]:
-    """The leased units with when each was queued, oldest row first."""
+    """The leased units with when each was queued, oldest row first: the oldest available rows
+    outside the kecamatan in which another drainer's lease runs (see the module docstring)."""
     lock_for_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LEASE_TURN, {"class": LEASE_LOCK[0], "key": LEASE_LOCK[1]})
+    kecamatan = func.substr(QUEUE.c.unit_code, 1, KECAMATAN_LENGTH)
+    busy = select(kecamatan).where(QUEUE.c.lease_until >= now, QUEUE.c.leased_by != drainer)
     pick = (
         select(QUEUE.c.id)
-        .where(_available(now))
+        .where(_available(now), kecamatan.not_in(busy.scalar_subquery()))
         .order_by(QUEUE.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -1,7 +1,8 @@
 """The recheck queue: many posts to one unit are one pass, a unit written again while being
 verified is verified again, a killed drainer's lease expires and another drainer finishes its
-units, two concurrent drainers on PostgreSQL take every unit exactly once, a batch holds the lock
-of every kecamatan it rechecks, and a backlog grows the drainer's batch."""
+units, two concurrent drainers on PostgreSQL take every unit exactly once, a lease skips the
+kecamatan another drainer's lease holds, a batch holds the lock of every kecamatan it rechecks, and
+a backlog grows the drainer's batch."""
 
 import threading
 from collections.abc import Sequence
@@ -31,7 +32,15 @@ from app.worker.recheck import BACKLOG_GROWTH, next_batch
 from tests.conftest import BACKEND, FreshDatabase
 from tests.draining import shared_session_factory
 from tests.factories import add_tps
-from tests.verification.conftest import DESA_A, GUB, GUB_FORM, TPS_A1, TPS_A2, seed_world
+from tests.verification.conftest import (
+    DESA_A,
+    GUB,
+    GUB_FORM,
+    TPS_A1,
+    TPS_A2,
+    TPS_OTHER,
+    seed_world,
+)
 
 BROKEN = {**GUB_FORM, "suara_paslon_1": 158}
 
@@ -101,6 +110,28 @@ def test_a_killed_drainer_s_lease_expires_and_another_drainer_finishes(
     assert (counts.leased, counts.done) == (1, 1)
     assert _stored_rules(session, TPS_A1) == {"PASLON_SUM"}
     assert queued_count(session) == 0
+
+
+def test_a_lease_skips_the_kecamatan_another_drainer_holds(session: Session) -> None:
+    for tps in (TPS_A1, TPS_OTHER, TPS_A2):  # queued in this order; A1 and A2 share a kecamatan
+        enqueue(session, TPS_UNIT, tps, GUB)
+    session.commit()
+    factory = shared_session_factory(session)
+
+    def lease(drainer: str, limit: int = 10) -> list[str]:
+        with factory() as s:
+            taken = lease_batch(s, drainer=drainer, limit=limit, lease_seconds=60, now=utcnow())
+        return [u.code for u in taken]
+
+    assert lease("one", limit=1) == [TPS_A1]
+    # A2 waits (its kecamatan is in one's lease): a batch with it would wait out one's whole pass.
+    assert lease("two") == [TPS_OTHER]
+    assert lease("three") == []
+    session.execute(
+        update(QUEUE).where(QUEUE.c.leased_by == "one").values(lease_until=utcnow())
+    )  # one's lease runs out (one died): its kecamatan is free again
+    session.commit()
+    assert lease("three") == [TPS_A1, TPS_A2]
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="SKIP LOCKED between drainers: PostgreSQL")
