@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -682,6 +683,12 @@ def main() -> None:
     parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
+    # Checked first: a load generator missing half way leaves the probe threads running.
+    missing = [t for t in ("wrk", "pgbench") if shutil.which(t) is None]
+    if missing:
+        raise SystemExit(
+            f"{' and '.join(missing)} not found: scripts/ensure-system-deps.sh bench installs them"
+        )
     if args.pgbench:
         bench_pgbench(args)
     elif args.get or args.plain:
