@@ -1,8 +1,8 @@
 """The recheck queue: many posts to one unit are one pass, a unit written again while being
 verified is verified again, a killed drainer's lease expires and another drainer finishes its
 units, two concurrent drainers on PostgreSQL take every unit exactly once, a lease skips the
-kecamatan another drainer's lease holds, a batch holds the lock of every kecamatan it rechecks, and
-a backlog grows the drainer's batch."""
+kecamatan another drainer's lease holds (and waits for a lease being taken), a batch holds the
+lock of every kecamatan it rechecks, and a backlog grows the drainer's batch."""
 
 import threading
 from collections.abc import Sequence
@@ -132,6 +132,38 @@ def test_a_lease_skips_the_kecamatan_another_drainer_holds(session: Session) -> 
     )  # one's lease runs out (one died): its kecamatan is free again
     session.commit()
     assert lease("three") == [TPS_A1, TPS_A2]
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="leases take turns on an advisory lock")
+def test_a_lease_waits_for_one_in_progress_and_sees_it(fresh_database: FreshDatabase) -> None:
+    url = fresh_database.create()
+    upgrade_database(url=url)
+    engine = build_engine(url)
+    with Session(engine) as session:
+        seed_world(session)
+        for tps in (TPS_A1, TPS_OTHER, TPS_A2):
+            enqueue(session, TPS_UNIT, tps, GUB)
+        session.commit()
+    first = Session(engine)
+    taken = lease_batch(first, drainer="one", limit=1, lease_seconds=60, now=utcnow())
+    assert [u.code for u in taken] == [TPS_A1]  # one's lease, not committed yet
+    second: list[str] = []
+
+    def lease_two() -> None:
+        with session_scope(engine) as s:
+            units = lease_batch(s, drainer="two", limit=10, lease_seconds=60, now=utcnow())
+            second.extend(u.code for u in units)
+
+    thread = threading.Thread(target=lease_two)
+    thread.start()
+    thread.join(timeout=0.5)
+    assert thread.is_alive()  # waiting for its turn: one's lease is still being taken
+    first.commit()
+    first.close()
+    thread.join(timeout=10)
+    engine.dispose()
+    # Without the turn, two would have skipped A1's locked row and taken A2 in one's kecamatan.
+    assert second == [TPS_OTHER]
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="SKIP LOCKED between drainers: PostgreSQL")
