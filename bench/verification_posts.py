@@ -367,12 +367,17 @@ def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
 DRAIN_LOG = re.compile(r"recheck batch (.*)")
 
 
+def queue_file() -> Path:
+    """The workers' (idle) photo job queue, one SQLite file a run, removed at its end."""
+    return Path(f"/tmp/rekap_bench_queue_{os.getpid()}.db")
+
+
 def start_worker(url: str, drain_log: Path) -> subprocess.Popen[bytes]:
     """`rekap worker -w 1`: the recheck drainer and the audit chainer (photo reading idle); the
     drainer's per-batch timings (app/worker/recheck.py, DEBUG) go to `drain_log`."""
     env = os.environ | {
         "REKAP_DATABASE_URL": url,
-        "REKAP_QUEUE_URL": f"sqlite:////tmp/rekap_bench_queue_{os.getpid()}.db",
+        "REKAP_QUEUE_URL": f"sqlite:///{queue_file()}",
         "REKAP_OCR_ENGINE": "fake",
         "REKAP_LOG_LEVEL": "WARNING",
     }
@@ -633,6 +638,8 @@ def bench_intake(args: argparse.Namespace) -> None:
     finally:
         drop_database(url)
         drain_log.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{queue_file()}{suffix}").unlink(missing_ok=True)
 
 
 def pgbench_post(url: str, tps: str, args: argparse.Namespace) -> dict[str, str]:
