@@ -8,6 +8,11 @@ per-batch timings).
 
     .venv/bin/python -m bench.drain_scaling --posts 2000 --drainers 1,2
     .venv/bin/python -m bench.drain_scaling --posts 2000 --drainers 1,2 --batch 128 --order sorted
+    .venv/bin/python -m bench.drain_scaling --posts 3000 --drainers 1,2 --no-dhasil
+
+`--no-dhasil` removes the demo's D.Hasil versions (and the kecamatan findings made from them)
+before the posts: election night, when no kecamatan has its recap yet, so a drain has no
+kecamatan to reconcile.
 
 Each drainer process loops as `rekap worker`'s drainer does behind a backlog (batches of --batch
 units back to back), polling every 10 ms while the queue still holds rows leased by another.
@@ -22,11 +27,13 @@ import sys
 import time
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from app.db import build_engine
 from app.models import Tps
+from app.services.verification import KECAMATAN_RULES
 from bench.intake_profile import run_posts
 from bench.verification_common import ROOT, copy_database, demo_database, drop_database, machine
 
@@ -116,6 +123,18 @@ def drain_with(url: str, drainers: int, batch: int) -> dict[str, Any]:
     }
 
 
+def without_dhasil(url: str) -> None:
+    """Remove every D.Hasil version and the kecamatan findings made from them."""
+    rules = ", ".join(f"'{rule}'" for rule in sorted(KECAMATAN_RULES))
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        found = f"SELECT id FROM discrepancy WHERE rule IN ({rules})"
+        conn.execute(text(f"DELETE FROM discrepancy_event WHERE discrepancy_id IN ({found})"))
+        conn.execute(text(f"DELETE FROM discrepancy WHERE rule IN ({rules})"))
+        conn.execute(text("DELETE FROM dhasil_version"))
+    engine.dispose()
+
+
 def main() -> None:
     """Load the demo, post the backlog, drain a copy of it with each count of drainers."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -124,6 +143,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="units a batch (REKAP_RECHECK_BATCH)")
     parser.add_argument("--order", choices=("shuffled", "sorted"), default="shuffled")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--no-dhasil", action="store_true", help="no D.Hasil (election night)")
     args = parser.parse_args()
     url = demo_database("postgres", "drain")
     copies: list[str] = []
@@ -143,6 +163,8 @@ def main() -> None:
             f"kecamatan of {len({k for _, k in tps})}",
             file=sys.stderr,
         )
+        if args.no_dhasil:
+            without_dhasil(url)
         run_posts(url, codes, 0, None)
         from app.db import get_engine
 
