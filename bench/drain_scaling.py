@@ -39,10 +39,11 @@ from bench.verification_common import ROOT, copy_database, demo_database, drop_d
 
 # One drainer process: drain until the queue is empty; print its counts as JSON.
 DRAINER = """
-import json, os, sys, time
+import json, sys, time
 from sqlalchemy import text
 from app.db import build_engine, session_scope
 from app.services.recheck_queue import drain_rechecks, drainer_name, queued_count
+from bench.verification_posts import cpu_seconds
 
 url, batch = sys.argv[1], int(sys.argv[2])
 engine = build_engine(url)
@@ -66,9 +67,7 @@ while True:
     time.sleep(0.01)
     idle += 0.01
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-with open(f"/proc/{backend}/stat") as f:
-    fields = f.read().rsplit(")", 1)[1].split()
-db_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+db_cpu = cpu_seconds([backend])
 print(json.dumps({"units": units, "batches": batches, "wall_s": wall, "cpu_s": cpu,
                   "db_cpu_s": db_cpu, "lease_s": lease, "lock_wait_s": lock,
                   "verify_s": verify, "idle_s": idle}))

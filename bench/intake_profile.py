@@ -120,6 +120,13 @@ def inline_threads() -> None:
     anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
 
 
+def write_profile(profiler: cProfile.Profile, path: str) -> None:
+    """Write the profile to `path` and print its top functions (cumulative, then own time)."""
+    profiler.dump_stats(path)
+    pstats.Stats(path, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(path, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+
+
 def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dict[str, Any]:
     """Warm up, then post to each code; CPU and statements per post."""
     os.environ |= {
@@ -155,9 +162,7 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     counter.stop()
     n = len(answers)
     if profiler and profile:
-        profiler.dump_stats(profile)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        write_profile(profiler, profile)
     get_engine().dispose()
     return {
         "posts": n,
@@ -198,9 +203,7 @@ def run_worker(
                 pass
             if profiler and profile:
                 profiler.disable()
-                profiler.dump_stats(profile)
-                pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
-                pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+                write_profile(profiler, profile)
         else:
             Chainer(engine, batch=settings.audit_chain_batch).drain(timeout=10)
         cpu, cpu_db = time.process_time() - cpu, cpu_seconds(pids) - cpu_db

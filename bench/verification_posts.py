@@ -637,9 +637,8 @@ def bench_intake(args: argparse.Namespace) -> None:
         print(json.dumps(report))
     finally:
         drop_database(url)
+        drop_database(f"sqlite:///{queue_file()}")  # with its -wal and -shm
         drain_log.unlink(missing_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{queue_file()}{suffix}").unlink(missing_ok=True)
 
 
 def pgbench_post(url: str, tps: str, args: argparse.Namespace) -> dict[str, str]:
@@ -690,8 +689,12 @@ def main() -> None:
     parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
-    # Checked first: a load generator missing half way leaves the probe threads running.
-    missing = [t for t in ("wrk", "pgbench") if shutil.which(t) is None]
+    # Checked first: a load generator missing half way leaves the probe threads running. wrk
+    # drives every run but --pgbench; pgbench runs alone or beside the API on PostgreSQL.
+    needed = [] if args.pgbench else ["wrk"]
+    if args.pgbench or (args.backend == "postgres" and not (args.get or args.plain)):
+        needed.append("pgbench")
+    missing = [t for t in needed if shutil.which(t) is None]
     if missing:
         raise SystemExit(
             f"{' and '.join(missing)} not found: scripts/ensure-system-deps.sh bench installs them"

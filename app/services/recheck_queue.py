@@ -151,17 +151,13 @@ def lease_batch(
     return [unit for unit, _ in _lease(session, drainer, limit, lease_seconds, now)]
 
 
-_LEASE_TURN = text("SELECT pg_advisory_xact_lock(:class, :key)")
-
-
 def _lease(
     session: Session, drainer: str, limit: int, lease_seconds: float, now: datetime
 ) -> list[tuple[Unit, datetime]]:
     """The leased units with when each was queued, oldest row first: the oldest available rows
     outside the kecamatan in which another drainer's lease runs (see the module docstring)."""
     lock_for_write(session)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LEASE_TURN, {"class": LEASE_LOCK[0], "key": LEASE_LOCK[1]})
+    verification.advisory_xact_lock(session, *LEASE_LOCK)
     kecamatan = func.substr(QUEUE.c.unit_code, 1, KECAMATAN_LENGTH)
     busy = select(kecamatan).where(QUEUE.c.lease_until >= now, QUEUE.c.leased_by != drainer)
     pick = (

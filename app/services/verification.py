@@ -185,14 +185,21 @@ def outcome_from_result(row: Any) -> TpsOutcome:
     return TpsOutcome(accepted=accepted)
 
 
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:a, :b)")
+
+
+def advisory_xact_lock(session: Session, lock_class: int, key: int) -> None:
+    """PostgreSQL's advisory lock (class, key), held to the end of the session's transaction;
+    nothing on SQLite (its writers are serial already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_XACT_LOCK, {"a": lock_class, "b": key})
+
+
 def lock_kecamatan(session: Session, kecamatan_code: str) -> None:
     """Serialise rechecks of one kecamatan on PostgreSQL (SQLite writers are serial already), so
     two concurrent writes never evaluate it from snapshots that miss each other."""
-    if session.get_bind().dialect.name == "postgresql" and kecamatan_code.isdigit():
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"),
-            {"a": RECHECK_LOCK, "b": int(kecamatan_code)},
-        )
+    if kecamatan_code.isdigit():
+        advisory_xact_lock(session, RECHECK_LOCK, int(kecamatan_code))
 
 
 @contextmanager
