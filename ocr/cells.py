@@ -58,7 +58,7 @@ def ink_image(gray: Gray) -> Ink:
     return np.asarray(cv2.subtract(paper, gray), dtype=np.float32)
 
 
-def _outline(boxes: list[Box], origin: tuple[float, float], size: tuple[int, int]) -> Ink:
+def frames_drawing(boxes: list[Box], origin: tuple[float, float], size: tuple[int, int]) -> Ink:
     """A template image of the printed frames of `boxes`, drawn relative to `origin`."""
     canvas = np.zeros((size[1], size[0]), np.float32)
     half = FRAME / 2
@@ -249,7 +249,7 @@ def _frames_offset(
         region = page.region(x0, y0, x1, y1)
         total = wide.total
     else:
-        outline = _outline(boxes, (left, top), (width, height))
+        outline = frames_drawing(boxes, (left, top), (width, height))
         region = page.region(x0, y0, x1, y1)
         scores = np.asarray(
             cv2.matchTemplate(np.ascontiguousarray(region), outline, cv2.TM_CCORR), np.float32
@@ -309,7 +309,7 @@ def _frame_edges(page: FrameInk, box: Box, offset: tuple[int, int]) -> tuple[flo
     # frames in absolute levels, as much fainter as its paper is darker.
     paper = _median(patch.ravel())  # mostly paper: the frame and a digit are thin
     ink = page.region(x0, y0, x1, y1)
-    # The frame's centre lines (see _outline), in the region's coordinates.
+    # The frame's centre lines (see frames_drawing), in the region's coordinates.
     left, top = margin - FRAME // 2 - 1, margin - FRAME // 2 - 1
     right, bottom = margin + w + FRAME // 2 + 1, margin + h + FRAME // 2 + 1
     ys = slice(margin + int(EDGE_SPAN * h), margin + int((1 - EDGE_SPAN) * h))

@@ -14,11 +14,13 @@ line read as a 1).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from ocr.blur import EMPTY_MAX, Restored, restore
+from ocr.blurred import FieldCheck, empty_boxes, register_blurred, weigh
 from ocr.bubbles import read_column
 from ocr.cells import EDGE_MIN, BoxCrop, crop_boxes, guides_only
 from ocr.decode import ImageInput, decode_image
@@ -37,8 +39,16 @@ from ocr.fuse import (
     value_masses,
 )
 from ocr.identify import Identified, identify_page
+from ocr.locate import TagHit
 from ocr.reading import ACCEPT_LINE, FieldReading, PageReading, failure, judge
-from ocr.rectify import Registration, rectify_page, register_page
+from ocr.rectify import (
+    Registration,
+    Seed,
+    evidence_seeds,
+    rectify_page,
+    refine_registration,
+    register_page,
+)
 from ocr.sums import decode_with_sums
 from ocr.templates import FieldLayout, FormTemplate, PageTemplate, SumRule, load_forms
 
@@ -71,6 +81,50 @@ def _default_model() -> DigitClassifier:
     return default_digit_model()
 
 
+@dataclass(frozen=True)
+class Located:
+    """A photo's page found and registered: what `read_page` crops its boxes from."""
+
+    found: Identified
+    restored: Restored  # the photo to read (deconvolved beyond blur.DEBLUR_MIN) and its blur
+    registration: Registration
+    rectified: np.ndarray  # `restored.gray` warped onto the template
+    # On a deconvolved photo, what the blurred photo as taken shows of each field's boxes.
+    checks: dict[str, FieldCheck] = field(default_factory=dict)
+
+
+def locate_page(
+    image: ImageInput,
+    *,
+    form: str | None = None,
+    page: int | None = None,
+    forms: Mapping[str, FormTemplate] | None = None,
+) -> Located:
+    """Decode, identify, measure the blur (deconvolving a heavy one) and register a photo;
+    `OcrError` (or `WrongPage`) when it cannot be done. On a deconvolved photo the registration
+    and the boxes are checked again on the photo as taken (`ocr.blurred`)."""
+    decoded = decode_image(image)
+    found = identify_page(decoded.gray, form=form, page=page, forms=forms)
+    page_t, tag = found.page, found.tag
+    restored = restore(decoded.gray, tag, page_t)  # a heavy blur undone (measured on the tag)
+    gray = restored.gray
+    seeds: list[Seed] | None = None
+    registration = found.registration
+    if registration is None:
+        seeds = evidence_seeds(gray, page_t, tag)
+        registration = refine_registration(gray, page_t, seeds)
+    if not registration.refined:  # tag-less: the page was chosen on its unrefined seed
+        registration = register_page(gray, page_t, None)
+    checks: dict[str, FieldCheck] = {}
+    if restored.deblurred:
+        sigma = restored.sigma_template
+        seeds = seeds if seeds is not None else evidence_seeds(gray, page_t, tag)
+        registration = _blurred_registration(decoded.gray, page_t, tag, registration, seeds, sigma)
+        checks = empty_boxes(rectify_page(decoded.gray, registration, page_t), page_t, sigma)
+    rectified = rectify_page(gray, registration, page_t)
+    return Located(found, restored, registration, rectified, checks)
+
+
 def read_page(
     image: ImageInput,
     *,
@@ -86,24 +140,20 @@ def read_page(
     template registry (``ocr.templates.load_forms(directory)`` for forms kept elsewhere).
     `line` is the acceptance line that decides ``read`` or ``needs_review``."""
     try:
-        decoded = decode_image(image)
-        found = identify_page(decoded.gray, form=form, page=page, forms=forms)
-        form_t, page_t, tag = found.form, found.page, found.tag
-        restored = restore(decoded.gray, tag, page_t)  # a heavy blur undone (measured on the tag)
-        gray = restored.gray
-        registration = found.registration or register_page(gray, page_t, tag)
-        if not registration.refined:  # tag-less: the page was chosen on its unrefined seed
-            registration = register_page(gray, page_t, None)
-        rectified = rectify_page(gray, registration, page_t)
+        located = locate_page(image, form=form, page=page, forms=forms)
     except WrongPage as exc:
         return failure("wrong_page", str(exc), form=exc.found_form, page=exc.found_page)
     except OcrError as exc:
         return failure(exc.status, str(exc), form=form, page=page)
+    found, restored, registration = located.found, located.restored, located.registration
+    form_t, page_t, rectified, checks = found.form, found.page, located.rectified, located.checks
     crops = crop_boxes(rectified, page_t, registration.frames)
     probs = (model or _default_model()).classify([c.image for c in crops])
     fit = registration_limit(registration)
     evidence = {
-        f.name: _field_evidence(rectified, f, crops, probs, fit, restored.sigma_template)
+        f.name: _field_evidence(
+            rectified, f, crops, probs, fit, restored.sigma_template, checks.get(f.name)
+        )
         for f in page_t.fields
     }
     reading = PageReading(
@@ -115,6 +165,35 @@ def read_page(
         fields=evidence,
     )
     return judge(apply_sums(reading, page_rules(form_t, page_t)), line)
+
+
+def _blurred_registration(
+    photo: np.ndarray,
+    page: PageTemplate,
+    tag: TagHit | None,
+    registration: Registration,
+    seeds: list[Seed],
+    sigma: float,
+) -> Registration:
+    """On a deconvolved photo, the registration as found when its frames place every field;
+    else the one the blurred frames of the photo as taken place best (`blurred.register_blurred`,
+    from the registration and each of the evidence's seeds), when it places more. (The
+    deconvolved photo's ringing can put a field's frames a row or a few px off.)"""
+    if registration.placed >= 1.0:
+        return registration
+    starts = [registration.image_to_template]
+    starts += [seed.image_to_template for seed, _ in seeds]
+    fit = register_blurred(photo, page, tag, sigma, starts)
+    if fit is None or not fit.placed > registration.placed:
+        return registration
+    return Registration(
+        fit.image_to_template,
+        registration.method + "+blurred-frames",
+        registration.markers_found,
+        fit.rms,
+        fit.placed,
+        True,
+    )
 
 
 def registration_limit(registration: Registration) -> Limit:
@@ -135,12 +214,23 @@ def _share(placed: float) -> str:
 
 
 def _field_limit(
-    boxes: Probs, crops: list[BoxCrop], frame: float, fit: Limit, blur: float = float("nan")
+    boxes: Probs,
+    crops: list[BoxCrop],
+    frame: float,
+    fit: Limit,
+    blur: float = float("nan"),
+    check: FieldCheck | None = None,
 ) -> Limit:
     """The field's cap: the registration's, frames not found, an empty box without its frame,
-    an empty box on a photo blurred beyond `blur.EMPTY_MAX` (template px)."""
+    an empty box on a photo blurred beyond `blur.EMPTY_MAX` (template px) unless the blurred
+    photo shows it empty (`check`: `blurred.empty_boxes`; when it shows every box of the field
+    empty and the model reads them so, its frames were found there too)."""
     caps = [fit] if fit[1] else []
-    if blur > EMPTY_MAX and any(int(np.argmax(b)) == BLANK_CLASS for b in boxes):
+    blank = [int(np.argmax(b)) == BLANK_CLASS for b in boxes]
+    verified = list(check.empty) if check is not None else [False] * len(blank)
+    if all(blank) and all(verified):
+        return fit
+    if blur > EMPTY_MAX and any(b and not v for b, v in zip(blank, verified, strict=True)):
         # A pen stroke blurred this much can fade into the paper: "empty" may be a lost digit
         # (a blurred copy of the real page 2, σ 4.7 template px, read its written 32 as not
         # filled at 0.88 from the blurred crops).
@@ -165,11 +255,15 @@ def _field_evidence(
     probs: np.ndarray,
     fit: Limit = (1.0, ()),
     blur: float = float("nan"),
+    check: FieldCheck | None = None,
 ) -> FieldReading:
     """A field's fused box probabilities and bubble reading, before the sums. `blur` is the
-    photo's blur in template px (NaN: not measured)."""
+    photo's blur in template px (NaN: not measured); `check` what the blurred photo shows of
+    its boxes (a deconvolved photo only)."""
     rows = [i for i, c in enumerate(crops) if c.field == field.name]
     boxes: Probs = np.asarray(probs[rows], dtype=np.float64)
+    if check is not None:
+        boxes = weigh(boxes, check.empty)
     columns: list[Probs] = []
     if field.bubbles is not None:
         columns = [
@@ -184,7 +278,7 @@ def _field_evidence(
     if agree is False and _guides_agree(boxes, columns, [crops[i] for i in rows]):
         agree = True
     frame = min(crops[i].frame_score for i in rows)
-    limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit, blur)
+    limit, limited_by = _field_limit(boxes, [crops[i] for i in rows], frame, fit, blur, check)
     return FieldReading(
         name=field.name,
         value=alts[0][0] if alts else None,
