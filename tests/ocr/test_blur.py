@@ -105,7 +105,7 @@ def test_a_lightly_blurred_photo_is_read_as_it_is() -> None:
     assert reading.values() == HAL2_VALUES
 
 
-def test_an_empty_box_on_a_heavily_blurred_photo_is_accepted_when_the_photo_shows_it_empty() -> None:
+def test_a_blurred_empty_box_is_accepted_when_the_photo_shows_it_empty() -> None:
     # KPU's blank page 2 blurred: its frames are in place and nothing darker than the paper
     # is inside them (ocr/blurred.py); the model's "blank" on the deconvolved crops alone was
     # held below the line.
