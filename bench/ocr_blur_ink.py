@@ -19,12 +19,9 @@ import argparse
 import numpy as np
 
 from app.cli.bench import held_out_digits
-from ocr.bench.cases import RENDER_DPI, _blank
-from ocr.bench.photo_sim import photograph
-from ocr.bench.synth import consistent_values, fill_page
+from ocr.bench.cases import generate_cases
 from ocr.blurred import EMPTY_INK
 from ocr.errors import OcrError
-from ocr.forms.kwk import MAX_PASLON, PAGES, kwk_form
 from ocr.pipeline import locate_page, read_page
 from ocr.reading import ACCEPT_LINE
 
@@ -35,26 +32,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     bank = held_out_digits()
-    rng = np.random.default_rng(args.seed)
     written: list[tuple[float, str, int, str]] = []
     empty: list[float] = []
     deblurred = fields = placed = 0
     right = wrong = review = 0
     wrong_blank: list[str] = []
-    count, values = 1, {}
-    for index in range(args.pages):
-        number = index % PAGES + 1
-        if number == 1:
-            count = int(rng.integers(1, MAX_PASLON + 1))
-            values = consistent_values(count, rng)
-        form = kwk_form(count)
-        page = form.page_template(number)
-        flat, boxes = fill_page(
-            _blank(count, number), page, RENDER_DPI / form.dpi, values, bank, rng
-        )
-        jpeg = photograph(flat, rng, "blur").jpeg
+    for case in generate_cases(0, args.pages, args.seed, bank, only="blur"):
+        index, values, boxes = case.index, case.values, case.boxes
         try:
-            located = locate_page(jpeg)
+            located = locate_page(case.jpeg)
         except OcrError:
             located = None
         if located is not None and located.restored.deblurred:
@@ -69,17 +55,17 @@ def main() -> None:
                         empty.append(ink)
                     else:
                         written.append((ink, token, index, name))
-        reading = read_page(jpeg)
-        for f in page.fields:
-            got = reading.fields.get(f.name)
+        reading = read_page(case.jpeg)
+        for name, value in values.items():
+            got = reading.fields.get(name)
             if got is None or got.confidence < ACCEPT_LINE:
                 review += 1
-            elif got.value == values[f.name]:
+            elif got.value == value:
                 right += 1
             else:
                 wrong += 1
                 if got.value is None:
-                    wrong_blank.append(f"page {index} {f.name}")
+                    wrong_blank.append(f"page {index} {name}")
     inks = np.asarray([w[0] for w in written])
     blanks = np.asarray(empty)
     print(f"pages {args.pages} (seed {args.seed}), deconvolved {deblurred}; fields there {fields},")

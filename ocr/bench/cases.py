@@ -62,8 +62,11 @@ def case_kind(index: int, normal: int) -> str:
     return HARD_KINDS[index // PAGES % len(HARD_KINDS)]  # by TPS number: aligned with TPS
 
 
-def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterator[BenchCase]:
-    """Yield normal + hard cases, deterministic for a seed."""
+def generate_cases(
+    normal: int, hard: int, seed: int, bank: DigitBank, only: str | None = None
+) -> Iterator[BenchCase]:
+    """Yield normal + hard cases, deterministic for a seed; `only` (a hard kind) gives every
+    hard case that kind instead of the kinds in turn."""
     rng = np.random.default_rng(seed)
     values: dict[str, int] = {}
     count = 1
@@ -76,7 +79,7 @@ def generate_cases(normal: int, hard: int, seed: int, bank: DigitBank) -> Iterat
         page = form.page_template(page_number)
         scale = RENDER_DPI / form.dpi
         flat, boxes = fill_page(_blank(count, page_number), page, scale, values, bank, rng)
-        kind = case_kind(index, normal)
+        kind = case_kind(index, normal) if only is None or index < normal else only
         shot = photograph(flat, rng, kind)
         on_page = {f.name: values[f.name] for f in page.fields}
         yield BenchCase(
