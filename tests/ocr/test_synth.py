@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr.bench.cases import case_kind
+from ocr.bench.cases import case_kind, generate_cases
 from ocr.bench.photo_sim import HARD_KINDS, photograph
 from ocr.bench.report import figures_table, replace_section, silent_lines, target_lines
 from ocr.bench.score import (
@@ -134,6 +134,14 @@ def test_hard_kinds_follow_the_tps_and_all_appear() -> None:
     for tps in range(3, 13):
         assert len({kinds[i] for i in range(3 * tps, 3 * tps + 3)}) == 1
     assert {kinds[i] for i in range(normal, 40)} == set(HARD_KINDS)
+
+
+def test_only_gives_every_hard_case_one_kind_and_the_same_pages() -> None:
+    mixed = list(generate_cases(1, 3, 5, _bank()))
+    blurred = list(generate_cases(1, 3, 5, _bank(), only="blur"))
+    assert [c.kind for c in blurred] == ["normal", "blur", "blur", "blur"]
+    assert [c.kind for c in mixed][1:] != ["blur"] * 3
+    assert [c.values for c in blurred] == [c.values for c in mixed]
 
 
 def test_wrong_fields_list_only_wrong_values_and_mark_the_silent_ones() -> None:
