@@ -6,9 +6,10 @@ is ``read`` only when every field is at or above the acceptance line, else ``nee
 `read_pages` reads the pages of one TPS together and applies the sums that span pages.
 
 What the crop can be trusted for caps each field's confidence (`FieldReading.limit`): a
-registration from a fallback path or with a poor residual, frames not found, and a box whose
+registration that places too few fields or with a poor residual, frames not found, a box whose
 own frame lines are not where the crop is (bare paper read as a confident blank, or a printed
-line read as a 1).
+line read as a 1), and on a heavily blurred photo an empty box the photo as taken does not show
+empty (`ocr.blurred`).
 """
 
 from __future__ import annotations
