@@ -228,8 +228,13 @@ def main() -> None:
     parser.add_argument("--profile-drain", help="write a cProfile of the drain to this file")
     parser.add_argument("--no-worker", action="store_true", help="skip the drain and the chain")
     parser.add_argument("--drain-batch", type=int, help="units a drain batch (REKAP_RECHECK_BATCH)")
+    parser.add_argument("--no-dhasil", action="store_true", help="no D.Hasil (election night)")
     args = parser.parse_args()
     url = args.url or demo_database(args.backend, "profile")
+    if args.no_dhasil:
+        from bench.drain_scaling import without_dhasil
+
+        without_dhasil(url)
     if args.keep:
         print(f"database: {url}", file=sys.stderr)
     try:
