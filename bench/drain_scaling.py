@@ -27,20 +27,24 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from app.db import build_engine
 from app.models import Tps
-from app.services.verification import KECAMATAN_RULES
 from bench.intake_profile import run_posts
-from bench.verification_common import ROOT, copy_database, demo_database, drop_database, machine
+from bench.verification_common import (
+    ROOT,
+    copy_database,
+    demo_database,
+    drop_database,
+    machine,
+    without_dhasil,
+)
 
 # One drainer process: drain until the queue is empty; print its counts as JSON.
 DRAINER = """
 import json, sys, time
-from sqlalchemy import text
 from app.db import build_engine, session_scope
 from app.services.recheck_queue import drain_rechecks, drainer_name, queued_count
 from bench.verification_posts import cpu_seconds
@@ -120,18 +124,6 @@ def drain_with(url: str, drainers: int, batch: int) -> dict[str, Any]:
         "load_before": round(load_before, 1),
         "load_after": round(os.getloadavg()[0], 1),
     }
-
-
-def without_dhasil(url: str) -> None:
-    """Remove every D.Hasil version and the kecamatan findings made from them."""
-    rules = ", ".join(f"'{rule}'" for rule in sorted(KECAMATAN_RULES))
-    engine = build_engine(url)
-    with engine.begin() as conn:
-        found = f"SELECT id FROM discrepancy WHERE rule IN ({rules})"
-        conn.execute(text(f"DELETE FROM discrepancy_event WHERE discrepancy_id IN ({found})"))
-        conn.execute(text(f"DELETE FROM discrepancy WHERE rule IN ({rules})"))
-        conn.execute(text("DELETE FROM dhasil_version"))
-    engine.dispose()
 
 
 def main() -> None:

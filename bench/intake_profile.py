@@ -38,6 +38,7 @@ from bench.verification_common import (
     demo_database,
     drop_database,
     machine,
+    without_dhasil,
 )
 from bench.verification_posts import FORM, cpu_seconds
 
@@ -232,8 +233,6 @@ def main() -> None:
     args = parser.parse_args()
     url = args.url or demo_database(args.backend, "profile")
     if args.no_dhasil:
-        from bench.drain_scaling import without_dhasil
-
         without_dhasil(url)
     if args.keep:
         print(f"database: {url}", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from app import db_driver
@@ -16,6 +16,7 @@ from app.services.auth import create_user
 from app.services.demo import load_demo
 from app.services.migrations import upgrade_database
 from app.services.recheck_bulk import recheck_all
+from app.services.verification import KECAMATAN_RULES
 
 PG_ADMIN = os.environ.get("REKAP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,19 @@ def demo_database(backend: str, tag: str) -> str:
         )
     engine.dispose()
     return url
+
+
+def without_dhasil(url: str) -> None:
+    """Remove every D.Hasil version and the kecamatan findings made from them (election night,
+    before any kecamatan has its recap)."""
+    rules = ", ".join(f"'{rule}'" for rule in sorted(KECAMATAN_RULES))
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        found = f"SELECT id FROM discrepancy WHERE rule IN ({rules})"
+        conn.execute(text(f"DELETE FROM discrepancy_event WHERE discrepancy_id IN ({found})"))
+        conn.execute(text(f"DELETE FROM discrepancy WHERE rule IN ({rules})"))
+        conn.execute(text("DELETE FROM dhasil_version"))
+    engine.dispose()
 
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]

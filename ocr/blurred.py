@@ -36,7 +36,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ocr.cells import frames_drawing
+from ocr.cells import FRAME, frames_drawing
+from ocr.fuse import BLANK_CLASS
 from ocr.locate import TagHit, project
 from ocr.templates import Box, FieldLayout, PageTemplate
 
@@ -90,10 +91,10 @@ class FieldCheck:
 
 def _region(boxes: list[Box], margin: int) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1 (template px) of the boxes' frames and `margin` px around them."""
-    x0 = int(np.floor(min(b.x for b in boxes))) - 3 - margin
-    y0 = int(np.floor(min(b.y for b in boxes))) - 3 - margin
-    x1 = int(np.ceil(max(b.x + b.w for b in boxes))) + 3 + margin
-    y1 = int(np.ceil(max(b.y + b.h for b in boxes))) + 3 + margin
+    x0 = int(np.floor(min(b.x for b in boxes))) - FRAME - margin
+    y0 = int(np.floor(min(b.y for b in boxes))) - FRAME - margin
+    x1 = int(np.ceil(max(b.x + b.w for b in boxes))) + FRAME + margin
+    y1 = int(np.ceil(max(b.y + b.h for b in boxes))) + FRAME + margin
     return x0, y0, x1, y1
 
 
@@ -252,8 +253,8 @@ def weigh(boxes: npt.NDArray[np.float64], empty: tuple[bool, ...]) -> npt.NDArra
     model gives one of them OVERRULE or more."""
     out = np.array(boxes, dtype=np.float64, copy=True)
     for row, verified in zip(out, empty, strict=True):
-        if verified and float(row[:-1].max()) < OVERRULE:
-            row[:-1] *= MISSED_INK
+        if verified and float(row[:BLANK_CLASS].max()) < OVERRULE:
+            row[:BLANK_CLASS] *= MISSED_INK
             row /= row.sum()
     return out
 
@@ -263,14 +264,14 @@ def _check(rectified: Gray, field: FieldLayout, sigma: float) -> FieldCheck:
     s = FINE_SEARCH
     outer = (inner[0] - s, inner[1] - s, inner[2] + s, inner[3] + s)
     height, width = rectified.shape[:2]
-    none = FieldCheck(float("nan"), False, (float("nan"),) * 3, (False,) * 3)
+    unmeasured, unverified = (float("nan"),) * len(field.boxes), (False,) * len(field.boxes)
     if outer[0] < 0 or outer[1] < 0 or outer[2] > width or outer[3] > height:
-        return none
+        return FieldCheck(float("nan"), False, unmeasured, unverified)
     image = np.asarray(rectified[outer[1] : outer[3], outer[0] : outer[2]], np.float32)
     model = frames_model(field.boxes, inner, sigma)
     score, (dx, dy) = _match(image, model)
     if not _placed(score, (dx, dy)):
-        return FieldCheck(score, False, (float("nan"),) * 3, (False,) * 3)
+        return FieldCheck(score, False, unmeasured, unverified)
     top, left = s + dy, s + dx
     patch = image[top : top + model.shape[0], left : left + model.shape[1]]
     spans = []
@@ -282,7 +283,7 @@ def _check(rectified: Gray, field: FieldLayout, sigma: float) -> FieldCheck:
         spans.append((slice(by0, by1), slice(bx0, bx1)))
     residual, contrast = _fit_paper(patch, model, sigma)
     if not contrast >= MIN_CONTRAST:
-        return FieldCheck(score, True, (float("nan"),) * 3, (False,) * 3)
+        return FieldCheck(score, True, unmeasured, unverified)
     smooth = np.asarray(cv2.GaussianBlur(residual, (0, 0), SMOOTH), np.float32)
     inks, empty = [], []
     for rows, cols in spans:
