@@ -146,15 +146,13 @@ def run_wrk(
     waits connections/rate seconds before its next request, so the offered rate is at most
     `rate` (less by the answers' own time)."""
     body = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
-    script = Path("/tmp/rekap_bench_posts.lua")
     if get:
         regions = sorted({c[:6] for c in codes} | {c[:4] for c in codes})
-        script.write_text(LUA_GET % ",".join(f'"{r}"' for r in regions))
+        lua = LUA_GET % ",".join(f'"{r}"' for r in regions)
     else:
-        script.write_text(LUA % (",".join(f'"{c}"' for c in codes), body))
+        lua = LUA % (",".join(f'"{c}"' for c in codes), body)
     if rate:
-        with script.open("a") as lua:
-            lua.write(PACE % round(1000 * connections / rate))
+        lua += PACE % round(1000 * connections / rate)
     cmd = [
         "wrk",
         "-t2",
@@ -162,14 +160,26 @@ def run_wrk(
         f"-d{seconds}s",
         "--latency",
         "-s",
-        str(script),
+        "{script}",
         "-H",
         f"Authorization: Bearer {bearer}",
         "-H",
         "Content-Type: application/json",
         f"http://127.0.0.1:{port}",
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return run_with_script("rekap_bench_posts.lua", lua, cmd)
+
+
+def run_with_script(name: str, body: str, command: list[str]) -> str:
+    """Write `body` to /tmp/`name`, run `command` with "{script}" standing for its path, remove
+    the file; the command's output."""
+    script = Path("/tmp") / name
+    script.write_text(body)
+    try:
+        cmd = [part.replace("{script}", str(script)) for part in command]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    finally:
+        script.unlink(missing_ok=True)
 
 
 def summarize(out: str) -> dict[str, str]:
@@ -231,22 +241,9 @@ def bench_pgbench(args: argparse.Namespace) -> None:
             "CREATE INDEX ON submission (tps_code); CREATE INDEX ON submission (kecamatan_code);"
         )
         subprocess.run(["psql", url, "-qc", ddl], check=True)
-        script = Path("/tmp/rekap_bench_pgbench.sql")
-        script.write_text(PGBENCH_SQL % json.dumps(FORM))
-        cmd = [
-            "pgbench",
-            "-n",
-            "-c",
-            str(args.connections),
-            "-j",
-            "2",
-            "-T",
-            str(args.seconds),
-            "-f",
-            str(script),
-            url,
-        ]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        cmd = ["pgbench", "-n", "-c", str(args.connections), "-j", "2", "-T", str(args.seconds),
+               "-f", "{script}", url]  # fmt: skip
+        out = run_with_script("rekap_bench_pgbench.sql", PGBENCH_SQL % json.dumps(FORM), cmd)
         print(out)
     finally:
         drop_database(url)
@@ -647,17 +644,13 @@ def pgbench_post(url: str, tps: str, args: argparse.Namespace) -> dict[str, str]
 
     with Session(build_engine(url)) as session:
         n = len(list(session.exec(select(Tps.code))))
-    script = Path("/tmp/rekap_bench_post.sql")
-    script.write_text(
-        PGBENCH_POST
-        % {
-            "n": n, "tps": tps, "kec": tps[:6], "form": json.dumps(FORM),
-            "hash": hashlib.sha256(b"x").hexdigest(),
-        }
-    )  # fmt: skip
+    sql = PGBENCH_POST % {
+        "n": n, "tps": tps, "kec": tps[:6], "form": json.dumps(FORM),
+        "hash": hashlib.sha256(b"x").hexdigest(),
+    }  # fmt: skip
     cmd = ["pgbench", "-n", "-c", str(args.connections), "-j", "2", "-T", str(args.seconds),
-           "-f", str(script), url.replace("postgresql+psycopg://", "postgresql://")]  # fmt: skip
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+           "-f", "{script}", url.replace("postgresql+psycopg://", "postgresql://")]  # fmt: skip
+    out = run_with_script("rekap_bench_post.sql", sql, cmd)
     print(out)
     grab = lambda pattern: m.group(1) if (m := re.search(pattern, out)) else "?"  # noqa: E731
     return {
