@@ -16,6 +16,7 @@ would refuse, or an app whose dependencies are overridden beyond the session and
 REKAP_LEAN_INTAKE=false sends every post to the route.
 """
 
+import functools
 import inspect
 import json
 import re
@@ -155,13 +156,18 @@ def _session_provider(application: Any) -> Callable[..., Iterator[Session]]:
     return provider
 
 
+@functools.lru_cache(maxsize=32)
+def _wants_request(provider: Callable[..., Any]) -> bool:
+    """Whether a session dependency takes the request (inspected once a provider)."""
+    return bool(inspect.signature(provider).parameters)
+
+
 class _in_session:  # noqa: N801 (used as a context manager, like contextlib's)
     """Drive a session dependency as FastAPI does: the value, then the generator finished on
     success (it commits) or the error thrown into it (it rolls back and re-raises)."""
 
     def __init__(self, provider: Callable[..., Iterator[Session]], request: Request) -> None:
-        wants_request = bool(inspect.signature(provider).parameters)
-        made = provider(request) if wants_request else provider()
+        made = provider(request) if _wants_request(provider) else provider()
         self.generator = cast(Generator[Session, None, None], made)
 
     def __enter__(self) -> Session:

@@ -3,7 +3,9 @@
 Every change to a user or key appends an audit record (app/services/audit.py).
 """
 
+import functools
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -201,18 +203,24 @@ def issue_token(*, user: User, settings: Settings) -> AccessToken:
     return AccessToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[str, float]:
+    """The subject and expiry of a token whose signature and claims verify with this secret
+    (raises otherwise; a refusal is not kept). Kept per token and secret: the same token verifies
+    the same way until it expires, which `user_from_token` checks at every use."""
+    claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+    return str(claims["sub"]), float(claims["exp"])
+
+
 def user_from_token(*, session: Session, token: str, settings: Settings) -> SignedInUser:
     """The enabled user a valid token names, read from the database now."""
     try:
-        claims = jwt.decode(
-            token,
-            settings.signing_secret(),
-            algorithms=[_ALGORITHM],
-            options={"require": ["exp", "sub"]},
-        )
+        subject, expires = _verified(token, settings.signing_secret())
     except jwt.PyJWTError as exc:
         raise InvalidCredentials(f"invalid or expired token: {exc}") from exc
-    user = _READ_CALLER.first(session, {"username": str(claims["sub"])})
+    if expires <= time.time():  # as jwt.decode's own check (no leeway)
+        raise InvalidCredentials("invalid or expired token: Signature has expired")
+    user = _READ_CALLER.first(session, {"username": subject})
     if user is None or user.disabled:
         raise InvalidCredentials("the token's user does not exist or is disabled")
     return SignedInUser(user.username, user.role, tuple(user.scopes))

@@ -92,9 +92,31 @@ _READ_TPS = Direct(
 )
 
 
-_READ_STORED_FINDINGS = select(
-    *(DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split())
-).where(DISCREPANCIES.c.identity.in_(bindparam("identities", expanding=True)))
+_STORED_FINDING_COLUMNS = [
+    DISCREPANCIES.c[c] for c in "identity id status version first_seen last_seen".split()
+]
+_READ_STORED_FINDINGS = select(*_STORED_FINDING_COLUMNS).where(
+    DISCREPANCIES.c.identity.in_(bindparam("identities", expanding=True))
+)
+_DIRECT_FINDINGS_MAX = 64  # findings of one post beyond this are read through the session
+_direct_findings: dict[int, Direct] = {}
+
+
+def _stored_findings(session: Session, identities: Sequence[str]) -> Iterable[Any]:
+    """The stored discrepancies of these identities (one read): a statement with one parameter
+    a finding, built once for each count and run on the direct path."""
+    count = len(identities)
+    if count > _DIRECT_FINDINGS_MAX:
+        return session.execute(_READ_STORED_FINDINGS, {"identities": list(identities)})
+    statement = _direct_findings.get(count)
+    if statement is None:
+        names = [f"identity_{i}" for i in range(count)]
+        statement = _direct_findings[count] = Direct(
+            select(*_STORED_FINDING_COLUMNS).where(
+                DISCREPANCIES.c.identity.in_([bindparam(n) for n in names])
+            )
+        )
+    return statement.rows(session, {f"identity_{i}": v for i, v in enumerate(identities)})
 
 
 def _submissions(session: Session, tps_code: str, contest_id: str) -> list[_Stored]:
@@ -188,10 +210,7 @@ def posted_findings(session: Session, found: Iterable[Located]) -> list[PostedFi
     by_identity = {loc.identity: loc for loc in found}
     if not by_identity:
         return []
-    stored = {
-        row.identity: row
-        for row in session.execute(_READ_STORED_FINDINGS, {"identities": list(by_identity)})
-    }
+    stored = {row.identity: row for row in _stored_findings(session, list(by_identity))}
     out = []
     for identity, loc in by_identity.items():
         item = _finding(loc)

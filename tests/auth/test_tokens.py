@@ -64,6 +64,32 @@ def test_expired_token_is_401(client, make_user, settings):
     assert resp.status_code == 401
 
 
+def test_a_token_that_was_accepted_is_refused_once_it_expires(
+    client, make_user, settings, monkeypatch
+):
+    """Verified tokens are remembered (app/services/auth.py): the expiry is still checked at
+    every request, and a token is never taken as verified under another signing secret."""
+    import time
+
+    import jwt
+
+    make_user("ana", "admin")
+    expires = int(time.time()) + 60
+    token = jwt.encode({"sub": "ana", "role": "admin", "exp": expires}, settings.signing_secret())
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/contests", headers=headers).status_code == 200
+    assert client.get("/api/v1/contests", headers=headers).status_code == 200
+
+    monkeypatch.setattr(time, "time", lambda: expires + 1.0)
+    resp = client.get("/api/v1/contests", headers=headers)
+    assert resp.status_code == 401
+    assert "expired" in resp.json()["detail"]
+
+    monkeypatch.undo()
+    monkeypatch.setattr(settings, "_signing_secret", "x" * 48)  # the key rotated
+    assert client.get("/api/v1/contests", headers=headers).status_code == 401
+
+
 def test_disabled_user_is_refused_at_the_next_request(client, session: Session, make_user):
     make_user("ana", "admin")
     headers = {"Authorization": f"Bearer {token_for(client, 'ana')}"}

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import Discrepancy, TpsResult
+from app.services.intake import _stored_findings
 from app.services.recheck_bulk import recheck_all
 from tests.verification.conftest import (
     DESA_A,
@@ -85,6 +86,26 @@ def test_same_breach_found_again_keeps_its_id_and_moves_last_seen(
     assert after["id"] == first["id"]
     assert after["first_seen"] == first["first_seen"]
     assert after["last_seen"] >= first["last_seen"]
+
+
+def test_stored_findings_read_the_same_for_any_count(
+    post: Any, session: Session, drain: Any
+) -> None:
+    """The answer's read of stored discrepancies: one statement a count of findings (direct),
+    the session's expanding read beyond 64; both give every stored one asked for, nothing else."""
+    post(TPS_A1, BROKEN)
+    post(TPS_A2, {**GUB_FORM, "suara_tidak_sah": 9})
+    drain()
+    stored = {
+        d.identity: (d.id, d.status, d.version, d.first_seen, d.last_seen)
+        for d in session.exec(select(Discrepancy)).all()
+    }
+    assert len(stored) >= 2
+    unknown = [f"no-such-identity-{i}" for i in range(70)]
+    for asked in (list(stored)[:1], list(stored), [*stored, *unknown[:5]], [*stored, *unknown]):
+        rows = _stored_findings(session, asked)
+        got = {r.identity: (r.id, r.status, r.version, r.first_seen, r.last_seen) for r in rows}
+        assert got == {i: stored[i] for i in asked if i in stored}, len(asked)
 
 
 def test_auditor_status_is_kept_when_found_again(
