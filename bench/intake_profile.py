@@ -38,6 +38,7 @@ from bench.verification_common import (
     demo_database,
     drop_database,
     machine,
+    stored_forms,
     without_dhasil,
 )
 from bench.verification_posts import FORM, cpu_seconds
@@ -98,13 +99,17 @@ async def sign_in(app: Any) -> str:
     return str(json.loads(answer)["access_token"])
 
 
-async def post_all(app: Any, bearer: str, codes: list[str]) -> list[tuple[int, bytes]]:
-    """Post the gubernur form to each TPS in turn; the answers."""
+async def post_all(
+    app: Any, bearer: str, codes: list[str], bodies: dict[str, str]
+) -> list[tuple[int, bytes]]:
+    """Post to each TPS in turn its body in `bodies` (else the fixed gubernur form); the
+    answers."""
     headers = [(b"authorization", f"Bearer {bearer}".encode()),
                (b"content-type", b"application/json")]  # fmt: skip
-    body = json.dumps({"contest_id": "pkwkp-16", "values": FORM}).encode()
+    form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
     out = []
     for code in codes:
+        body = bodies.get(code, form).encode()
         out.append(await asgi_call(app, "POST", f"/api/v1/tps/{code}/results", body, headers))
     return out
 
@@ -128,8 +133,11 @@ def write_profile(profiler: cProfile.Profile, path: str) -> None:
     pstats.Stats(path, stream=sys.stderr).sort_stats("tottime").print_stats(30)
 
 
-def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dict[str, Any]:
-    """Warm up, then post to each code; CPU and statements per post."""
+def run_posts(
+    url: str, codes: list[str], warm: int, profile: str | None, bodies: dict[str, str]
+) -> dict[str, Any]:
+    """Warm up, then post to each code (its body in `bodies`, else the fixed form); CPU and
+    statements per post."""
     os.environ |= {
         "REKAP_DATABASE_URL": url,
         "REKAP_RATE_LIMIT_WRITE": "100000000/minute",
@@ -144,7 +152,8 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     get_engine.cache_clear()
     app = create_app()
     bearer = asyncio.run(sign_in(app))
-    answers = asyncio.run(post_all(app, bearer, codes[:warm]))  # warm: caches, pool, imports
+    # warm: caches, pool, imports
+    answers = asyncio.run(post_all(app, bearer, codes[:warm], bodies))
     assert all(s == 201 for s, _ in answers), answers[:1]
     counter = StatementCounter()
     pids = backend_pids(url)
@@ -153,7 +162,7 @@ def run_posts(url: str, codes: list[str], warm: int, profile: str | None) -> dic
     if profiler:
         inline_threads()
         profiler.enable()
-    answers = asyncio.run(post_all(app, bearer, codes[warm:]))
+    answers = asyncio.run(post_all(app, bearer, codes[warm:], bodies))
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -230,6 +239,11 @@ def main() -> None:
     parser.add_argument("--no-worker", action="store_true", help="skip the drain and the chain")
     parser.add_argument("--drain-batch", type=int, help="units a drain batch (REKAP_RECHECK_BATCH)")
     parser.add_argument("--no-dhasil", action="store_true", help="no D.Hasil (election night)")
+    parser.add_argument(
+        "--agreeing",
+        action="store_true",
+        help="post each TPS the values stored for it (a second source agreeing: no finding)",
+    )
     args = parser.parse_args()
     url = args.url or demo_database(args.backend, "profile")
     if args.no_dhasil:
@@ -248,7 +262,9 @@ def main() -> None:
         codes = codes[args.offset : args.offset + args.warm + args.posts]
         load_before = os.getloadavg()
         report: dict[str, Any] = {"backend": args.backend, "machine": machine()}
-        report |= run_posts(url, codes, args.warm, args.profile)
+        bodies = stored_forms(url, codes) if args.agreeing else {}
+        report["form"] = "agreeing" if args.agreeing else "fixed"
+        report |= run_posts(url, codes, args.warm, args.profile, bodies)
         if not args.no_worker:
             report |= run_worker(url, args.warm + args.posts, args.drain_batch, args.profile_drain)
             report["drain_batch"] = args.drain_batch

@@ -1,17 +1,20 @@
 """Shared set-up of the verification benchmarks: throwaway databases and the loaded demo."""
 
+import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from app import db_driver
 from app.db import build_engine, session_scope
+from app.models import Submission
 from app.services.auth import create_user
 from app.services.demo import load_demo
 from app.services.migrations import upgrade_database
@@ -88,6 +91,30 @@ def without_dhasil(url: str) -> None:
         conn.execute(text(f"DELETE FROM discrepancy WHERE rule IN ({rules})"))
         conn.execute(text("DELETE FROM dhasil_version"))
     engine.dispose()
+
+
+def stored_forms(url: str, codes: Sequence[str], contest: str = "pkwkp-16") -> dict[str, str]:
+    """The JSON body of a post agreeing with what the demo stored for each TPS: the contest and
+    the values of its TPS's newest submission. Posted again, they are a second source that
+    agrees (the usual post of election night: most forms break no rule, as in the demo, where
+    18 of 13,206 TPS have a finding); the fixed partial form breaks three sums against them."""
+    wanted = set(codes)
+    newest: dict[str, tuple[int, dict[str, int]]] = {}
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Submission.tps_code, Submission.id, Submission.values).where(  # type: ignore[call-overload]
+                Submission.contest_id == contest  # type: ignore[arg-type]
+            )
+        )
+        for code, sub_id, values in rows:
+            if code in wanted and sub_id > newest.get(code, (-1, {}))[0]:
+                newest[code] = (sub_id, values)
+    engine.dispose()
+    return {
+        code: json.dumps({"contest_id": contest, "values": values})
+        for code, (_, values) in newest.items()
+    }
 
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]

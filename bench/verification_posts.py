@@ -10,10 +10,14 @@ probes in flight when the load stops are waited for, not dropped. Beside them: t
 length each second, the drainer's batches (sizes, seconds per phase, its thread's CPU, from its
 DEBUG log), and the worker's threads' seconds on a CPU and waiting for one (schedstat).
 --rate paces wrk (posts/s at most) to measure visibility at a load the machine can carry.
+Every post sends the same partial form, which breaks three sums against the values the demo
+stored for each TPS (every post flagged, the heavy case); --agreeing posts each TPS the values
+stored for it instead (a second source that agrees: the usual post of election night).
 
     .venv/bin/python -m bench.verification_posts --backend postgres   (one command: all figures)
     .venv/bin/python -m bench.verification_posts --backend sqlite
     .venv/bin/python -m bench.verification_posts --backend postgres --rate 60
+    .venv/bin/python -m bench.verification_posts --backend postgres --agreeing
     .venv/bin/python -m bench.verification_posts --plain --backend postgres --connections 16
     .venv/bin/python -m bench.verification_posts --backend sqlite
     .venv/bin/python -m bench.verification_posts --pgbench
@@ -48,6 +52,7 @@ from bench.verification_common import (
     drop_database,
     machine,
     new_database,
+    stored_forms,
 )
 
 FORM = {
@@ -77,11 +82,14 @@ end
 """
 LUA = """
 codes = {%s}
+bodies = {%s}
+form = '%s'
 counter = 0
 request = function()
   counter = counter + 1
-  local tps = codes[(counter * 7919 + math.random(1, #codes)) %% #codes + 1]
-  return wrk.format("POST", "/api/v1/tps/" .. tps .. "/results", wrk.headers, '%s')
+  local i = (counter * 7919 + math.random(1, #codes)) %% #codes + 1
+  local body = bodies[i] or form
+  return wrk.format("POST", "/api/v1/tps/" .. codes[i] .. "/results", wrk.headers, body)
 end
 """
 PACE = """
@@ -140,17 +148,23 @@ def run_wrk(
     connections: int,
     get: bool = False,
     rate: float | None = None,
+    bodies: dict[str, str] | None = None,
 ) -> str:
-    """wrk output for POSTs of a consistent gubernur form to random demo TPS (or GETs of
-    /discrepancies filtered by a random kecamatan or kabupaten). With `rate`, each connection
-    waits connections/rate seconds before its next request, so the offered rate is at most
-    `rate` (less by the answers' own time)."""
-    body = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
+    """wrk output for POSTs to random demo TPS, each of its body in `bodies` or else the fixed
+    gubernur form (or GETs of /discrepancies filtered by a random kecamatan or kabupaten).
+    With `rate`, each connection waits connections/rate seconds before its next request, so
+    the offered rate is at most `rate` (less by the answers' own time)."""
+    form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
     if get:
         regions = sorted({c[:6] for c in codes} | {c[:4] for c in codes})
         lua = LUA_GET % ",".join(f'"{r}"' for r in regions)
     else:
-        lua = LUA % (",".join(f'"{c}"' for c in codes), body)
+        given = bodies or {}
+        lua = LUA % (
+            ",".join(f'"{c}"' for c in codes),
+            ",".join(f"'{given[c]}'" if c in given else "false" for c in codes),
+            form,
+        )
     if rate:
         lua += PACE % round(1000 * connections / rate)
     cmd = [
@@ -200,11 +214,13 @@ def bench_posts(args: argparse.Namespace) -> None:
     try:
         with Session(build_engine(url)) as session:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
+        bodies = stored_forms(url, codes) if args.agreeing and not args.get else {}
         proc = start_server(url, args.port, args.workers)
         try:
             out = run_wrk(
-                args.port, token(args.port), codes, args.seconds, args.connections, get=args.get
-            )
+                args.port, token(args.port), codes, args.seconds, args.connections,
+                get=args.get, bodies=bodies,
+            )  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -215,6 +231,7 @@ def bench_posts(args: argparse.Namespace) -> None:
                     "backend": args.backend,
                     "workers": args.workers,
                     "connections": args.connections,
+                    "form": "agreeing" if bodies else "fixed",
                     **summarize(out),
                 }
             )
@@ -331,7 +348,9 @@ def postgres_pids() -> list[int]:
     return pids
 
 
-def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
+def statements_per_post(
+    url: str, codes: list[str], bodies: dict[str, str], posts: int = 100
+) -> float:
     """SQL statements the API runs per post (auth included), counted in-process."""
     os.environ["REKAP_DATABASE_URL"] = url
     os.environ["REKAP_RATE_LIMIT_WRITE"] = "100000000/minute"
@@ -348,12 +367,15 @@ def statements_per_post(url: str, codes: list[str], posts: int = 100) -> float:
         data = {"username": "bench", "password": BENCH_PASSWORD}
         bearer = client.post("/api/v1/auth/token", data=data).json()["access_token"]
         headers = {"Authorization": f"Bearer {bearer}"}
-        body = {"contest_id": "pkwkp-16", "values": FORM}
-        client.post(f"/api/v1/tps/{codes[0]}/results", json=body, headers=headers)  # warm
+        headers["Content-Type"] = "application/json"
+        form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
+        warm = bodies.get(codes[0], form)
+        client.post(f"/api/v1/tps/{codes[0]}/results", content=warm, headers=headers)
         counter = StatementCounter()
         try:
             for code in codes[1 : posts + 1]:
-                resp = client.post(f"/api/v1/tps/{code}/results", json=body, headers=headers)
+                body = bodies.get(code, form)
+                resp = client.post(f"/api/v1/tps/{code}/results", content=body, headers=headers)
                 assert resp.status_code == 201, resp.text
         finally:
             counter.stop()
@@ -423,8 +445,17 @@ class Probes:
     A watcher reads the queue every 20 ms for every probe in flight, so probes overlap; probes
     still in flight when the load stops are waited for (up to 60 s), never dropped."""
 
-    def __init__(self, url: str, port: int, bearer: str, codes: list[str], every: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        port: int,
+        bearer: str,
+        codes: list[str],
+        every: float,
+        bodies: dict[str, str],
+    ) -> None:
         self.url, self.port, self.bearer, self.codes, self.every = url, port, bearer, codes, every
+        self.bodies = bodies
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.sent: dict[str, float] = {}  # code -> sent at (in flight)
@@ -448,7 +479,7 @@ class Probes:
             thread.join()
 
     def _post(self) -> None:
-        body = json.dumps({"contest_id": "pkwkp-16", "values": FORM}).encode()
+        form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
         headers = {"Authorization": f"Bearer {self.bearer}", "Content-Type": "application/json"}
         for i in range(10**9):
             if self.stop.is_set():
@@ -458,7 +489,8 @@ class Probes:
                 if code in self.sent:  # still in flight from the last round: skip it
                     continue
             req = urllib.request.Request(
-                f"http://127.0.0.1:{self.port}/api/v1/tps/{code}/results", data=body,
+                f"http://127.0.0.1:{self.port}/api/v1/tps/{code}/results",
+                data=self.bodies.get(code, form).encode(),
                 method="POST", headers=headers,
             )  # fmt: skip
             started = time.perf_counter()
@@ -566,7 +598,9 @@ def bench_intake(args: argparse.Namespace) -> None:
         with Session(build_engine(url)) as session:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
         probes, codes = codes[:PROBE_TPS], codes[PROBE_TPS:]
-        report["statements_per_post"] = round(statements_per_post(url, codes[-200:]), 1)
+        bodies = stored_forms(url, [*probes, *codes]) if args.agreeing else {}
+        report["form"] = "agreeing" if args.agreeing else "fixed"
+        report["statements_per_post"] = round(statements_per_post(url, codes[-200:], bodies), 1)
         drain_log.unlink(missing_ok=True)
         workers = [start_worker(url, drain_log) for _ in range(args.worker_processes)]
         if args.worker_nice is not None:
@@ -583,11 +617,13 @@ def bench_intake(args: argparse.Namespace) -> None:
             cpu_app, cpu_pg = cpu_seconds(app_pids), cpu_seconds(pg_pids)
             worker_pids = [pid for worker in workers for pid in tree(worker.pid)]
             cpu_worker = cpu_seconds(worker_pids)
-            prober = Probes(url, args.port, bearer, probes, args.probe_every)
+            prober = Probes(url, args.port, bearer, probes, args.probe_every, bodies)
             window = time.time()
             prober.start()
             sched = schedstat(worker_pids)
-            out = run_wrk(args.port, bearer, codes, args.seconds, args.connections, rate=args.rate)
+            out = run_wrk(
+                args.port, bearer, codes, args.seconds, args.connections, args.rate, bodies
+            )
             window_end = time.time()
             sched = {
                 tid: (run - sched.get(tid, (0, 0))[0], wait - sched.get(tid, (0, 0))[1])
@@ -680,6 +716,11 @@ def main() -> None:
         "--worker-nice", type=int, help="nice of the worker's scheduling group (autogroup)"
     )
     parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
+    parser.add_argument(
+        "--agreeing",
+        action="store_true",
+        help="post each TPS the values stored for it (a second source agreeing: the usual post)",
+    )
     args = parser.parse_args()
     print(f"PG admin: {PG_ADMIN}", file=sys.stderr)
     # Checked first: a load generator missing half way leaves the probe threads running. wrk
