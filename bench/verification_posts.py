@@ -110,8 +110,11 @@ def token(port: int) -> str:
         raise SystemExit(f"sign-in failed: {exc.code} {exc.read().decode()}") from exc
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """uvicorn with the app on the given database; waits until /healthz answers."""
+def start_server(
+    url: str, port: int, workers: int, http: str = "auto", loop: str = "auto"
+) -> subprocess.Popen[bytes]:
+    """uvicorn with the app on the given database (its HTTP parser and event loop as asked;
+    "auto": httptools and uvloop when installed); waits until /healthz answers."""
     env = os.environ | {
         "REKAP_DATABASE_URL": url,
         "REKAP_LOG_LEVEL": "WARNING",
@@ -128,6 +131,10 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--http",
+        http,
+        "--loop",
+        loop,
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(120):
@@ -215,7 +222,7 @@ def bench_posts(args: argparse.Namespace) -> None:
         with Session(build_engine(url)) as session:
             codes = list(session.exec(select(Tps.code).where(Tps.provinsi_code == "16")))
         bodies = stored_forms(url, codes) if args.agreeing and not args.get else {}
-        proc = start_server(url, args.port, args.workers)
+        proc = start_server(url, args.port, args.workers, args.http, args.loop)
         try:
             out = run_wrk(
                 args.port, token(args.port), codes, args.seconds, args.connections,
@@ -232,6 +239,8 @@ def bench_posts(args: argparse.Namespace) -> None:
                     "workers": args.workers,
                     "connections": args.connections,
                     "form": "agreeing" if bodies else "fixed",
+                    "http": args.http,
+                    "loop": args.loop,
                     **summarize(out),
                 }
             )
@@ -608,7 +617,7 @@ def bench_intake(args: argparse.Namespace) -> None:
             # API's and PostgreSQL's groups on a saturated machine; below 0 needs root
             for worker in workers:
                 Path(f"/proc/{worker.pid}/autogroup").write_text(str(args.worker_nice))
-        proc = start_server(url, args.port, args.workers)
+        proc = start_server(url, args.port, args.workers, args.http, args.loop)
         try:
             bearer = token(args.port)
             app_pids = tree(proc.pid)
@@ -622,8 +631,9 @@ def bench_intake(args: argparse.Namespace) -> None:
             prober.start()
             sched = schedstat(worker_pids)
             out = run_wrk(
-                args.port, bearer, codes, args.seconds, args.connections, args.rate, bodies
-            )
+                args.port, bearer, codes, args.seconds, args.connections,
+                rate=args.rate, bodies=bodies,
+            )  # fmt: skip
             window_end = time.time()
             sched = {
                 tid: (run - sched.get(tid, (0, 0))[0], wait - sched.get(tid, (0, 0))[1])
@@ -647,6 +657,8 @@ def bench_intake(args: argparse.Namespace) -> None:
         summary = summarize(out)
         posts = int(summary["requests"]) if summary["requests"] != "?" else 0
         report.update(
+            http=args.http,
+            loop=args.loop,
             connections=args.connections,
             workers=args.workers,
             seconds=args.seconds,
@@ -716,6 +728,8 @@ def main() -> None:
         "--worker-nice", type=int, help="nice of the worker's scheduling group (autogroup)"
     )
     parser.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument(
         "--agreeing",
         action="store_true",
