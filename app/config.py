@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # POST /tps/{tps}/results answered by its short path (app/api/lean_intake.py); false sends
     # every post through the FastAPI route (same answers, more CPU).
     lean_intake: bool = True
+    # Posts a process works on at once on that path (worker threads); more wait their turn on
+    # the event loop. A few keep the CPU on the posts in hand instead of dozens of threads
+    # contending for it (README "Results, rechecks and discrepancies").
+    intake_threads: int = Field(default=4, ge=1, le=256)
     # Seconds a SQLite writer waits for the write lock before the request gets 503 (README
     # "Access and audit"): shorter than a phone's own timeout, so it sees 503 + Retry-After.
     sqlite_busy_timeout: float = Field(default=10.0, gt=0, le=300)

@@ -5,7 +5,8 @@ Election night is mostly this one request, and its own work (a few statements an
 rules) costs less CPU than the framework around it. This middleware answers a well-formed post
 itself, with the same steps in the same order as the route (app/api/routes/results.py) and its
 dependencies (app/api/deps.py: `guard_api`, `_tps_writer`; app/api/params.py), in one worker
-thread: the caller resolved from the database, the write rate limit, the TPS scope, then
+thread (at most REKAP_INTAKE_THREADS posts at once an event loop; the rest wait their turn
+there): the caller resolved from the database, the write rate limit, the TPS scope, then
 `submit_result` in a session from `get_session` (committed before the answer is sent). An error
 raised on the way is answered by the app's own exception handlers, as the route's would be.
 
@@ -23,9 +24,10 @@ import re
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, Final, cast
 
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +48,7 @@ IDEMPOTENCY_MAX: Final = 200  # the route's Header(max_length=200)
 # Overrides the short path honours (tests share their session and settings this way); any other
 # override of a dependency the route uses sends the request to the route.
 _HONOURED = frozenset({get_session, get_settings})
+_LIMITER: RunVar[CapacityLimiter] = RunVar("rekap_intake_limiter")
 _ROUTE_DEPENDENCIES = frozenset(
     {guard_api, get_principal, get_rate_limiter, reject_hostile_params, deps._tps_writer}
 )
@@ -75,11 +78,23 @@ class LeanIntakeMiddleware:
             await self.app(scope, replay, send)
             return
         request = Request(scope, replay)
+        limiter = _limiter(_settings(application).intake_threads)
         try:
-            response = await run_in_threadpool(_answer, application, request, *post)
+            response = await to_thread.run_sync(
+                functools.partial(_answer, application, request, *post), limiter=limiter
+            )
         except Exception as exc:
             response = await _answer_error(application, request, exc)
         await response(scope, replay, send)
+
+
+def _limiter(threads: int) -> CapacityLimiter:
+    """The event loop's limiter of posts worked on at once (one per loop, as anyio's own)."""
+    limiter = _LIMITER.get(None)
+    if limiter is None or limiter.total_tokens != threads:
+        limiter = CapacityLimiter(threads)
+        _LIMITER.set(limiter)
+    return limiter
 
 
 def _results_path(scope: Scope) -> re.Match[str] | None:

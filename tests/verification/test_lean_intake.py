@@ -6,13 +6,19 @@ state (a savepoint rolled back between the two): the answers (ids renumbered in 
 appearance, times masked) and what each run stored must be equal.
 """
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 from sqlmodel import Session
+from starlette.responses import Response
 
 import app.api.lean_intake as lean
 from app.config import Settings
@@ -170,3 +176,40 @@ def test_a_post_the_short_path_cannot_commit_leaves_nothing(
     resp = quiet.post(URL, json={"contest_id": GUB, "values": GUB_FORM}, headers=world.ppk)
     assert resp.status_code == 500
     assert _stored(session) == before
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_posts_are_worked_on_at_most_intake_threads_at_once(
+    client: TestClient,
+    world: World,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: int,
+) -> None:
+    """REKAP_INTAKE_THREADS bounds the posts a process works on at once; the others wait for
+    their turn and are answered."""
+    settings.intake_threads = threads
+    guard = threading.Lock()
+    busy, most = 0, 0
+
+    def work(*_: Any) -> Response:
+        nonlocal busy, most
+        with guard:
+            busy += 1
+            most = max(most, busy)
+        time.sleep(0.05)
+        with guard:
+            busy -= 1
+        return Response(status_code=201)
+
+    monkeypatch.setattr(lean, "_answer", work)
+    body = {"contest_id": GUB, "values": GUB_FORM}
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            posts = [http.post(URL, json=body, headers=world.ppk) for _ in range(8)]
+            return [answer.status_code for answer in await asyncio.gather(*posts)]
+
+    assert anyio.run(burst) == [201] * 8
+    assert most == threads
