@@ -89,6 +89,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18932)
     parser.add_argument("--modes", default="bare,stack,post", help="which, in this order")
     args = parser.parse_args()
+    unknown = set(args.modes.split(",")) - set(TARGETS)
+    if unknown:
+        parser.error(f"--modes: unknown {', '.join(sorted(unknown))} (known: bare, stack, post)")
     url = demo_database("postgres", "floor")
     empty = tempfile.NamedTemporaryFile(suffix=".db", delete=False).name  # the stack's settings
     try:

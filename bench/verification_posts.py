@@ -72,6 +72,8 @@ FORM = {
     "suara_tidak_sah": 8,
     "suara_total": 310,
 }
+# The fixed post's body (a TPS with no body of its own in --agreeing's bodies sends it too)
+FORM_BODY = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
 PROBE_TPS = 400  # TPS wrk never posts to: the probes' own
 LUA_GET = """
 codes = {%s}
@@ -166,7 +168,6 @@ def run_wrk(
     gubernur form (or GETs of /discrepancies filtered by a random kecamatan or kabupaten).
     With `rate`, each connection waits connections/rate seconds before its next request, so
     the offered rate is at most `rate` (less by the answers' own time)."""
-    form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
     if get:
         regions = sorted({c[:6] for c in codes} | {c[:4] for c in codes})
         lua = LUA_GET % ",".join(f'"{r}"' for r in regions)
@@ -175,7 +176,7 @@ def run_wrk(
         lua = LUA % (
             ",".join(f'"{c}"' for c in codes),
             ",".join(f"'{given[c]}'" if c in given else "false" for c in codes),
-            form,
+            FORM_BODY,
         )
     if rate:
         lua += PACE % round(1000 * connections / rate)
@@ -395,13 +396,12 @@ def statements_per_post(
         bearer = client.post("/api/v1/auth/token", data=data).json()["access_token"]
         headers = {"Authorization": f"Bearer {bearer}"}
         headers["Content-Type"] = "application/json"
-        form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
-        warm = bodies.get(codes[0], form)
+        warm = bodies.get(codes[0], FORM_BODY)
         client.post(f"/api/v1/tps/{codes[0]}/results", content=warm, headers=headers)
         counter = StatementCounter()
         try:
             for code in codes[1 : posts + 1]:
-                body = bodies.get(code, form)
+                body = bodies.get(code, FORM_BODY)
                 resp = client.post(f"/api/v1/tps/{code}/results", content=body, headers=headers)
                 assert resp.status_code == 201, resp.text
         finally:
@@ -506,7 +506,6 @@ class Probes:
             thread.join()
 
     def _post(self) -> None:
-        form = json.dumps({"contest_id": "pkwkp-16", "values": FORM})
         headers = {"Authorization": f"Bearer {self.bearer}", "Content-Type": "application/json"}
         for i in range(10**9):
             if self.stop.is_set():
@@ -517,7 +516,7 @@ class Probes:
                     continue
             req = urllib.request.Request(
                 f"http://127.0.0.1:{self.port}/api/v1/tps/{code}/results",
-                data=self.bodies.get(code, form).encode(),
+                data=self.bodies.get(code, FORM_BODY).encode(),
                 method="POST", headers=headers,
             )  # fmt: skip
             started = time.perf_counter()

@@ -74,14 +74,15 @@ class LeanIntakeMiddleware:
             return
         replay = _replaying(body, receive)
         post = _parsed(request, body, match.group(1))
-        if post is None or not _settings(application).lean_intake:
+        settings = _settings(application)
+        if post is None or not settings.lean_intake:
             await self.app(scope, replay, send)
             return
         request = Request(scope, replay)
-        limiter = _limiter(_settings(application).intake_threads)
         try:
             response = await to_thread.run_sync(
-                functools.partial(_answer, application, request, *post), limiter=limiter
+                functools.partial(_answer, application, settings, request, *post),
+                limiter=_limiter(settings.intake_threads),
             )
         except Exception as exc:
             response = await _answer_error(application, request, exc)
@@ -146,11 +147,15 @@ def _parsed(request: Request, body: bytes, tps: str) -> tuple[str, ResultCreate,
 
 
 def _answer(
-    application: Any, request: Request, tps: str, body: ResultCreate, key: str | None
+    application: Any,
+    settings: Settings,
+    request: Request,
+    tps: str,
+    body: ResultCreate,
+    key: str | None,
 ) -> Response:
     """The route's work, in the order of its dependencies, in one session committed before the
     answer leaves (get_session's function scope)."""
-    settings = _settings(application)
     sessions = _session_provider(application)
     with _in_session(sessions, request) as session:
         principal = resolve_principal(request, session, settings)  # guard_api
